@@ -1,0 +1,247 @@
+"""Every setting of Contest Bot, in one place.
+
+The field names below, upper-cased, are the environment variable names; `.env.example`
+lists exactly these (a test keeps the two in step). Secrets (`BOT_TOKEN`,
+`WEBHOOK_SECRET`, passwords inside URLs) are `SecretStr` so they never reach a log line.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.errors import ConfigError
+
+BOT_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class BotMode(StrEnum):
+    polling = "polling"
+    webhook = "webhook"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class Settings(BaseSettings):
+    """The configuration of every role; read from the environment and an optional `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # Telegram
+    bot_token: SecretStr = Field(description="Bot token from @BotFather (<digits>:<secret>).")
+    telegram_api_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("https://api.telegram.org"),
+        description="Bot API base URL: Telegram, a self-hosted Bot API server or an emulator.",
+    )
+    bot_mode: BotMode = Field(default=BotMode.polling, description="polling or webhook.")
+    webhook_base_url: AnyHttpUrl | None = Field(
+        default=None, description="Public https base URL Telegram posts updates to."
+    )
+    webhook_path: str = Field(default="/telegram/webhook", description="Webhook path.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="X-Telegram-Bot-Api-Secret-Token value (A-Za-z0-9_-)."
+    )
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), description="Comma-separated Telegram user ids of bot admins."
+    )
+
+    # Storage
+    state_dir: Path = Field(
+        default=Path("state"), description="Directory for the SQLite file and local state."
+    )
+    database_url: str | None = Field(
+        default=None, description="postgresql://… URL; empty means SQLite under STATE_DIR."
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis:// or unix:// URL; empty means in-process broker."
+    )
+
+    # HTTP
+    public_url: AnyHttpUrl | None = Field(
+        default=None, description="Public base URL of the Mini App and proof pages."
+    )
+    api_host: str = Field(default="127.0.0.1", description="API listen address (dev).")
+    api_port: int = Field(default=8080, ge=1, le=65535, description="API listen port.")
+    api_socket: Path | None = Field(
+        default=None, description="Unix socket for the API (production); overrides host/port."
+    )
+    bot_socket: Path | None = Field(
+        default=None, description="Unix socket for the bot's webhook server (production)."
+    )
+    bot_port: int = Field(
+        default=8081, ge=1, le=65535, description="Bot webhook listen port when no socket."
+    )
+    miniapp_dir: Path | None = Field(
+        default=None, description="Mini App production build to serve; default: the bundled one."
+    )
+    init_data_max_age: int = Field(
+        default=86400, ge=60, description="Seconds a Mini App initData stays valid."
+    )
+    dev_login: bool = Field(
+        default=False, description="Allow the loopback-only development login (dev only)."
+    )
+
+    # Worker
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Shared Prometheus multiprocess directory; the API's /metrics serves all roles.",
+    )
+    scheduler_lease_seconds: int = Field(
+        default=15, ge=3, le=600, description="Scheduler leadership lease in Redis."
+    )
+
+    # People and texts
+    default_language: str = Field(default="en", description="ru or en.")
+    default_timezone: str = Field(default="UTC", description="IANA time zone for deadlines.")
+    locales_dir: Path | None = Field(
+        default=None, description="Directory with locale overrides (ru.json, en.json)."
+    )
+
+    # Logging
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: LogFormat = Field(default=LogFormat.json, description="json or text.")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not BOT_TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("must look like <digits>:<secret>, as @BotFather gives it")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9_/-]*", value):
+            raise ValueError("must start with / and hold only A-Z, a-z, 0-9, _, - and /")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("database_url", "redis_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (leave empty for SQLite)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("ru", "en"):
+            raise ValueError("must be ru or en")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs(self) -> Settings:
+        if self.bot_mode is BotMode.webhook and (
+            self.webhook_base_url is None or self.webhook_secret is None
+        ):
+            raise ValueError(
+                "BOT_MODE=webhook needs WEBHOOK_BASE_URL and WEBHOOK_SECRET to be set"
+            )
+        return self
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.bot_token.get_secret_value().split(":", 1)[0])
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.state_dir / "contest-bot.sqlite3"
+
+    @property
+    def webhook_url(self) -> str | None:
+        if self.webhook_base_url is None:
+            return None
+        return str(self.webhook_base_url).rstrip("/") + self.webhook_path
+
+
+def env_names() -> list[str]:
+    """The environment variable names the settings read, in declaration order."""
+    return [name.upper() for name in Settings.model_fields]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one readable `ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = "is required but not set"
+            problems.append(f"{name} {message}" if error["loc"] else message)
+        raise ConfigError("; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

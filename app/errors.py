@@ -1,0 +1,79 @@
+"""The one error hierarchy of Contest Bot.
+
+    ContestBotError
+    ├── ConfigError            a setting is missing or malformed (exit code 2)
+    ├── NotConfiguredError     a role or feature needs a part that is not set up
+    ├── DomainError            a contest rule was broken
+    │   ├── TransitionError    a lifecycle step not allowed from the current status
+    │   ├── ValidationError    contest fields that do not make sense (winners < 1, ...)
+    │   ├── NotFoundError      no such contest, participant or draw
+    │   ├── PermissionDenied   the user may not do this to this contest
+    │   └── JoinRefused        a participant cannot join (conditions, status)
+    ├── ProofError             a proof document is unreadable or does not verify
+    └── TelegramUnavailable    Telegram could not be reached or answered with an error
+
+Lower-layer errors (database drivers, HTTP clients) are mapped to these with
+`raise ... from exc` at the edge that sees them.
+"""
+
+from __future__ import annotations
+
+
+class ContestBotError(Exception):
+    """Base of every error Contest Bot raises on purpose."""
+
+
+class ConfigError(ContestBotError):
+    """A setting is missing or malformed."""
+
+
+class NotConfiguredError(ContestBotError):
+    """A role or feature needs something that is not configured."""
+
+
+class DomainError(ContestBotError):
+    """A contest rule was broken; the message says what was tried and why not."""
+
+    code = "domain_error"
+
+
+class TransitionError(DomainError):
+    """A lifecycle transition that is not allowed from the current status."""
+
+    code = "invalid_transition"
+
+
+class ValidationError(DomainError):
+    """Contest data that does not make sense."""
+
+    code = "invalid_contest"
+
+
+class NotFoundError(DomainError):
+    """No such contest, participant or draw."""
+
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    """The user may not do this to this contest."""
+
+    code = "forbidden"
+
+
+class JoinRefused(DomainError):
+    """A participant cannot join; `reasons` lists what is missing."""
+
+    code = "join_refused"
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []
+
+
+class ProofError(ContestBotError):
+    """A proof document is unreadable or does not verify."""
+
+
+class TelegramUnavailable(ContestBotError):
+    """Telegram could not be reached or answered with an error."""
