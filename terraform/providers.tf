@@ -1,0 +1,3 @@
+provider "hcloud" {
+  token = var.hcloud_token
+}
