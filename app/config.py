@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     # Worker
     metrics_dir: Path | None = Field(
         default=None,
-        description="Shared Prometheus multiprocess directory; the API's /metrics serves all roles.",
+        description="Prometheus multiprocess dir shared by the roles; the API serves it.",
     )
     scheduler_lease_seconds: int = Field(
         default=15, ge=3, le=600, description="Scheduler leadership lease in Redis."
@@ -201,9 +201,7 @@ class Settings(BaseSettings):
         if self.bot_mode is BotMode.webhook and (
             self.webhook_base_url is None or self.webhook_secret is None
         ):
-            raise ValueError(
-                "BOT_MODE=webhook needs WEBHOOK_BASE_URL and WEBHOOK_SECRET to be set"
-            )
+            raise ValueError("BOT_MODE=webhook needs WEBHOOK_BASE_URL and WEBHOOK_SECRET to be set")
         return self
 
     @property

@@ -1,0 +1,140 @@
+"""The `contest-bot` command: one entry point for every role.
+
+Roles (`api`, `bot`, `worker`, `scheduler`, `migrate`) are what production runs as
+separate processes; `dev` runs them all in one process on the embedded defaults;
+`verify` checks a draw's proof and needs no configuration.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from app.config import Settings, load_settings
+from app.errors import ConfigError, ContestBotError, NotConfiguredError, ProofError
+
+ROLES = ("api", "bot", "worker", "scheduler", "migrate")
+
+# role -> "module:function" of `async def role(settings: Settings) -> None`
+ENTRY_POINTS = {
+    "api": "app.api.server:serve",
+    "bot": "app.bot.runner:run",
+    "worker": "app.worker.runner:run_worker",
+    "scheduler": "app.worker.runner:run_scheduler",
+    "migrate": "app.db.migrate:migrate_role",
+    "dev": "app.dev:run",
+}
+
+
+def _entry(role: str):  # type: ignore[no-untyped-def]
+    module_name, function = ENTRY_POINTS[role].split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise NotConfiguredError(
+                f"the {role} role is not available in this installation ({module_name} missing)"
+            ) from None
+        raise
+    return getattr(module, function)
+
+
+def _run_role(role: str, **overrides: object) -> None:
+    from app import runtime
+
+    settings: Settings = load_settings(**overrides)
+    runtime.configure_logging(settings, "text" if role == "dev" else None)
+    runtime.run(_entry(role), settings, name=role)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="contest-bot")
+def cli() -> None:
+    """Contest Bot: Telegram giveaways with provably fair draws."""
+
+
+@cli.command()
+def dev() -> None:
+    """Run every role in one process (SQLite, in-process tasks, polling)."""
+    _run_role("dev")
+
+
+@cli.command()
+def api() -> None:
+    """Serve the Mini App and organizer API (Litestar)."""
+    _run_role("api")
+
+
+@cli.command()
+def bot() -> None:
+    """Receive Telegram updates (webhook or long polling)."""
+    _run_role("bot")
+
+
+@cli.command()
+def worker() -> None:
+    """Run background tasks: draws, announcements, messages."""
+    _run_role("worker")
+
+
+@cli.command()
+def scheduler() -> None:
+    """Fire deadlines and periodic jobs (exactly one active per deployment)."""
+    _run_role("scheduler")
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date, then exit."""
+    _run_role("migrate")
+
+
+@cli.command()
+@click.argument("proof_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--user", "user_id", type=int, help="Also check this Telegram user id's entry.")
+def verify(proof_file: Path, user_id: int | None) -> None:
+    """Recompute a draw from its proof document (JSON) and check every claim."""
+    from app.contests import proof as proofs
+
+    try:
+        data = proof_file.read_bytes()
+    except OSError as exc:
+        raise ProofError(f"cannot read {proof_file}: {exc.strerror}") from None
+    document = proofs.decode(data)
+    problems = proofs.verify(document)
+    if user_id is not None:
+        click.echo(proofs.inclusion(document, user_id).describe())
+    if problems:
+        click.echo(f"MISMATCH: the proof of contest {document.contest_id} does not verify:")
+        for problem in problems:
+            click.echo(f"  - {problem}")
+        sys.exit(1)
+    click.echo(
+        f"OK: contest {document.contest_id}: {len(document.participants)} participants, "
+        f"winners {document.winners} and reserves {document.reserves} recomputed from the seed"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; our own errors become one line on stderr, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="contest-bot", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        click.echo(f"contest-bot: configuration error: {exc}", err=True)
+        sys.exit(2)
+    except ProofError as exc:
+        click.echo(f"contest-bot: {exc}", err=True)
+        sys.exit(2)
+    except ContestBotError as exc:
+        click.echo(f"contest-bot: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

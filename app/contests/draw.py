@@ -1,0 +1,112 @@
+"""The fair draw, algorithm `contest-bot-draw/v1`.
+
+Anyone can recompute a draw from published data (see `app.contests.proof`):
+
+1. At publish time a random 32-byte `seed` is drawn and `commitment = sha256(seed)` (hex)
+   is shown; the seed stays secret until the results.
+2. At the deadline the participant list is frozen: the distinct Telegram user ids in
+   ascending numeric order. `list_hash = sha256("\\n".join(str(id) for id in ids))` (hex,
+   UTF-8; an empty list hashes the empty string).
+3. A byte stream is derived: block `i` (i = 0, 1, ...) is
+   `HMAC-SHA256(key=seed, msg="contest-bot-draw/v1|<contest_id>|<list_hash>|<beacon>|<i>")`
+   where `<beacon>` is the public randomness beacon value fixed in advance, or empty.
+   The stream is read 8 bytes at a time as big-endian unsigned 64-bit integers.
+4. `uniform(n)`: read integers `x` until `x < 2**64 - (2**64 mod n)`, return `x mod n`
+   (rejection sampling: no modulo bias).
+5. The ranking is a partial Fisher-Yates shuffle of the frozen list: for position
+   `i = 0 .. k-1`, swap item `i` with item `i + uniform(n - i)`. The first `k` items, in
+   order, are the ranking.
+6. Walking the ranking and skipping excluded users (who failed the re-check at the draw,
+   or were replaced later, each logged with a reason), the first `winners_count` are the
+   winners and the next `reserve_count` the reserves. A re-draw continues the same
+   ranking, so it needs no new randomness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+
+ALGORITHM = "contest-bot-draw/v1"
+_WORD = 8
+_SPACE = 1 << 64
+
+
+def new_seed() -> str:
+    """A fresh secret seed, hex."""
+    return secrets.token_hex(32)
+
+
+def commitment(seed: str) -> str:
+    """The public commitment to a seed: sha256 of its bytes, hex."""
+    return hashlib.sha256(bytes.fromhex(seed)).hexdigest()
+
+
+def freeze(user_ids: Iterable[int]) -> list[int]:
+    """The canonical frozen list: distinct ids in ascending order."""
+    return sorted(set(user_ids))
+
+
+def list_hash(frozen: Sequence[int]) -> str:
+    """sha256 of the frozen list written one id a line (no trailing newline), hex."""
+    return hashlib.sha256("\n".join(str(uid) for uid in frozen).encode()).hexdigest()
+
+
+class Stream:
+    """The deterministic integer stream of step 3-4."""
+
+    def __init__(self, seed: str, contest_id: int, frozen_hash: str, beacon: str = "") -> None:
+        self._key = bytes.fromhex(seed)
+        self._prefix = f"{ALGORITHM}|{contest_id}|{frozen_hash}|{beacon}|".encode()
+        self._words = self._generate()
+
+    def _generate(self) -> Iterator[int]:
+        block = 0
+        while True:
+            digest = hmac.new(self._key, self._prefix + str(block).encode(), "sha256").digest()
+            for offset in range(0, len(digest), _WORD):
+                yield int.from_bytes(digest[offset : offset + _WORD], "big")
+            block += 1
+
+    def uniform(self, n: int) -> int:
+        """An unbiased integer in [0, n)."""
+        if n < 1:
+            raise ValueError("n must be positive")
+        limit = _SPACE - (_SPACE % n)
+        for word in self._words:
+            if word < limit:
+                return word % n
+        raise AssertionError("unreachable: the stream is infinite")
+
+
+def ranking(
+    seed: str,
+    contest_id: int,
+    frozen: Sequence[int],
+    count: int,
+    beacon: str = "",
+) -> list[int]:
+    """The first `count` users of the draw's order (step 5)."""
+    items = list(frozen)
+    stream = Stream(seed, contest_id, list_hash(items), beacon)
+    count = min(count, len(items))
+    for i in range(count):
+        j = i + stream.uniform(len(items) - i)
+        items[i], items[j] = items[j], items[i]
+    return items[:count]
+
+
+def pick(
+    order: Sequence[int], excluded: Iterable[int], winners_count: int, reserve_count: int
+) -> tuple[list[int], list[int]]:
+    """Winners and reserves from a ranking, skipping excluded users (step 6)."""
+    skip = set(excluded)
+    eligible = [uid for uid in order if uid not in skip]
+    return eligible[:winners_count], eligible[winners_count : winners_count + reserve_count]
+
+
+def needed(winners_count: int, reserve_count: int, excluded: Iterable[int]) -> int:
+    """How long a ranking must be to fill winners and reserves despite exclusions."""
+    return winners_count + reserve_count + len(set(excluded))

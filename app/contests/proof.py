@@ -1,0 +1,172 @@
+"""The proof document of a draw, and its verification.
+
+The proof holds everything needed to recompute a draw (see `app.contests.draw`):
+the seed and its commitment, the frozen participant list and its hash, the beacon,
+exclusions with reasons, and the claimed winners and reserves. `verify` recomputes all
+of it and lists every mismatch; an empty list means the draw checks out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import msgspec
+
+from app.contests import draw
+from app.errors import ProofError
+
+FORMAT = "contest-bot-proof/1"
+_HEX64 = r"^[0-9a-f]{64}$"
+
+
+class Exclusion(msgspec.Struct, frozen=True):
+    user_id: int
+    reason: str
+    at: str = ""
+
+
+class Proof(msgspec.Struct, frozen=True):
+    format: str
+    algorithm: str
+    contest_id: int
+    seed_commitment: str
+    seed: str
+    participants: list[int]
+    list_hash: str
+    winners_count: int
+    reserve_count: int
+    winners: list[int]
+    reserves: list[int]
+    beacon: str = ""
+    excluded: list[Exclusion] = []
+    title: str = ""
+    drawn_at: str = ""
+
+
+def build(
+    *,
+    contest_id: int,
+    title: str,
+    seed: str,
+    participants: list[int],
+    winners_count: int,
+    reserve_count: int,
+    excluded: list[Exclusion],
+    drawn_at: str,
+    beacon: str = "",
+) -> Proof:
+    """Run the draw and return its proof (winners and reserves computed here)."""
+    frozen = draw.freeze(participants)
+    skip = [item.user_id for item in excluded]
+    order = draw.ranking(
+        seed, contest_id, frozen, draw.needed(winners_count, reserve_count, skip), beacon
+    )
+    winners, reserves = draw.pick(order, skip, winners_count, reserve_count)
+    return Proof(
+        format=FORMAT,
+        algorithm=draw.ALGORITHM,
+        contest_id=contest_id,
+        title=title,
+        seed_commitment=draw.commitment(seed),
+        seed=seed,
+        beacon=beacon,
+        participants=frozen,
+        list_hash=draw.list_hash(frozen),
+        winners_count=winners_count,
+        reserve_count=reserve_count,
+        excluded=excluded,
+        winners=winners,
+        reserves=reserves,
+        drawn_at=drawn_at,
+    )
+
+
+def encode(proof: Proof) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(proof), indent=2)
+
+
+def to_dict(proof: Proof) -> dict[str, object]:
+    return msgspec.to_builtins(proof)
+
+
+def decode(data: bytes | str) -> Proof:
+    """Parse a proof document; a `ProofError` says exactly what is malformed."""
+    try:
+        return msgspec.json.decode(data, type=Proof)
+    except msgspec.DecodeError as exc:
+        raise ProofError(f"not a valid proof document: {exc}") from None
+
+
+def verify(proof: Proof) -> list[str]:
+    """Every way the proof does not check out; empty when it is correct."""
+    problems: list[str] = []
+    if proof.format != FORMAT:
+        problems.append(f"format is {proof.format!r}, expected {FORMAT!r}")
+    if proof.algorithm != draw.ALGORITHM:
+        problems.append(f"algorithm {proof.algorithm!r} is not supported ({draw.ALGORITHM})")
+        return problems
+    if not re.match(_HEX64, proof.seed):
+        problems.append("seed is not 64 lowercase hex characters")
+        return problems
+    if draw.commitment(proof.seed) != proof.seed_commitment:
+        problems.append(
+            "seed does not match the commitment published at the start: "
+            f"sha256(seed) = {draw.commitment(proof.seed)}, commitment = {proof.seed_commitment}"
+        )
+    frozen = draw.freeze(proof.participants)
+    if frozen != proof.participants:
+        problems.append("participant list is not in ascending order without repeats")
+    actual_hash = draw.list_hash(proof.participants)
+    if actual_hash != proof.list_hash:
+        problems.append(
+            f"participant list hash is {actual_hash}, but the proof says {proof.list_hash}"
+        )
+    members = set(proof.participants)
+    for item in proof.excluded:
+        if item.user_id not in members:
+            problems.append(f"excluded user {item.user_id} is not in the participant list")
+    for uid in proof.winners:
+        if uid not in members:
+            problems.append(f"winner {uid} is not in the participant list")
+    skip = [item.user_id for item in proof.excluded]
+    order = draw.ranking(
+        proof.seed,
+        proof.contest_id,
+        proof.participants,
+        draw.needed(proof.winners_count, proof.reserve_count, skip),
+        proof.beacon,
+    )
+    winners, reserves = draw.pick(order, skip, proof.winners_count, proof.reserve_count)
+    if winners != proof.winners:
+        problems.append(f"winners should be {winners}, but the proof says {proof.winners}")
+    if reserves != proof.reserves:
+        problems.append(f"reserves should be {reserves}, but the proof says {proof.reserves}")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class Inclusion:
+    user_id: int
+    included: bool
+    role: str  # "winner", "reserve", "excluded", "participant" or "absent"
+
+    def describe(self) -> str:
+        if not self.included:
+            return f"user {self.user_id} is not in the participant list"
+        return f"user {self.user_id} is in the participant list; result: {self.role}"
+
+
+def inclusion(proof: Proof, user_id: int) -> Inclusion:
+    """Whether a user was in the frozen list, and what they got."""
+    if user_id not in set(proof.participants):
+        return Inclusion(user_id, False, "absent")
+    if user_id in proof.winners:
+        role = "winner"
+    elif user_id in proof.reserves:
+        role = "reserve"
+    elif any(item.user_id == user_id for item in proof.excluded):
+        role = "excluded"
+    else:
+        role = "participant"
+    return Inclusion(user_id, True, role)

@@ -1,0 +1,71 @@
+"""What makes a contest well-formed: limits on its fields and its end condition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.errors import ValidationError
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 3000
+WINNERS_MAX = 100
+RESERVE_MAX = 100
+PARTICIPANTS_MAX = 10_000_000
+MIN_DURATION = timedelta(minutes=1)
+MAX_DURATION = timedelta(days=366)
+
+
+@dataclass(frozen=True, slots=True)
+class ContestFields:
+    """The organizer-editable fields of a contest."""
+
+    title: str
+    description: str = ""
+    winners_count: int = 1
+    reserve_count: int = 3
+    ends_at: datetime | None = None
+    max_participants: int | None = None
+    publish_at: datetime | None = None
+
+
+def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
+    """Raise `ValidationError` naming every field that is out of bounds."""
+    now = now or datetime.now(UTC)
+    problems: list[str] = []
+    if not fields.title.strip():
+        problems.append("title must not be empty")
+    elif len(fields.title) > TITLE_MAX:
+        problems.append(f"title is {len(fields.title)} characters; at most {TITLE_MAX}")
+    if len(fields.description) > DESCRIPTION_MAX:
+        problems.append(
+            f"description is {len(fields.description)} characters; at most {DESCRIPTION_MAX}"
+        )
+    if not 1 <= fields.winners_count <= WINNERS_MAX:
+        problems.append(f"winners must be between 1 and {WINNERS_MAX}")
+    if not 0 <= fields.reserve_count <= RESERVE_MAX:
+        problems.append(f"reserve winners must be between 0 and {RESERVE_MAX}")
+    if fields.ends_at is None and fields.max_participants is None:
+        problems.append("an end condition is needed: a deadline, a participant count, or both")
+    if fields.ends_at is not None:
+        if fields.ends_at.tzinfo is None:
+            problems.append("deadline must carry a time zone")
+        else:
+            start = fields.publish_at or now
+            if fields.ends_at < start + MIN_DURATION:
+                problems.append("deadline must be at least a minute after the start")
+            elif fields.ends_at > start + MAX_DURATION:
+                problems.append("deadline must be within a year of the start")
+    if fields.max_participants is not None and not (
+        fields.winners_count <= fields.max_participants <= PARTICIPANTS_MAX
+    ):
+        problems.append(
+            f"participant limit must be between the number of winners and {PARTICIPANTS_MAX}"
+        )
+    if fields.publish_at is not None:
+        if fields.publish_at.tzinfo is None:
+            problems.append("publish time must carry a time zone")
+        elif fields.publish_at < now - MIN_DURATION:
+            problems.append("publish time is in the past")
+    if problems:
+        raise ValidationError("; ".join(problems))

@@ -1,0 +1,290 @@
+"""Storing contests and moving them through their lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from app.contests import draw
+from app.contests.channels import ChannelRef
+from app.contests.lifecycle import Action, Status, next_status
+from app.contests.rules import ContestFields, check_fields
+from app.db import audit
+from app.db.engine import transaction
+from app.db.tables import Contest, ContestOwner, Publication, RequiredChannel
+from app.errors import NotFoundError, PermissionDenied, TransitionError
+
+RESULTS_MODES = ("reply", "edit")
+_RACE_RETRIES = 5
+
+
+async def create(
+    owner_id: int,
+    fields: ContestFields,
+    *,
+    required: Iterable[ChannelRef] = (),
+    targets: Iterable[int] = (),
+    language: str = "en",
+    notify_participants: bool = False,
+    results_mode: str = "reply",
+    photo_file_id: str | None = None,
+) -> Contest:
+    """A new draft contest, with its required and target channels."""
+    check_fields(fields)
+    if results_mode not in RESULTS_MODES:
+        raise ValueError(f"results_mode must be one of {RESULTS_MODES}")
+    async with transaction():
+        contest = Contest(
+            owner_id=owner_id,
+            language=language,
+            notify_participants=notify_participants,
+            results_mode=results_mode,
+            photo_file_id=photo_file_id,
+            **asdict(fields),
+        )
+        await contest.save()
+        await _replace_channels(contest.id, required, targets)
+        await audit.record("create", contest.id, owner_id, title=fields.title)
+    return contest
+
+
+async def get(contest_id: int) -> Contest:
+    contest = await Contest.objects().get(Contest.id == contest_id)
+    if contest is None:
+        raise NotFoundError(f"contest {contest_id} does not exist")
+    return contest
+
+
+def fields_of(contest: Contest) -> ContestFields:
+    return ContestFields(
+        title=contest.title,
+        description=contest.description,
+        winners_count=contest.winners_count,
+        reserve_count=contest.reserve_count,
+        ends_at=contest.ends_at,
+        max_participants=contest.max_participants,
+        publish_at=contest.publish_at,
+    )
+
+
+async def update(
+    contest_id: int,
+    actor_id: int,
+    fields: ContestFields,
+    *,
+    required: Iterable[ChannelRef] | None = None,
+    targets: Iterable[int] | None = None,
+    **options: Any,
+) -> Contest:
+    """Edit a contest before it starts."""
+    contest = await get(contest_id)
+    next_status(contest_id, contest.status, Action.edit)
+    check_fields(fields)
+    async with transaction():
+        values = {**asdict(fields), **options, "updated_at": datetime.now(UTC)}
+        changed = await _move(contest, Action.edit, values)
+        if required is not None or targets is not None:
+            await _replace_channels(contest_id, required, targets)
+        await audit.record("edit", contest_id, actor_id, title=fields.title)
+    return changed
+
+
+async def _replace_channels(
+    contest_id: int, required: Iterable[ChannelRef] | None, targets: Iterable[int] | None
+) -> None:
+    if required is not None:
+        await RequiredChannel.delete().where(RequiredChannel.contest == contest_id)
+        rows = [
+            RequiredChannel(
+                contest=contest_id,
+                channel_id=ref.chat_id,
+                title=ref.title,
+                username=ref.username,
+                invite_link=ref.invite_link,
+            )
+            for ref in {ref.chat_id: ref for ref in required}.values()
+        ]
+        if rows:
+            await RequiredChannel.insert(*rows)
+    if targets is not None:
+        await Publication.delete().where(
+            (Publication.contest == contest_id) & (Publication.kind == "post")
+        )
+        rows = [
+            Publication(contest=contest_id, chat_id=chat_id, kind="post")
+            for chat_id in dict.fromkeys(targets)
+        ]
+        if rows:
+            await Publication.insert(*rows)
+
+
+async def required_channels(contest_id: int) -> list[ChannelRef]:
+    rows = (
+        await RequiredChannel.select()
+        .where(RequiredChannel.contest == contest_id)
+        .order_by(RequiredChannel.id)
+    )
+    return [
+        ChannelRef(row["channel_id"], row["title"], row["username"], row["invite_link"])
+        for row in rows
+    ]
+
+
+async def _move(contest: Contest, action: Action, values: dict[str, Any] | None = None) -> Contest:
+    """Apply `action` atomically: the UPDATE only matches the status it was checked against."""
+    for _ in range(_RACE_RETRIES):
+        target = next_status(contest.id, contest.status, action)
+        changes = {"status": target.value, "updated_at": datetime.now(UTC), **(values or {})}
+        updated = (
+            await Contest.update({getattr(Contest, k): v for k, v in changes.items()})
+            .where((Contest.id == contest.id) & (Contest.status == contest.status))
+            .returning(Contest.id)
+        )
+        if updated:
+            return await get(contest.id)
+        contest = await get(contest.id)
+    raise TransitionError(f"contest {contest.id} kept changing; {action} was not applied")
+
+
+async def transition(
+    contest_id: int, action: Action, actor_id: int | None = None, **values: Any
+) -> Contest:
+    """Move a contest by `action` and log it."""
+    contest = await _move(await get(contest_id), action, values)
+    await audit.record(action.value, contest_id, actor_id, status=contest.status)
+    return contest
+
+
+async def schedule(contest_id: int, publish_at: datetime, actor_id: int) -> Contest:
+    contest = await get(contest_id)
+    check_fields(ContestFields(**{**asdict(fields_of(contest)), "publish_at": publish_at}))
+    return await transition(contest_id, Action.schedule, actor_id, publish_at=publish_at)
+
+
+async def publish(contest_id: int, actor_id: int | None = None) -> Contest:
+    """Start a contest: commit to a fresh secret seed and open it for joining."""
+    contest = await get(contest_id)
+    if contest.ends_at is not None and contest.ends_at <= datetime.now(UTC):
+        raise TransitionError(
+            f"cannot publish contest {contest_id}: its deadline {contest.ends_at:%Y-%m-%d %H:%M}"
+            " UTC has passed; move the deadline first"
+        )
+    seed = contest.seed or draw.new_seed()
+    return await transition(
+        contest_id,
+        Action.publish,
+        actor_id,
+        seed=seed,
+        seed_commitment=draw.commitment(seed),
+        published_at=datetime.now(UTC),
+    )
+
+
+async def close(contest_id: int) -> Contest:
+    """Stop accepting joins; the draw comes next."""
+    return await transition(contest_id, Action.close)
+
+
+async def cancel(contest_id: int, actor_id: int, reason: str = "") -> Contest:
+    contest = await transition(contest_id, Action.cancel, actor_id)
+    await audit.record("cancel_reason", contest_id, actor_id, reason=reason)
+    return contest
+
+
+async def record_error(contest_id: int, message: str) -> None:
+    """A permanent problem the organizer must see (shown with the contest)."""
+    await Contest.update({Contest.last_error: message[:2000]}).where(Contest.id == contest_id)
+    await audit.record("error", contest_id, None, message=message[:2000])
+
+
+async def add_owner(contest_id: int, user_id: int, actor_id: int) -> None:
+    await ContestOwner.insert(ContestOwner(contest=contest_id, user_id=user_id)).on_conflict(
+        action="DO NOTHING"
+    )
+    await audit.record("add_owner", contest_id, actor_id, user_id=user_id)
+
+
+async def may_manage(contest: Contest, user_id: int, admin_ids: Iterable[int] = ()) -> bool:
+    """Owners, co-owners and bot admins may manage a contest."""
+    if user_id == contest.owner_id or user_id in set(admin_ids):
+        return True
+    return await ContestOwner.exists().where(
+        (ContestOwner.contest == contest.id) & (ContestOwner.user_id == user_id)
+    )
+
+
+async def get_managed(contest_id: int, user_id: int, admin_ids: Iterable[int] = ()) -> Contest:
+    """The contest, if `user_id` may manage it; else `PermissionDenied`."""
+    contest = await get(contest_id)
+    if not await may_manage(contest, user_id, admin_ids):
+        raise PermissionDenied(f"you may not manage contest {contest_id}")
+    return contest
+
+
+async def managed_by(user_id: int, admin_ids: Iterable[int] = ()) -> list[Contest]:
+    """Contests a user owns or co-owns (all of them for bot admins), newest first."""
+    query = Contest.objects().order_by(Contest.id, ascending=False)
+    if user_id not in set(admin_ids):
+        co_owned = ContestOwner.select(ContestOwner.contest).where(ContestOwner.user_id == user_id)
+        query = query.where((Contest.owner_id == user_id) | Contest.id.is_in(co_owned))
+    return await query
+
+
+async def due_to_publish(now: datetime) -> list[int]:
+    rows = await Contest.select(Contest.id).where(
+        (Contest.status == Status.scheduled.value) & (Contest.publish_at <= now)
+    )
+    return [row["id"] for row in rows]
+
+
+async def due_to_close(now: datetime) -> list[int]:
+    """Active contests past their deadline, and closed ones still waiting for a draw."""
+    rows = await Contest.select(Contest.id).where(
+        ((Contest.status == Status.active.value) & (Contest.ends_at <= now))
+        | (Contest.status == Status.drawing.value)
+    )
+    return [row["id"] for row in rows]
+
+
+async def pending_deadlines() -> list[tuple[int, str, datetime | None]]:
+    """Every contest still waiting for a time: (id, status, when) for the scheduler."""
+    rows = await Contest.select(
+        Contest.id, Contest.status, Contest.publish_at, Contest.ends_at
+    ).where(
+        Contest.status.is_in([Status.scheduled.value, Status.active.value, Status.drawing.value])
+    )
+    return [
+        (
+            row["id"],
+            row["status"],
+            row["publish_at"] if row["status"] == "scheduled" else row["ends_at"],
+        )
+        for row in rows
+    ]
+
+
+async def publications(contest_id: int, kind: str = "post") -> list[Publication]:
+    return await Publication.objects().where(
+        (Publication.contest == contest_id) & (Publication.kind == kind)
+    )
+
+
+async def record_publication(
+    contest_id: int, chat_id: int, message_id: int, kind: str = "post"
+) -> None:
+    """Remember the message that shows a contest in a chat (idempotent per chat and kind)."""
+    updated = (
+        await Publication.update({Publication.message_id: message_id})
+        .where(
+            (Publication.contest == contest_id)
+            & (Publication.chat_id == chat_id)
+            & (Publication.kind == kind)
+        )
+        .returning(Publication.id)
+    )
+    if not updated:
+        await Publication.insert(
+            Publication(contest=contest_id, chat_id=chat_id, message_id=message_id, kind=kind)
+        ).on_conflict(action="DO NOTHING")

@@ -1,0 +1,238 @@
+"""Drawing winners, re-checking them, and replacing winners from the reserve.
+
+A draw happens once per contest: the `draw` row is unique per contest, so a second
+attempt (a task delivered twice, two schedulers) finds the first one and returns it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.contests import draw as algorithm
+from app.contests import proof as proofs
+from app.contests.conditions import CheckResult, Outcome
+from app.contests.lifecycle import Action, Status, next_status
+from app.db import audit, contests, participants
+from app.db.engine import transaction
+from app.db.tables import Contest, Draw
+from app.errors import NotFoundError, ValidationError
+
+Recheck = Callable[[int], Awaitable[list[CheckResult]]]
+"""Re-checks one would-be winner's conditions; returns every condition's result."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrawOutcome:
+    contest_id: int
+    winners: list[int]
+    reserves: list[int]
+    excluded: list[proofs.Exclusion]
+    participant_count: int
+    created: bool  # False when the draw had already been made
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+async def _screen(
+    order: list[int],
+    recheck: Recheck | None,
+    excluded: list[proofs.Exclusion],
+    wanted: int,
+    cleared: set[int],
+) -> list[proofs.Exclusion]:
+    """Re-check candidates in ranking order until `wanted` have passed; collect exclusions.
+
+    `cleared` remembers who already passed, so extending the ranking checks nobody twice.
+    """
+    if recheck is None:
+        return excluded
+    skip = {item.user_id for item in excluded}
+    passed = 0
+    for user_id in order:
+        if passed >= wanted:
+            break
+        if user_id in skip:
+            continue
+        if user_id in cleared:
+            passed += 1
+            continue
+        failures = [r for r in await recheck(user_id) if r.outcome is not Outcome.passed]
+        if failures:
+            reason = "; ".join(f"{r.condition}: {r.reason or r.outcome.value}" for r in failures)
+            excluded.append(proofs.Exclusion(user_id, f"re-check failed: {reason}", _now()))
+            skip.add(user_id)
+        else:
+            cleared.add(user_id)
+            passed += 1
+    return excluded
+
+
+async def _compute(
+    contest: Contest, frozen: list[int], excluded: list[proofs.Exclusion], recheck: Recheck | None
+) -> proofs.Proof:
+    """Rank, re-check winners (and reserves) and extend the ranking past exclusions."""
+    wanted = contest.winners_count + contest.reserve_count
+    cleared: set[int] = set()
+    while True:
+        skip = [item.user_id for item in excluded]
+        length = algorithm.needed(contest.winners_count, contest.reserve_count, skip)
+        order = algorithm.ranking(contest.seed, contest.id, frozen, length)
+        before = len(excluded)
+        excluded = await _screen(order, recheck, excluded, wanted, cleared)
+        if len(excluded) == before or len(order) == len(frozen):
+            break
+    return proofs.build(
+        contest_id=contest.id,
+        title=contest.title,
+        seed=contest.seed,
+        participants=frozen,
+        winners_count=contest.winners_count,
+        reserve_count=contest.reserve_count,
+        excluded=excluded,
+        drawn_at=_now(),
+    )
+
+
+async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
+    """Close (if still active), freeze, draw and finish a contest — at most once."""
+    existing = await _find(contest_id)
+    if existing is not None:
+        return _outcome(existing, created=False)
+    contest = await contests.get(contest_id)
+    if contest.status == Status.active.value:
+        contest = await contests.close(contest_id)
+    if contest.status != Status.drawing.value:
+        raise ValidationError(f"contest {contest_id} is {contest.status}; nothing to draw")
+    if not contest.seed:
+        raise ValidationError(f"contest {contest_id} has no committed seed")
+    frozen = algorithm.freeze(await participants.user_ids(contest_id))
+    proof = await _compute(contest, frozen, [], recheck)
+    async with transaction():
+        inserted = (
+            await Draw.insert(
+                Draw(
+                    contest=contest_id,
+                    algorithm=proof.algorithm,
+                    seed_commitment=proof.seed_commitment,
+                    list_hash=proof.list_hash,
+                    participants=proof.participants,
+                    participant_count=len(proof.participants),
+                    winners=proof.winners,
+                    reserves=proof.reserves,
+                    excluded=[proofs.to_dict(item) for item in proof.excluded],
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Draw.id)
+        )
+        if not inserted:
+            return _outcome(await get(contest_id), created=False)
+        await contests.transition(contest_id, Action.finish, finished_at=datetime.now(UTC))
+        await audit.record(
+            "draw",
+            contest_id,
+            None,
+            winners=proof.winners,
+            reserves=proof.reserves,
+            excluded=[proofs.to_dict(item) for item in proof.excluded],
+            list_hash=proof.list_hash,
+        )
+    return DrawOutcome(
+        contest_id,
+        proof.winners,
+        proof.reserves,
+        list(proof.excluded),
+        len(proof.participants),
+        created=True,
+    )
+
+
+def _exclusions(row: Draw) -> list[proofs.Exclusion]:
+    return [proofs.Exclusion(**item) for item in row.excluded]
+
+
+def _outcome(row: Draw, created: bool) -> DrawOutcome:
+    return DrawOutcome(
+        row.contest, row.winners, row.reserves, _exclusions(row), row.participant_count, created
+    )
+
+
+async def _find(contest_id: int) -> Draw | None:
+    return await Draw.objects().where(Draw.contest == contest_id).output(load_json=True).first()
+
+
+async def get(contest_id: int) -> Draw:
+    row = await _find(contest_id)
+    if row is None:
+        raise NotFoundError(f"contest {contest_id} has not been drawn")
+    return row
+
+
+async def replace_winner(
+    contest_id: int,
+    user_id: int,
+    reason: str,
+    actor_id: int | None,
+    recheck: Recheck | None = None,
+) -> DrawOutcome:
+    """Exclude a winner (logged with the reason) and continue the same ranking."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("a re-draw needs a reason")
+    contest = await contests.get(contest_id)
+    next_status(contest_id, contest.status, Action.redraw)
+    row = await get(contest_id)
+    if user_id not in row.winners:
+        raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
+    excluded = [*_exclusions(row), proofs.Exclusion(user_id, reason, _now())]
+    proof = await _compute(contest, row.participants, excluded, recheck)
+    async with transaction():
+        await Draw.update(
+            {
+                Draw.winners: proof.winners,
+                Draw.reserves: proof.reserves,
+                Draw.excluded: [proofs.to_dict(item) for item in proof.excluded],
+            }
+        ).where(Draw.contest == contest_id)
+        await audit.record(
+            "redraw",
+            contest_id,
+            actor_id,
+            replaced=user_id,
+            reason=reason,
+            winners=proof.winners,
+        )
+    return DrawOutcome(
+        contest_id,
+        proof.winners,
+        proof.reserves,
+        list(proof.excluded),
+        len(proof.participants),
+        created=True,
+    )
+
+
+async def proof(contest_id: int) -> proofs.Proof:
+    """The published proof of a finished contest (the seed is revealed here)."""
+    contest = await contests.get(contest_id)
+    row = await get(contest_id)
+    return proofs.Proof(
+        format=proofs.FORMAT,
+        algorithm=row.algorithm,
+        contest_id=contest_id,
+        title=contest.title,
+        seed_commitment=row.seed_commitment,
+        seed=contest.seed or "",
+        participants=row.participants,
+        list_hash=row.list_hash,
+        winners_count=contest.winners_count,
+        reserve_count=contest.reserve_count,
+        winners=row.winners,
+        reserves=row.reserves,
+        excluded=_exclusions(row),
+        drawn_at=row.drawn_at.isoformat(timespec="seconds"),
+    )

@@ -1,0 +1,81 @@
+"""The database engine: SQLite file by default, PostgreSQL when `DATABASE_URL` is set.
+
+One engine serves the whole process. `use()` binds it to every table and to
+`app.db.piccolo_conf` (which Piccolo's migration commands read), so tests can switch
+between SQLite and PostgreSQL within one process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from app.config import Settings
+from app.db.tables import TABLES
+
+PICCOLO_CONF = "app.db.piccolo_conf"
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+_engine: Engine | None = None
+
+
+def make_engine(settings: Settings) -> Engine:
+    """Build the engine the settings ask for (without connecting)."""
+    if settings.database_url:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+
+
+def use(engine: Engine) -> Engine:
+    """Make `engine` the one every table and Piccolo command uses."""
+    global _engine
+    _engine = engine
+    os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
+    for table in TABLES:
+        table._meta._db = engine
+    return engine
+
+
+def current() -> Engine:
+    """The engine in use; the settings' one unless `use()` chose another."""
+    if _engine is None:
+        from app.config import get_settings
+
+        return use(make_engine(get_settings()))
+    return _engine
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return (engine or current()).engine_type == "sqlite"
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    """A write transaction; on SQLite it takes the write lock at once (no upgrade deadlock)."""
+    engine = current()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate) as txn:
+            yield txn
+    else:
+        async with engine.transaction() as txn:
+            yield txn
+
+
+async def start(engine: Engine | None = None) -> None:
+    """Open the connection pool (PostgreSQL); SQLite needs none."""
+    engine = engine or current()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+
+
+async def stop(engine: Engine | None = None) -> None:
+    engine = engine or current()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

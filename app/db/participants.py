@@ -1,0 +1,167 @@
+"""Joining contests: idempotent, safe under concurrency, conditions checked first."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from app.contests.conditions import CheckResult, Condition, evaluate
+from app.contests.lifecycle import JOINABLE, Action, Status
+from app.db import contests
+from app.db.engine import is_sqlite, transaction
+from app.db.tables import Contest, Participant, TelegramUser
+
+EXPORT_BATCH = 1000
+
+
+class JoinStatus(StrEnum):
+    joined = "joined"
+    already_joined = "already_joined"
+    conditions_missing = "conditions_missing"
+    undecided = "undecided"
+    not_open = "not_open"
+    full = "full"
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    status: JoinStatus
+    count: int = 0
+    missing: list[CheckResult] = field(default_factory=list)
+    undecided: list[CheckResult] = field(default_factory=list)
+    closed_contest: bool = False
+
+    @property
+    def is_participant(self) -> bool:
+        return self.status in (JoinStatus.joined, JoinStatus.already_joined)
+
+
+async def join(
+    contest_id: int, user_id: int, conditions: list[Condition], source: str = "bot"
+) -> JoinResult:
+    """Join a contest once; a second join of the same user is `already_joined`.
+
+    Conditions are checked before the insert (never on a repeat join, which stays
+    cheap). When the participant limit is reached, the join that reaches it closes the
+    contest (`closed_contest`), and later ones are refused with `full`.
+    """
+    contest = await contests.get(contest_id)
+    if await is_participant(contest_id, user_id):
+        return JoinResult(JoinStatus.already_joined, await count(contest_id))
+    refusal = _refusal(contest)
+    if refusal is not None:
+        return JoinResult(refusal, await count(contest_id))
+    verdict = await evaluate(conditions, user_id)
+    if not verdict.passed:
+        status = JoinStatus.undecided if verdict.undecided else JoinStatus.conditions_missing
+        return JoinResult(status, 0, verdict.missing, verdict.undecided)
+    if contest.max_participants is None:
+        return await _insert(contest_id, user_id, source)
+    return await _insert_limited(contest, user_id, source)
+
+
+def _refusal(contest: Contest) -> JoinStatus | None:
+    if Status(contest.status) not in JOINABLE:
+        return JoinStatus.not_open
+    if contest.ends_at is not None and contest.ends_at <= datetime.now(UTC):
+        return JoinStatus.not_open
+    return None
+
+
+async def _insert(contest_id: int, user_id: int, source: str) -> JoinResult:
+    inserted = (
+        await Participant.insert(Participant(contest=contest_id, user_id=user_id, source=source))
+        .on_conflict(action="DO NOTHING")
+        .returning(Participant.id)
+    )
+    status = JoinStatus.joined if inserted else JoinStatus.already_joined
+    return JoinResult(status, await count(contest_id))
+
+
+async def _insert_limited(contest: Contest, user_id: int, source: str) -> JoinResult:
+    """Insert under a lock on the contest row, so the limit is never exceeded."""
+    async with transaction():
+        if not is_sqlite():  # SQLite's immediate transaction already serialises writers
+            await Contest.select(Contest.id).where(Contest.id == contest.id).lock_rows()
+        current = await contests.get(contest.id)
+        if _refusal(current) is not None:
+            return JoinResult(JoinStatus.full, await count(contest.id))
+        result = await _insert(contest.id, user_id, source)
+        limit = current.max_participants or 0
+        if result.status is JoinStatus.joined and result.count >= limit:
+            await contests.transition(contest.id, Action.close)
+            return JoinResult(result.status, result.count, closed_contest=True)
+        return result
+
+
+async def is_participant(contest_id: int, user_id: int) -> bool:
+    return await Participant.exists().where(
+        (Participant.contest == contest_id) & (Participant.user_id == user_id)
+    )
+
+
+async def count(contest_id: int) -> int:
+    return await Participant.count().where(Participant.contest == contest_id)
+
+
+async def user_ids(contest_id: int) -> list[int]:
+    rows = await Participant.select(Participant.user_id).where(Participant.contest == contest_id)
+    return [row["user_id"] for row in rows]
+
+
+async def joins_over_time(contest_id: int) -> list[datetime]:
+    rows = (
+        await Participant.select(Participant.joined_at)
+        .where(Participant.contest == contest_id)
+        .order_by(Participant.joined_at)
+    )
+    return [row["joined_at"] for row in rows]
+
+
+async def contests_of(user_id: int) -> list[Contest]:
+    """Contests a user takes part in, newest first."""
+    joined = Participant.select(Participant.contest).where(Participant.user_id == user_id)
+    return (
+        await Contest.objects()
+        .where(Contest.id.is_in(joined))
+        .order_by(Contest.id, ascending=False)
+    )
+
+
+async def export(contest_id: int) -> AsyncIterator[dict[str, Any]]:
+    """Participants with their profile, in joining order, fetched in batches."""
+    last_id = 0
+    while True:
+        rows = (
+            await Participant.select(
+                Participant.id,
+                Participant.user_id,
+                Participant.source,
+                Participant.joined_at,
+            )
+            .where((Participant.contest == contest_id) & (Participant.id > last_id))
+            .order_by(Participant.id)
+            .limit(EXPORT_BATCH)
+        )
+        if not rows:
+            return
+        ids = [row["user_id"] for row in rows]
+        profiles = {
+            row["id"]: row
+            for row in await TelegramUser.select(
+                TelegramUser.id, TelegramUser.username, TelegramUser.first_name
+            ).where(TelegramUser.id.is_in(ids))
+        }
+        for row in rows:
+            profile = profiles.get(row["user_id"], {})
+            yield {
+                "user_id": row["user_id"],
+                "username": profile.get("username") or "",
+                "first_name": profile.get("first_name") or "",
+                "source": row["source"],
+                "joined_at": row["joined_at"].isoformat(),
+            }
+        last_id = rows[-1]["id"]

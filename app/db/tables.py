@@ -1,0 +1,165 @@
+"""Piccolo tables: the persistent shape of users, channels, contests and draws.
+
+Telegram ids (users and chats) are the primary keys of `TelegramUser` and `Channel`:
+they are stable, and using them avoids a lookup on every join. Times are UTC.
+Uniqueness over two columns (participant per contest and user, required channel per
+contest, ...) is created by the migrations as unique indexes, since Piccolo columns
+only express single-column uniqueness.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class TelegramUser(Table, tablename="telegram_user"):
+    """A Telegram user who talked to the bot or opened the Mini App."""
+
+    id = BigInt(primary_key=True)
+    first_name = Varchar(length=256, default="")
+    username = Varchar(length=64, null=True, default=None)
+    language = Varchar(length=8, default="en")
+    timezone = Varchar(length=64, null=True, default=None)
+    blocked_bot = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Channel(Table):
+    """A channel or group the bot knows: required for joining, or where contests are posted."""
+
+    id = BigInt(primary_key=True)
+    title = Varchar(length=256, default="")
+    username = Varchar(length=64, null=True, default=None)
+    invite_link = Varchar(length=256, null=True, default=None)
+    bot_is_admin = Boolean(default=False)
+    checked_at = Timestamptz(default=TimestamptzNow())
+
+
+class Contest(Table):
+    """A giveaway and its lifecycle state; see `app.contests.lifecycle`."""
+
+    id = Serial(primary_key=True)
+    owner_id = BigInt(index=True)
+    title = Varchar(length=256)
+    description = Text(default="")
+    photo_file_id = Varchar(length=256, null=True, default=None)
+    winners_count = Integer(default=1)
+    reserve_count = Integer(default=3)
+    ends_at = Timestamptz(null=True, default=None)
+    max_participants = Integer(null=True, default=None)
+    publish_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=16, default="draft", index=True)
+    language = Varchar(length=8, default="en")
+    notify_participants = Boolean(default=False)
+    results_mode = Varchar(length=8, default="reply")
+    seed = Varchar(length=64, null=True, default=None)
+    seed_commitment = Varchar(length=64, null=True, default=None)
+    last_error = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class ContestOwner(Table, tablename="contest_owner"):
+    """A co-owner who may manage a contest besides its creator."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    user_id = BigInt()
+
+
+class RequiredChannel(Table, tablename="required_channel"):
+    """A channel a participant must be subscribed to."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    channel_id = BigInt()
+    title = Varchar(length=256, default="")
+    username = Varchar(length=64, null=True, default=None)
+    invite_link = Varchar(length=256, null=True, default=None)
+
+
+class Publication(Table):
+    """A message in a channel that shows a contest (the post, or its results)."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    chat_id = BigInt()
+    message_id = BigInt(null=True, default=None)
+    kind = Varchar(length=16, default="post")
+    shown_count = Integer(default=-1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Participant(Table):
+    """One user in one contest; unique per (contest, user_id)."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    user_id = BigInt(index=True)
+    source = Varchar(length=16, default="bot")
+    joined_at = Timestamptz(default=TimestamptzNow())
+
+
+class Draw(Table):
+    """The frozen list and the outcome of a contest's draw; one per contest."""
+
+    contest = ForeignKey(references=Contest, unique=True)
+    algorithm = Varchar(length=32)
+    seed_commitment = Varchar(length=64)
+    list_hash = Varchar(length=64)
+    participants = JSONB(default=[])
+    participant_count = Integer()
+    winners = JSONB(default=[])
+    reserves = JSONB(default=[])
+    excluded = JSONB(default=[])
+    drawn_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditLog(Table, tablename="audit_log"):
+    """An organizer action or a system decision worth keeping (re-draws, cancels, errors)."""
+
+    contest_id = Integer(null=True, default=None, index=True)
+    actor_id = BigInt(null=True, default=None)
+    action = Varchar(length=32)
+    details = JSONB(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Notification(Table):
+    """The outbox: one row per message to send; `key` makes every send happen once."""
+
+    key = Varchar(length=128, unique=True)
+    chat_id = BigInt(index=True)
+    kind = Varchar(length=32)
+    payload = JSONB(default={})
+    state = Varchar(length=16, default="pending", index=True)
+    attempts = Integer(default=0)
+    message_id = BigInt(null=True, default=None)
+    error = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+TABLES: list[type[Table]] = [
+    TelegramUser,
+    Channel,
+    Contest,
+    ContestOwner,
+    RequiredChannel,
+    Publication,
+    Participant,
+    Draw,
+    AuditLog,
+    Notification,
+]

@@ -1,0 +1,97 @@
+"""Telegram users as Contest Bot knows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.db.tables import Contest as ContestTable
+from app.db.tables import ContestOwner, Notification, Participant, TelegramUser
+
+SUPPORTED_LANGUAGES = ("ru", "en")
+
+
+def pick_language(language_code: str | None, default: str = "en") -> str:
+    """ru or en from Telegram's language_code (e.g. "ru-RU" → ru)."""
+    code = (language_code or "").split("-")[0].lower()
+    return code if code in SUPPORTED_LANGUAGES else default
+
+
+async def remember(
+    user_id: int,
+    first_name: str = "",
+    username: str | None = None,
+    language_code: str | None = None,
+    default_language: str = "en",
+) -> TelegramUser:
+    """Insert or refresh a user; an existing language choice is kept."""
+    user = await TelegramUser.objects().get(TelegramUser.id == user_id)
+    now = datetime.now(UTC)
+    if user is None:
+        await TelegramUser.insert(
+            TelegramUser(
+                id=user_id,
+                first_name=first_name[:256],
+                username=username,
+                language=pick_language(language_code, default_language),
+            )
+        ).on_conflict(action="DO NOTHING")
+        user = await TelegramUser.objects().get(TelegramUser.id == user_id)
+        assert user is not None
+        return user
+    if (user.first_name, user.username, user.blocked_bot) != (first_name[:256], username, False):
+        await TelegramUser.update(
+            {
+                TelegramUser.first_name: first_name[:256],
+                TelegramUser.username: username,
+                TelegramUser.blocked_bot: False,
+                TelegramUser.updated_at: now,
+            }
+        ).where(TelegramUser.id == user_id)
+        user.first_name, user.username, user.blocked_bot = first_name[:256], username, False
+    return user
+
+
+async def get(user_id: int) -> TelegramUser | None:
+    return await TelegramUser.objects().get(TelegramUser.id == user_id)
+
+
+async def set_language(user_id: int, language: str) -> None:
+    if language not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    await TelegramUser.update({TelegramUser.language: language}).where(TelegramUser.id == user_id)
+
+
+async def set_timezone(user_id: int, timezone: str) -> None:
+    await TelegramUser.update({TelegramUser.timezone: timezone}).where(TelegramUser.id == user_id)
+
+
+async def mark_blocked(user_id: int) -> None:
+    """The user blocked the bot: stop sending to them until they come back."""
+    await TelegramUser.update({TelegramUser.blocked_bot: True}).where(TelegramUser.id == user_id)
+
+
+async def is_blocked(user_id: int) -> bool:
+    row = await TelegramUser.select(TelegramUser.blocked_bot).where(TelegramUser.id == user_id)
+    return bool(row and row[0]["blocked_bot"])
+
+
+async def forget(user_id: int) -> int:
+    """Delete a user's data: profile, pending messages, entries in contests not yet drawn.
+
+    Entries in drawn contests stay, because the published proof of those draws lists the
+    user id and must remain verifiable. Returns how many entries were removed.
+    """
+    open_contests = ContestTable.select(ContestTable.id).where(
+        ContestTable.status.is_in(["draft", "scheduled", "active"])
+    )
+    removed = (
+        await Participant.delete()
+        .where((Participant.user_id == user_id) & Participant.contest.is_in(open_contests))
+        .returning(Participant.id)
+    )
+    await Notification.delete().where(
+        (Notification.chat_id == user_id) & (Notification.state == "pending")
+    )
+    await ContestOwner.delete().where(ContestOwner.user_id == user_id)
+    await TelegramUser.delete().where(TelegramUser.id == user_id)
+    return len(removed)
