@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -38,7 +39,7 @@ def use(engine: Engine) -> Engine:
     global _engine
     _engine = engine
     os.environ.setdefault("PICCOLO_CONF", PICCOLO_CONF)
-    for table in TABLES:
+    for table in (*TABLES, Migration):
         table._meta._db = engine
     return engine
 
