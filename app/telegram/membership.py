@@ -1,0 +1,77 @@
+"""Channel subscription checks through getChatMember.
+
+Telegram answers getChatMember about other users only when the bot is an admin of the
+chat. Every answer that is not a clear yes or no (bot not admin, chat gone, network)
+becomes `MembershipUnknown`, so the condition fails closed with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from aiogram.types import ChatMemberRestricted
+
+from app.contests.channels import ChannelRef
+from app.contests.conditions import (
+    ChannelSubscription,
+    Condition,
+    Membership,
+    MembershipUnknown,
+)
+
+log = logging.getLogger(__name__)
+
+_MEMBER_STATUSES = frozenset(
+    {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
+)
+
+
+class TelegramMembership:
+    """A `MembershipChecker` asking Telegram."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def membership(self, chat_id: int, user_id: int) -> Membership:
+        try:
+            member = await self.bot.get_chat_member(chat_id, user_id)
+        except TelegramBadRequest as exc:
+            if "user not found" in exc.message.lower() or "participant_id_invalid" in (
+                exc.message.lower()
+            ):
+                return Membership.not_member
+            raise self._unknown(chat_id, f"Telegram refused the check: {exc.message}") from exc
+        except TelegramForbiddenError as exc:
+            raise self._unknown(chat_id, "the bot is not an admin of the channel") from exc
+        except TelegramRetryAfter as exc:
+            raise self._unknown(chat_id, f"Telegram asked to wait {exc.retry_after} s") from exc
+        except (TelegramNetworkError, TelegramAPIError) as exc:
+            raise self._unknown(chat_id, f"Telegram could not be reached: {exc}") from exc
+        if member.status in _MEMBER_STATUSES:
+            return Membership.member
+        if isinstance(member, ChatMemberRestricted) and member.is_member:
+            return Membership.member
+        return Membership.not_member
+
+    @staticmethod
+    def _unknown(chat_id: int, reason: str) -> MembershipUnknown:
+        log.warning("membership check in chat %s failed: %s", chat_id, reason)
+        return MembershipUnknown(reason)
+
+
+def subscription_conditions(bot: Bot, channels: list[ChannelRef]) -> list[Condition]:
+    """One subscription condition per required channel."""
+    checker = TelegramMembership(bot)
+    return [
+        ChannelSubscription(ref.chat_id, ref.title, checker, ref.username, ref.invite_link)
+        for ref in channels
+    ]
