@@ -1,0 +1,48 @@
+# Nightly compressed dumps of the local database (nixpkgs' postgresqlBackup timer).
+{
+  config,
+  lib,
+  ...
+}:
+let
+  cfg = config.services.contest-bot;
+  inherit (lib) mkIf mkOption types;
+in
+{
+  options.services.contest-bot.backup = {
+    enable = mkOption {
+      type = types.bool;
+      default = cfg.database.createLocally;
+      defaultText = lib.literalExpression "config.services.contest-bot.database.createLocally";
+      description = "Dump the `contest-bot` database on a timer.";
+    };
+
+    startAt = mkOption {
+      type = types.str;
+      default = "*-*-* 03:15:00";
+      description = "systemd calendar expression of the backup timer.";
+    };
+
+    location = mkOption {
+      type = types.str;
+      default = "/var/backup/postgresql";
+      description = "Directory of the dumps (copy it off the machine, e.g. with restic).";
+    };
+  };
+
+  config = mkIf (cfg.enable && cfg.backup.enable) {
+    assertions = [
+      {
+        assertion = cfg.database.createLocally;
+        message = "services.contest-bot.backup dumps the local database only.";
+      }
+    ];
+
+    services.postgresqlBackup = {
+      enable = true;
+      databases = [ "contest-bot" ];
+      inherit (cfg.backup) startAt location;
+      compression = "zstd";
+    };
+  };
+}

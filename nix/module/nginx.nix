@@ -1,0 +1,109 @@
+# nginx in front of Contest Bot: the very files of nginx/ that the local stack tests run
+# (nginx/local-stack.conf.template), here around a TLS virtual host with ACME.
+{
+  config,
+  lib,
+  ...
+}:
+let
+  cfg = config.services.contest-bot;
+  inherit (lib) mkIf mkOption types;
+
+  # The files shared with the local stack, each copied into the store on its own.
+  httpConf = ../../nginx/http.conf;
+  securityHeadersConf = ../../nginx/security-headers.conf;
+  hstsConf = ../../nginx/hsts.conf;
+  locationsConf = ../../nginx/locations.conf;
+
+  siteConfig = accessLog: tls: ''
+    access_log ${accessLog} contest_bot_json;
+    include ${securityHeadersConf};
+    ${lib.optionalString tls "include ${hstsConf};"}
+    include ${locationsConf};
+  '';
+in
+{
+  options.services.contest-bot.nginx = {
+    enable = mkOption {
+      type = types.bool;
+      default = true;
+      description = "Serve the Mini App, API and webhook through nginx on `domain`.";
+    };
+
+    tls = mkOption {
+      type = types.bool;
+      default = true;
+      description = "HTTPS with a Let's Encrypt certificate (ACME HTTP-01), HTTP redirected, HSTS.";
+    };
+
+    acmeEmail = mkOption {
+      type = types.nullOr types.str;
+      default = null;
+      example = "ops@example.org";
+      description = "Contact address for Let's Encrypt; required when `tls` is on.";
+    };
+
+    internalPort = mkOption {
+      type = types.port;
+      default = 9180;
+      description = ''
+        Port of a loopback-only server with the same routes, so that local clients
+        (Prometheus, health checks) reach /metrics, /healthz and /readyz.
+      '';
+    };
+  };
+
+  config = mkIf (cfg.enable && cfg.nginx.enable) {
+    assertions = [
+      {
+        assertion = cfg.nginx.tls -> cfg.nginx.acmeEmail != null;
+        message = "services.contest-bot.nginx.acmeEmail is needed for Let's Encrypt.";
+      }
+    ];
+
+    # nginx reaches the role sockets through the service group.
+    users.users.${config.services.nginx.user}.extraGroups = [ "contest-bot" ];
+
+    security.acme = mkIf cfg.nginx.tls {
+      acceptTerms = true;
+      defaults.email = cfg.nginx.acmeEmail;
+    };
+
+    services.nginx = {
+      enable = true;
+      recommendedOptimisation = true;
+      recommendedTlsSettings = true;
+      statusPage = true;
+      appendHttpConfig = "include ${httpConf};";
+
+      upstreams = {
+        contest_bot_api = {
+          servers."unix:${cfg.settings.API_SOCKET}" = { };
+          extraConfig = "keepalive 16;";
+        };
+        contest_bot_bot = {
+          servers."unix:${cfg.settings.BOT_SOCKET}" = { };
+          extraConfig = "keepalive 8;";
+        };
+      };
+
+      virtualHosts.${cfg.domain} = {
+        forceSSL = cfg.nginx.tls;
+        enableACME = cfg.nginx.tls;
+        root = "${cfg.miniapp}";
+        extraConfig = siteConfig "/var/log/nginx/contest-bot.access.log" cfg.nginx.tls;
+      };
+
+      virtualHosts.contest-bot-internal = {
+        listen = [
+          {
+            addr = "127.0.0.1";
+            port = cfg.nginx.internalPort;
+          }
+        ];
+        root = "${cfg.miniapp}";
+        extraConfig = siteConfig "/var/log/nginx/contest-bot-internal.access.log" false;
+      };
+    };
+  };
+}

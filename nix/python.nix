@@ -1,0 +1,39 @@
+# The application and its Python environment, built from uv.lock with uv2nix
+# (wheels preferred; hatchling and other build systems from pyproject-build-systems).
+{
+  lib,
+  pkgs,
+  workspace,
+  pyproject-nix,
+  pyproject-build-systems,
+}:
+let
+  python = pkgs.python313;
+
+  pythonSet =
+    (pkgs.callPackage pyproject-nix.build.packages { inherit python; }).overrideScope
+      (
+        lib.composeManyExtensions [
+          pyproject-build-systems.overlays.wheel
+          (workspace.mkPyprojectOverlay { sourcePreference = "wheel"; })
+        ]
+      );
+
+  withMainProgram =
+    venv:
+    venv.overrideAttrs (old: {
+      meta = (old.meta or { }) // {
+        mainProgram = "contest-bot";
+        description = "Contest Bot: Telegram giveaways with provably fair draws";
+      };
+    });
+in
+{
+  inherit python pythonSet;
+
+  # Runtime environment: the `contest-bot` command and its dependencies only.
+  contest-bot = withMainProgram (pythonSet.mkVirtualEnv "contest-bot-env" workspace.deps.default);
+
+  # Everything, development group included: the test suite and the dev shell.
+  testEnv = pythonSet.mkVirtualEnv "contest-bot-test-env" workspace.deps.all;
+}
