@@ -1,0 +1,234 @@
+"""Offline checks of the flake, the NixOS module and the prod host.
+
+Nothing can be fetched here, so the flake is never evaluated as a whole. What can be
+checked is: every .nix file parses, flake.lock is real and agrees with flake.nix and the
+verified pins, the module speaks the settings' env names and the CLI's roles, and it
+includes the same nginx files the local stack tests run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from app.cli import ROLES
+from app.config import env_names
+from tests.nginx_stack import NGINX_DIR, TEMPLATE
+
+ROOT = Path(__file__).resolve().parent.parent
+NIX = ROOT / "nix"
+MODULE = NIX / "module"
+PINS = [NIX / "pins.json", ROOT.parent / "shared" / "nix" / "pins.json"]
+SKIP_DIRS = {".git", ".venv", "node_modules", ".terraform", "result"}
+SECRETS = {"BOT_TOKEN", "WEBHOOK_SECRET"}
+# Read by OpenSSL and Python's zoneinfo inside the images, not by the app's settings.
+PLATFORM_ENV = {"SSL_CERT_FILE", "TZDIR"}
+ENV_NAME = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b\s*=")
+
+
+def nix_files() -> list[Path]:
+    return sorted(
+        path
+        for path in ROOT.rglob("*.nix")
+        if not SKIP_DIRS.intersection(path.relative_to(ROOT).parts)
+    )
+
+
+@cache
+def nix_instantiate() -> str:
+    found = shutil.which("nix-instantiate")
+    if found is None:
+        pytest.fail(
+            "nix-instantiate is missing: apt-get install nix-bin (Debian) to run these checks"
+        )
+    return found
+
+
+def nix_eval_json(expression: str) -> object:
+    """Evaluate a pure Nix expression (no nixpkgs) relative to the repository."""
+    result = subprocess.run(
+        [nix_instantiate(), "--eval", "--strict", "--json", "-E", expression],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def read_module() -> str:
+    return "\n".join(path.read_text() for path in sorted(MODULE.glob("*.nix")))
+
+
+@pytest.mark.parametrize("path", nix_files(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_nix_file_parses(path: Path) -> None:
+    result = subprocess.run(
+        [nix_instantiate(), "--parse", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{path.relative_to(ROOT)}: {result.stderr}"
+
+
+def test_the_flake_and_module_files_exist() -> None:
+    names = {str(path.relative_to(ROOT)) for path in nix_files()}
+    assert {"flake.nix", "nix/module/default.nix", "nix/hosts/prod/default.nix"} <= names
+
+
+@cache
+def flake_inputs() -> dict[str, dict]:
+    return nix_eval_json("(import ./flake.nix).inputs")  # type: ignore[return-value]
+
+
+@cache
+def flake_lock() -> dict:
+    return json.loads((ROOT / "flake.lock").read_text())
+
+
+def test_lock_has_one_node_per_input() -> None:
+    lock = flake_lock()
+    assert lock["version"] == 7
+    assert lock["root"] == "root"
+    inputs = flake_inputs()
+    assert lock["nodes"]["root"]["inputs"] == {name: name for name in inputs}
+    assert set(lock["nodes"]) == {"root", *inputs}
+
+
+def test_lock_follows_match_flake_nix() -> None:
+    nodes = flake_lock()["nodes"]
+    for name, declared in flake_inputs().items():
+        follows = {nested: [spec["follows"]] for nested, spec in declared.get("inputs", {}).items()}
+        assert nodes[name].get("inputs", {}) == follows, name
+
+
+def test_lock_original_matches_flake_urls() -> None:
+    nodes = flake_lock()["nodes"]
+    for name, declared in flake_inputs().items():
+        scheme, _, rest = declared["url"].partition(":")
+        owner, repo, *ref = rest.split("/")
+        expected = {"type": scheme, "owner": owner, "repo": repo}
+        if ref:
+            expected["ref"] = ref[0]
+        assert nodes[name]["original"] == expected, name
+
+
+@pytest.mark.parametrize("pins_path", [path for path in PINS if path.is_file()], ids=str)
+def test_lock_pins_are_the_verified_ones(pins_path: Path) -> None:
+    pins = json.loads(pins_path.read_text())
+    nodes = flake_lock()["nodes"]
+    assert set(pins) == set(flake_inputs())
+    for name, pin in pins.items():
+        locked = nodes[name]["locked"]
+        assert locked == {
+            "type": "github",
+            "owner": pin["owner"],
+            "repo": pin["repo"],
+            "rev": pin["rev"],
+            "narHash": pin["narHash"],
+            "lastModified": pin["lastModified"],
+        }, name
+        assert nodes[name]["original"].get("ref") == pin["ref"], name
+        assert re.fullmatch(r"sha256-[A-Za-z0-9+/]{43}=", locked["narHash"]), name
+
+
+def env_names_used() -> set[str]:
+    """Env names written as `NAME =`/`NAME=` in the module, the hosts, the VM test and images."""
+    files = [*MODULE.glob("*.nix"), *NIX.glob("hosts/*/*.nix"), *NIX.glob("tests/*.nix")]
+    files.append(NIX / "images.nix")
+    return {name for path in files for name in ENV_NAME.findall(path.read_text())}
+
+
+def test_module_env_names_are_settings() -> None:
+    used = env_names_used()
+    assert used, "no env names found: the pattern no longer matches the module"
+    unknown = used - set(env_names()) - PLATFORM_ENV
+    assert not unknown, sorted(unknown)
+
+
+def test_module_sets_the_production_contract() -> None:
+    declared = set(ENV_NAME.findall((MODULE / "default.nix").read_text()))
+    assert {
+        "BOT_MODE",
+        "WEBHOOK_BASE_URL",
+        "WEBHOOK_PATH",
+        "PUBLIC_URL",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "STATE_DIR",
+        "API_SOCKET",
+        "BOT_SOCKET",
+        "METRICS_DIR",
+        "MINIAPP_DIR",
+        "LOG_FORMAT",
+    } <= declared
+    assert not SECRETS & declared, "secrets must come from environmentFiles only"
+    assert set(env_names()) >= SECRETS
+
+
+def test_unit_commands_are_exactly_the_roles() -> None:
+    module = read_module()
+    exec_starts = re.findall(r"ExecStart\s*=\s*\"([^\"]*)\"", module)
+    assert exec_starts, "no ExecStart found"
+    roles = []
+    for command in exec_starts:
+        match = re.fullmatch(r"\$\{contestBot\} (\w+)", command)
+        assert match, f"unit command is not `contest-bot <role>`: {command}"
+        roles.append(match.group(1))
+    assert sorted(roles) == sorted(ROLES)
+    assert 'contestBot = "${cfg.package}/bin/contest-bot";' in module
+
+
+def test_image_roles_are_the_cli_roles() -> None:
+    assert nix_eval_json("import ./nix/roles.nix") == list(ROLES)
+
+
+def test_alert_rules_are_complete() -> None:
+    rules = nix_eval_json('import ./nix/module/alerts.nix { domain = "example.org"; }')
+    alerts = {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}  # type: ignore[index]
+    assert {
+        "ContestBotRoleDown",
+        "SystemdUnitFailed",
+        "DiskAlmostFull",
+        "TlsCertificateExpiresSoon",
+        "ContestBotTaskFailures",
+    } <= set(alerts)
+    for name, rule in alerts.items():
+        assert rule["expr"].strip(), name
+        assert rule["labels"]["severity"] in ("warning", "critical"), name
+
+
+def included_nginx_files(text: str, prefix: str) -> set[str]:
+    return set(re.findall(re.escape(prefix) + r"([\w.-]+\.conf)", text))
+
+
+def test_module_includes_the_files_the_stack_tests_run() -> None:
+    module_files = included_nginx_files((MODULE / "nginx.nix").read_text(), "../../nginx/")
+    stack_files = included_nginx_files(TEMPLATE.read_text(), "@NGINX_DIR@/")
+    assert stack_files == {"http.conf", "security-headers.conf", "locations.conf"}
+    # hsts.conf is the one file only a TLS server includes; the stack runs plain HTTP.
+    assert module_files == stack_files | {"hsts.conf"}
+    for name in module_files:
+        assert (NGINX_DIR / name).is_file(), name
+
+
+def test_prod_host_reads_only_terraform_keys() -> None:
+    host_files = [NIX / "hosts" / "prod" / "default.nix", NIX / "hosts" / "prod" / "disko.nix"]
+    used = {key for path in host_files for key in re.findall(r"\bhost\.(\w+)", path.read_text())}
+    contract = {
+        "domain",
+        "acme_email",
+        "ipv4",
+        "ipv6",
+        "ipv6_prefix_length",
+        "admin_ssh_keys",
+        "hostname",
+        "postgres_volume_device",
+    }
+    assert used <= contract, sorted(used - contract)
+    example = json.loads((NIX / "hosts" / "prod" / "terraform.json").read_text())
+    assert used <= set(example), sorted(used - set(example))
