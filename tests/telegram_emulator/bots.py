@@ -81,4 +81,6 @@ def new_bot(bot_id: int, username: str, first_name: str, token: str | None) -> B
     if not TOKEN_FORMAT.match(token) or int(token.split(":", 1)[0]) != bot_id:
         raise ValueError(f"bot token must look like '{bot_id}:<35 url-safe chars>'")
     user = User(id=bot_id, first_name=first_name, is_bot=True, username=username)
-    return BotAccount(user=user, token=token, queue=UpdateQueue(first_update_id=bot_id % 1000 * 1000 + 1))
+    return BotAccount(
+        user=user, token=token, queue=UpdateQueue(first_update_id=bot_id % 1000 * 1000 + 1)
+    )

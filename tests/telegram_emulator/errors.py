@@ -1,7 +1,7 @@
 """Bot API errors, with the texts real Telegram answers.
 
-    ApiError                       answered as {"ok": false, "error_code": ..., ...}
-    EmulatorUsageError             a test drove the control API wrongly (not a Bot API answer)
+ApiError                       answered as {"ok": false, "error_code": ..., ...}
+EmulatorUsageError             a test drove the control API wrongly (not a Bot API answer)
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ class FaultInjector:
     ) -> None:
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}")
-        fault = Fault(kind, method.lower() if method else None, token, retry_after, error_code, description)
+        fault = Fault(
+            kind, method.lower() if method else None, token, retry_after, error_code, description
+        )
         self._faults.extend([fault] * count)
 
     def take(self, token: str, method: str) -> Fault | None:

@@ -68,13 +68,15 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
         if char == "<":
             end = source.find(">", index)
             if end == -1:
-                raise _parse_error(f"Unclosed start tag at byte offset {_byte_offset(source, index)}")
+                raise _parse_error(
+                    f"Unclosed start tag at byte offset {_byte_offset(source, index)}"
+                )
             inner = source[index + 1 : end]
             if inner.startswith("/"):
                 name = inner[1:].strip().lower()
                 if not stack:
                     offset = _byte_offset(source, index)
-                    raise _parse_error(f'Unexpected end tag at byte offset {offset}')
+                    raise _parse_error(f"Unexpected end tag at byte offset {offset}")
                 open_name, entity, start = stack.pop()
                 if open_name != name:
                     offset = _byte_offset(source, index)
@@ -130,7 +132,9 @@ def _open_tag(
             entity["url"] = href
     elif name == "tg-emoji":
         if "emoji-id" not in attributes:
-            raise _parse_error(f'Custom emoji entity must have "emoji-id" attribute at byte offset {offset}')
+            raise _parse_error(
+                f'Custom emoji entity must have "emoji-id" attribute at byte offset {offset}'
+            )
         entity["custom_emoji_id"] = attributes["emoji-id"]
     elif name == "blockquote" and "expandable" in attributes:
         entity["type"] = "expandable_blockquote"
@@ -143,7 +147,13 @@ def _open_tag(
 
 
 MARKDOWN_V2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-MARKDOWN_V2_MARKS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
+MARKDOWN_V2_MARKS = {
+    "*": "bold",
+    "_": "italic",
+    "__": "underline",
+    "~": "strikethrough",
+    "||": "spoiler",
+}
 ENTITY_TITLES = {
     "bold": "Bold",
     "italic": "Italic",
@@ -210,12 +220,16 @@ def parse_markdown_v2(source: str) -> tuple[str, list[Entity]]:
         if char == "]" and link_start is not None:
             match = re.compile(r"\(((?:[^)\\]|\\.)*)\)").match(source, index + 1)
             if match is None:
-                raise _parse_error(f"Can't find end of a URL at byte offset {_byte_offset(source, index)}")
+                raise _parse_error(
+                    f"Can't find end of a URL at byte offset {_byte_offset(source, index)}"
+                )
             start, _ = link_start
             link_start = None
             url = re.sub(r"\\(.)", r"\1", match.group(1))
             if position > start:
-                entities.append({"type": "text_link", "offset": start, "length": position - start, "url": url})
+                entities.append(
+                    {"type": "text_link", "offset": start, "length": position - start, "url": url}
+                )
             index = match.end()
             continue
         if char == ">" and (index == 0 or source[index - 1] == "\n"):
@@ -241,7 +255,9 @@ def parse_markdown_v2(source: str) -> tuple[str, list[Entity]]:
     if open_marks:
         kind, (_, at) = min(open_marks.items(), key=lambda item: item[1][1])
         offset = _byte_offset(source, at)
-        raise _parse_error(f"Can't find end of {ENTITY_TITLES[kind]} entity at byte offset {offset}")
+        raise _parse_error(
+            f"Can't find end of {ENTITY_TITLES[kind]} entity at byte offset {offset}"
+        )
     entities.sort(key=lambda item: item["offset"])
     return "".join(pieces), entities
 
@@ -330,7 +346,7 @@ def format_text(
     elif parse_mode:
         parser = PARSERS.get(parse_mode.lower())
         if parser is None:
-            raise bad_request(f"unsupported parse_mode")
+            raise bad_request("unsupported parse_mode")
         text, parsed = parser(source)
     else:
         text, parsed = source, []

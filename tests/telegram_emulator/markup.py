@@ -31,13 +31,17 @@ def _valid_url(url: str) -> bool:
 
 def _check_inline_button(button: Any, chat_type: str) -> None:
     if not isinstance(button, dict):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        raise bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     text = button.get("text")
     if not isinstance(text, str) or not text.strip():
         raise bad_request("can't parse inline keyboard button: Text must be non-empty")
     kinds = [kind for kind in INLINE_BUTTON_KINDS if kind in button]
     if not kinds:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     kind = kinds[0]
     if kind == "callback_data":
         data = button["callback_data"]
@@ -49,11 +53,11 @@ def _check_inline_button(button: Any, chat_type: str) -> None:
     elif kind == "web_app":
         if chat_type != "private":
             raise bad_request("BUTTON_TYPE_INVALID")
-        url = (button["web_app"] or {}).get("url", "") if isinstance(button["web_app"], dict) else ""
+        web_app = button["web_app"] if isinstance(button["web_app"], dict) else {}
+        url = web_app.get("url", "")
         if not url.startswith("https://"):
-            raise bad_request(
-                f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed"
-            )
+            detail = "Only HTTPS links are allowed"
+            raise bad_request(f"inline keyboard button Web App URL '{url}' is invalid: {detail}")
     elif kind == "login_url":
         url = button["login_url"].get("url", "") if isinstance(button["login_url"], dict) else ""
         if not url.startswith("https://"):
@@ -70,7 +74,7 @@ def _rows(markup: dict[str, Any], field: str) -> list[list[Any]]:
 
 
 def validate_reply_markup(markup: Any, chat_type: str) -> dict[str, Any]:
-    """Check a reply_markup object; returns it normalised, raises ApiError on what Telegram refuses."""
+    """Check a reply_markup object; raise ApiError where Telegram refuses it."""
     if not isinstance(markup, dict):
         raise bad_request("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in markup:
@@ -91,7 +95,7 @@ def validate_reply_markup(markup: Any, chat_type: str) -> dict[str, Any]:
         return markup
     if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
         return markup
-    raise bad_request("can't find field \"inline_keyboard\"")
+    raise bad_request('can\'t find field "inline_keyboard"')
 
 
 def inline_keyboard(markup: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -101,7 +105,9 @@ def inline_keyboard(markup: dict[str, Any] | None) -> dict[str, Any] | None:
     return None
 
 
-def find_button(markup: dict[str, Any] | None, *, data: str | None, text: str | None) -> dict[str, Any] | None:
+def find_button(
+    markup: dict[str, Any] | None, *, data: str | None, text: str | None
+) -> dict[str, Any] | None:
     if markup is None:
         return None
     for row in markup.get("inline_keyboard", []):

@@ -77,8 +77,10 @@ class UpdateQueue:
             return list(self._items)
         return list(itertools.islice(self._items, limit))
 
-    def pop_first(self) -> None:
-        self._items.popleft()
+    def pop_if_first(self, update: dict[str, Any]) -> None:
+        """Drop a delivered update unless the queue changed meanwhile (drop_pending_updates)."""
+        if self._items and self._items[0] is update:
+            self._items.popleft()
 
     def clear(self) -> None:
         self._items.clear()
