@@ -1,0 +1,256 @@
+"""Request and response bodies of the Mini App API: the single source of truth.
+
+Every struct serialises with camelCase keys (`rename="camel"`), which is what the
+OpenAPI schema at `/schema/openapi.json` shows and what the Mini App sends and reads.
+The one exception is the proof document (`app.contests.proof.Proof`), embedded as is:
+it keeps the snake_case field names of the published JSON that `contest-bot verify`
+and the in-browser check read.
+
+Times are ISO 8601 strings in UTC with an offset (`2026-01-31T18:00:00Z`); request
+times must carry an offset. Chat ids are Telegram's (channels are negative numbers).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from app.contests import rules
+from app.contests.proof import Proof
+
+ContestStatus = Literal["draft", "scheduled", "active", "drawing", "finished", "cancelled"]
+JoinStatus = Literal[
+    "joined", "already_joined", "conditions_missing", "undecided", "not_open", "full"
+]
+ResultRole = Literal["winner", "reserve", "excluded", "participant", "absent"]
+ResultsMode = Literal["reply", "edit"]
+Language = Literal["ru", "en"]
+
+UserId = Annotated[int, Meta(ge=1, le=2**53 - 1, description="Telegram user id")]
+ContestId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+UtcTime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
+ChannelHandle = str | int
+"""A channel as an organizer names it: `@username` or its numeric chat id (checked
+against Telegram when the contest is saved; an unknown one is a 400 naming it)."""
+
+Title = Annotated[str, Meta(min_length=1, max_length=rules.TITLE_MAX)]
+Description = Annotated[str, Meta(max_length=rules.DESCRIPTION_MAX)]
+WinnersCount = Annotated[int, Meta(ge=1, le=rules.WINNERS_MAX)]
+ReserveCount = Annotated[int, Meta(ge=0, le=rules.RESERVE_MAX)]
+ParticipantLimit = Annotated[int, Meta(ge=1, le=rules.PARTICIPANTS_MAX)]
+Channels = Annotated[list[ChannelHandle], Meta(max_length=20)]
+Reason = Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class Camel(msgspec.Struct, rename="camel", kw_only=True):
+    """Base of the API bodies: camelCase on the wire."""
+
+
+# --- participant -------------------------------------------------------------------
+
+
+class UserProfile(Camel):
+    id: int
+    first_name: str
+    username: str | None
+    language: Language
+
+
+class Me(Camel):
+    """GET /api/me."""
+
+    user: UserProfile
+    is_organizer: bool
+
+
+class ChannelLink(Camel):
+    """A required channel, with a link the participant can open (null when unknown)."""
+
+    chat_id: int
+    title: str
+    link: str | None
+
+
+class ContestCard(Camel):
+    """A contest as the participant (and, after create/update, the organizer) sees it."""
+
+    id: int
+    title: str
+    description: str
+    status: ContestStatus
+    participant_count: int
+    ends_at: datetime | None
+    max_participants: int | None
+    winners_count: int
+    reserve_count: int
+    publish_at: datetime | None
+    required_channels: list[ChannelLink]
+    joined: bool
+    seed_commitment: str | None
+    server_time: datetime
+    can_manage: bool
+
+
+class JoinAnswer(Camel):
+    """POST /api/contests/{id}/join: the same answer the bot gives."""
+
+    status: JoinStatus
+    participant_count: int
+    missing: list[ChannelLink]
+    message: str
+
+
+class MyContest(Camel):
+    id: int
+    title: str
+    status: ContestStatus
+    ends_at: datetime | None
+    participant_count: int
+    role: Literal["participant"] = "participant"
+
+
+class Inclusion(Camel):
+    included: bool
+    role: ResultRole
+
+
+class Results(Camel):
+    """GET /api/contests/{id}/results (409 before the draw)."""
+
+    status: ContestStatus
+    winners: list[int]
+    reserves: list[int]
+    you: Inclusion
+    proof: Proof
+
+
+# --- organizer ---------------------------------------------------------------------
+
+
+class OrganizerContest(Camel):
+    id: int
+    title: str
+    status: ContestStatus
+    participant_count: int
+    ends_at: datetime | None
+    publish_at: datetime | None
+    last_error: str | None
+
+
+class ContestInput(Camel, forbid_unknown_fields=True):
+    """POST /api/organizer/contests: a new draft."""
+
+    title: Title
+    description: Description = ""
+    winners_count: WinnersCount = 1
+    reserve_count: ReserveCount = 3
+    ends_at: UtcTime | None = None
+    max_participants: ParticipantLimit | None = None
+    publish_at: UtcTime | None = None
+    required_channels: Channels = []
+    target_channels: Channels = []
+    notify_participants: bool = False
+    results_mode: ResultsMode = "reply"
+
+
+class ContestPatch(Camel, forbid_unknown_fields=True):
+    """PATCH /api/organizer/contests/{id}: the fields to change; absent ones stay."""
+
+    title: Title | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    winners_count: WinnersCount | UnsetType = UNSET
+    reserve_count: ReserveCount | UnsetType = UNSET
+    ends_at: UtcTime | UnsetType | None = UNSET
+    max_participants: ParticipantLimit | UnsetType | None = UNSET
+    publish_at: UtcTime | UnsetType | None = UNSET
+    required_channels: Channels | UnsetType = UNSET
+    target_channels: Channels | UnsetType = UNSET
+    notify_participants: bool | UnsetType = UNSET
+    results_mode: ResultsMode | UnsetType = UNSET
+
+
+class TargetChannel(Camel):
+    chat_id: int
+    title: str
+
+
+class ContestSettings(Camel):
+    """GET /api/organizer/contests/{id}: everything the edit form shows."""
+
+    id: int
+    title: str
+    description: str
+    status: ContestStatus
+    winners_count: int
+    reserve_count: int
+    ends_at: datetime | None
+    max_participants: int | None
+    publish_at: datetime | None
+    required_channels: list[ChannelLink]
+    target_channels: list[TargetChannel]
+    notify_participants: bool
+    results_mode: ResultsMode
+    participant_count: int
+    seed_commitment: str | None
+    last_error: str | None
+
+
+class CancelInput(Camel, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(max_length=500)] = ""
+
+
+class SeriesPoint(Camel):
+    at: datetime
+    count: int
+
+
+class Stats(Camel):
+    """Participants over time: `count` is the running total after each point."""
+
+    participant_count: int
+    series: list[SeriesPoint]
+    status: ContestStatus
+    last_error: str | None
+
+
+class RedrawInput(Camel, forbid_unknown_fields=True):
+    user_id: UserId
+    reason: Reason
+
+
+class RedrawOutcome(Camel):
+    winners: list[int]
+    reserves: list[int]
+
+
+# --- dev, ops, errors --------------------------------------------------------------
+
+
+class DevInitData(Camel):
+    """GET /api/dev/init-data (dev only, loopback only)."""
+
+    init_data: str
+
+
+class Health(Camel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(Camel):
+    """GET /readyz: each dependency `ok`, or what is wrong with it."""
+
+    status: Literal["ready", "unready"]
+    checks: dict[str, str]
+
+
+class Problem(Camel):
+    """An RFC 9457 problem document (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
