@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -151,10 +152,12 @@ class Settings(BaseSettings):
             return frozenset(int(part) for part in parts)
         return value
 
-    @field_validator("database_url", "redis_url", mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    def _empty_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """An empty variable (as in .env.example) means "not set" for optional settings."""
+        field = cls.model_fields[info.field_name or ""]
+        return None if value == "" and field.default is None and not field.is_required() else value
 
     @field_validator("database_url")
     @classmethod
