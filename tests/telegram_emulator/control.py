@@ -447,11 +447,12 @@ class ControlApi(EmulatorCore):
         self.faults.inject(kind, count, **options)
 
     async def reset(self) -> None:
-        """Forget everything but keep the default bot (same token); webhooks are removed."""
+        """Forget everything but the default bot (same token), and undo knob changes."""
         await self.stop_webhooks()
+        self.flood.configure(self.initial_flood)
+        self.callback_timeout = self.initial_callback_timeout
         token, username, name = self.bot.token, self.bot.user.username, self.bot.user.first_name
         self.world = World()
         self.faults.clear()
-        self.flood.reset()
         self.bot = self.create_bot(token=token, username=username, first_name=name)
         self.notify()

@@ -39,7 +39,9 @@ class EmulatorCore:
     ) -> None:
         self.methods = load_all()
         self.world = World()
-        self.flood = FloodControl(flood or FloodLimits())
+        self.initial_flood = flood or FloodLimits()
+        self.initial_callback_timeout = callback_timeout
+        self.flood = FloodControl(self.initial_flood)
         self.faults = FaultInjector()
         self.callback_timeout = callback_timeout
         self.strict_webhooks = strict_webhooks

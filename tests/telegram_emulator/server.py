@@ -33,10 +33,6 @@ def error_response(error: ApiError) -> web.Response:
     )
 
 
-class ConnectionDropped(Exception):
-    """Raised to end a request whose connection an injected fault closed."""
-
-
 class TelegramEmulator(ControlApi):
     """An in-memory Telegram Bot API for tests.
 
@@ -126,7 +122,7 @@ class TelegramEmulator(ControlApi):
         if fault.kind in ("drop", "drop_after"):
             if request.transport is not None:
                 request.transport.abort()
-            raise ConnectionDropped
+            return web.Response()
         return error_response(fault.to_error())
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
