@@ -137,7 +137,11 @@ class AuditLog(Table, tablename="audit_log"):
 
 
 class Notification(Table):
-    """The outbox: one row per message to send; `key` makes every send happen once."""
+    """The outbox: one row per message to send; `key` makes every send happen once.
+
+    state: pending → sending (claimed_by a worker, request possibly in flight) → sent,
+    blocked or failed; see `app.telegram.outbox`.
+    """
 
     key = Varchar(length=128, unique=True)
     chat_id = BigInt(index=True)
@@ -149,6 +153,9 @@ class Notification(Table):
     error = Text(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=64, null=True, default=None)
+    claimed_at = Timestamptz(null=True, default=None)
+    next_attempt_at = Timestamptz(null=True, default=None)
 
 
 TABLES: list[type[Table]] = [

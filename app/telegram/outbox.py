@@ -1,0 +1,189 @@
+"""The outbox: messages to individual users, each sent exactly once, with per-recipient state.
+
+Producers call `enqueue(key, chat_id, kind, payload)` inside their own flow; the unique
+`key` makes a repeated enqueue a no-op. Keys look like `<kind>:<contest_id>:<user_id>`
+(e.g. `winner:42:1001`), so a permanent failure can be shown on the contest. `payload`
+holds sendMessage parameters: `text` (HTML) and optionally `reply_markup` (a dict).
+
+Delivery (`app.worker.delivery`) moves a row through
+
+    pending ──claim──▶ sending ──Telegram accepted──▶ sent (message_id)
+       ▲                  │──403 blocked──▶ blocked     │──permanent 400──▶ failed
+       └──retry later─────┘ (429, 5xx, network: next_attempt_at with backoff)
+
+One row is claimed right before its request and marked `sent` with Telegram's
+message_id right after the answer, before anything else happens. The only window for
+a duplicate is a crash after Telegram accepted the message and before that UPDATE
+committed (one request round trip plus one commit); such a row is found in `sending`
+with a dead claimer and is sent again (a message twice beats a message lost), and it is
+counted in `contest_bot_messages_total{outcome="resent"}`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.db import engine
+from app.db.tables import Notification, TelegramUser
+
+PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
+_CONTEST_IN_KEY = re.compile(r"^[a-z_]+:(\d+):")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A claimed row: what to send, to whom, and how often it was tried."""
+
+    id: int
+    key: str
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def contest_id(self) -> int | None:
+        found = _CONTEST_IN_KEY.match(self.key)
+        return int(found.group(1)) if found else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def enqueue(key: str, chat_id: int, kind: str, payload: dict[str, Any]) -> bool:
+    """Record a message to send once; False when `key` was already recorded."""
+    if len(key) > 128:
+        raise ValueError("outbox keys are at most 128 characters")
+    inserted = (
+        await Notification.insert(
+            Notification(key=key, chat_id=chat_id, kind=kind, payload=payload)
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(Notification.id)
+    )
+    return bool(inserted)
+
+
+async def claim(worker_id: str) -> Outgoing | None:
+    """Take the oldest due pending row for `worker_id` (safe across processes)."""
+    now = _now()
+    due = (
+        Notification.select(Notification.id)
+        .where(
+            (Notification.state == PENDING)
+            & (Notification.next_attempt_at.is_null() | (Notification.next_attempt_at <= now))
+        )
+        .order_by(Notification.id)
+        .limit(1)
+    )
+    if not engine.is_sqlite():
+        due = due.lock_rows("UPDATE", skip_locked=True)
+    rows = (
+        await Notification.update(
+            {
+                Notification.state: SENDING,
+                Notification.claimed_by: worker_id,
+                Notification.claimed_at: now,
+                Notification.attempts: Notification.attempts + 1,
+            }
+        )
+        .where(Notification.id.is_in(due) & (Notification.state == PENDING))
+        .returning(
+            Notification.id,
+            Notification.key,
+            Notification.chat_id,
+            Notification.kind,
+            Notification.payload,
+            Notification.attempts,
+        )
+        .output(load_json=True)
+    )
+    if not rows:
+        return None
+    return Outgoing(**rows[0])
+
+
+async def mark_sent(row_id: int, message_id: int) -> None:
+    await Notification.update(
+        {
+            Notification.state: SENT,
+            Notification.message_id: message_id,
+            Notification.sent_at: _now(),
+            Notification.claimed_by: None,
+            Notification.error: None,
+        }
+    ).where(Notification.id == row_id)
+
+
+async def settle(row_id: int, state: str, error: str) -> None:
+    """A final outcome other than sent: blocked or failed."""
+    await Notification.update(
+        {Notification.state: state, Notification.error: error[:2000], Notification.claimed_by: None}
+    ).where(Notification.id == row_id)
+
+
+async def retry_later(row_id: int, delay: float, error: str) -> None:
+    await Notification.update(
+        {
+            Notification.state: PENDING,
+            Notification.claimed_by: None,
+            Notification.next_attempt_at: _now() + timedelta(seconds=delay),
+            Notification.error: error[:2000],
+        }
+    ).where((Notification.id == row_id) & (Notification.state == SENDING))
+
+
+async def claimers() -> list[tuple[str, datetime]]:
+    """Workers holding rows in `sending`, with the oldest claim time of each."""
+    rows = await Notification.select(Notification.claimed_by, Notification.claimed_at).where(
+        (Notification.state == SENDING) & Notification.claimed_by.is_not_null()
+    )
+    oldest: dict[str, datetime] = {}
+    for row in rows:
+        owner, at = row["claimed_by"], row["claimed_at"]
+        if owner not in oldest or at < oldest[owner]:
+            oldest[owner] = at
+    return list(oldest.items())
+
+
+async def reclaim(worker_id: str, claimed_before: datetime) -> int:
+    """Put a dead worker's `sending` rows back to pending; returns how many."""
+    rows = (
+        await Notification.update({Notification.state: PENDING, Notification.claimed_by: None})
+        .where(
+            (Notification.state == SENDING)
+            & (Notification.claimed_by == worker_id)
+            & (Notification.claimed_at < claimed_before)
+        )
+        .returning(Notification.id)
+    )
+    return len(rows)
+
+
+async def skip_blocked() -> int:
+    """Settle pending rows of users known to have blocked the bot."""
+    blocked = TelegramUser.select(TelegramUser.id).where(TelegramUser.blocked_bot == True)  # noqa: E712
+    rows = (
+        await Notification.update(
+            {Notification.state: BLOCKED, Notification.error: "the user blocked the bot"}
+        )
+        .where((Notification.state == PENDING) & Notification.chat_id.is_in(blocked))
+        .returning(Notification.id)
+    )
+    return len(rows)
+
+
+async def pending_count() -> int:
+    return await Notification.count().where(Notification.state.is_in([PENDING, SENDING]))
+
+
+async def counts() -> dict[str, int]:
+    """Rows per state (for tests, stats and metrics)."""
+    rows = await Notification.select(Notification.state, Notification.id.count()).group_by(
+        Notification.state
+    )
+    return {row["state"]: row["count"] for row in rows}
