@@ -1,0 +1,112 @@
+/**
+ * The Mini App API client. Every request carries `Authorization: tma <initData>`;
+ * an error answer (RFC 9457 problem+json) becomes an `ApiError` whose `detail` is what
+ * the user is shown.
+ */
+
+import type {
+  ContestCard,
+  ContestInput,
+  ContestSettings,
+  JoinAnswer,
+  Me,
+  MyContest,
+  OrganizerContest,
+  Problem,
+  RedrawOutcome,
+  Results,
+  Stats,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly type = "about:blank",
+  ) {
+    super(detail || title);
+    this.name = "ApiError";
+  }
+}
+
+let authorization = "";
+
+export function setInitData(initData: string): void {
+  authorization = `tma ${initData}`;
+}
+
+async function problemOf(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const problem = JSON.parse(text) as Partial<Problem>;
+    return new ApiError(
+      response.status,
+      problem.title ?? response.statusText,
+      problem.detail ?? problem.title ?? text,
+      problem.type,
+    );
+  } catch {
+    return new ApiError(response.status, response.statusText, text.slice(0, 300));
+  }
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (authorization) {
+    headers.Authorization = authorization;
+  }
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      credentials: "omit",
+    });
+  } catch (error) {
+    throw new ApiError(0, "network", error instanceof Error ? error.message : String(error));
+  }
+  if (!response.ok) {
+    throw await problemOf(response);
+  }
+  return response;
+}
+
+async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body);
+  return (await response.json()) as T;
+}
+
+const contest = (id: number): string => `/api/contests/${encodeURIComponent(id)}`;
+const managed = (id: number): string => `/api/organizer/contests/${encodeURIComponent(id)}`;
+
+export const api = {
+  me: () => json<Me>("GET", "/api/me"),
+  contest: (id: number) => json<ContestCard>("GET", contest(id)),
+  join: (id: number) => json<JoinAnswer>("POST", `${contest(id)}/join`),
+  myContests: () => json<MyContest[]>("GET", "/api/me/contests"),
+  results: (id: number) => json<Results>("GET", `${contest(id)}/results`),
+  publicProof: (id: number) =>
+    json<unknown>("GET", `/api/public/contests/${encodeURIComponent(id)}/proof`),
+  organizerContests: () => json<OrganizerContest[]>("GET", "/api/organizer/contests"),
+  settings: (id: number) => json<ContestSettings>("GET", managed(id)),
+  create: (input: ContestInput) => json<ContestCard>("POST", "/api/organizer/contests", input),
+  update: (id: number, input: Partial<ContestInput>) =>
+    json<ContestCard>("PATCH", managed(id), input),
+  publish: (id: number) => json<ContestCard>("POST", `${managed(id)}/publish`),
+  cancel: (id: number, reason: string) =>
+    json<ContestCard>("POST", `${managed(id)}/cancel`, { reason }),
+  stats: (id: number) => json<Stats>("GET", `${managed(id)}/stats`),
+  redraw: (id: number, userId: number, reason: string) =>
+    json<RedrawOutcome>("POST", `${managed(id)}/redraw`, { userId, reason }),
+  /** The participants CSV as a blob (fetched with the auth header, then saved). */
+  participantsCsv: async (id: number) => (await send("GET", `${managed(id)}/participants.csv`)).blob(),
+  devInitData: (userId: number, firstName: string, language: string) => {
+    const query = new URLSearchParams({ userId: String(userId), firstName, language });
+    return json<{ initData: string }>("GET", `/api/dev/init-data?${query}`);
+  },
+};

@@ -1,0 +1,130 @@
+/**
+ * The proof document (`contest-bot-proof/1`), as `app/contests/proof.py` writes it:
+ * snake_case JSON. `parseProof` checks the shape the way msgspec decodes it there
+ * (required fields, integer and string types, extra fields ignored).
+ */
+
+export const FORMAT = "contest-bot-proof/1";
+
+export interface Exclusion {
+  user_id: number;
+  reason: string;
+  at: string;
+}
+
+export interface Proof {
+  format: string;
+  algorithm: string;
+  contest_id: number;
+  seed_commitment: string;
+  seed: string;
+  participants: number[];
+  list_hash: string;
+  winners_count: number;
+  reserve_count: number;
+  winners: number[];
+  reserves: number[];
+  beacon: string;
+  excluded: Exclusion[];
+  title: string;
+  drawn_at: string;
+}
+
+/** The document could not be read as a proof; `path` names the offending field. */
+export class ProofFormatError extends Error {
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+  ) {
+    super(path ? `${path}: expected ${expected}` : `expected ${expected}`);
+    this.name = "ProofFormatError";
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function int(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new ProofFormatError(path, "an integer");
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new ProofFormatError(path, "an integer below 2^53");
+  }
+  return value;
+}
+
+function str(value: unknown, path: string): string {
+  if (typeof value !== "string") {
+    throw new ProofFormatError(path, "a string");
+  }
+  return value;
+}
+
+function ints(value: unknown, path: string): number[] {
+  if (!Array.isArray(value)) {
+    throw new ProofFormatError(path, "an array of integers");
+  }
+  return value.map((item, index) => int(item, `${path}[${index}]`));
+}
+
+function field(doc: Json, name: string, path = name): unknown {
+  if (!(name in doc)) {
+    throw new ProofFormatError(path, "a value (the field is missing)");
+  }
+  return doc[name];
+}
+
+function exclusion(value: unknown, path: string): Exclusion {
+  if (!isObject(value)) {
+    throw new ProofFormatError(path, "an object");
+  }
+  return {
+    user_id: int(field(value, "user_id", `${path}.user_id`), `${path}.user_id`),
+    reason: str(field(value, "reason", `${path}.reason`), `${path}.reason`),
+    at: "at" in value ? str(value.at, `${path}.at`) : "",
+  };
+}
+
+/** A proof from parsed JSON; throws `ProofFormatError` naming what is malformed. */
+export function parseProof(value: unknown): Proof {
+  if (!isObject(value)) {
+    throw new ProofFormatError("", "a JSON object");
+  }
+  const optional = (name: string): string => (name in value ? str(value[name], name) : "");
+  const excluded = "excluded" in value ? value.excluded : [];
+  if (!Array.isArray(excluded)) {
+    throw new ProofFormatError("excluded", "an array");
+  }
+  return {
+    format: str(field(value, "format"), "format"),
+    algorithm: str(field(value, "algorithm"), "algorithm"),
+    contest_id: int(field(value, "contest_id"), "contest_id"),
+    seed_commitment: str(field(value, "seed_commitment"), "seed_commitment"),
+    seed: str(field(value, "seed"), "seed"),
+    participants: ints(field(value, "participants"), "participants"),
+    list_hash: str(field(value, "list_hash"), "list_hash"),
+    winners_count: int(field(value, "winners_count"), "winners_count"),
+    reserve_count: int(field(value, "reserve_count"), "reserve_count"),
+    winners: ints(field(value, "winners"), "winners"),
+    reserves: ints(field(value, "reserves"), "reserves"),
+    beacon: optional("beacon"),
+    excluded: excluded.map((item, index) => exclusion(item, `excluded[${index}]`)),
+    title: optional("title"),
+    drawn_at: optional("drawn_at"),
+  };
+}
+
+/** Parse proof text (pasted or uploaded). */
+export function parseProofText(text: string): Proof {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProofFormatError("", "JSON text");
+  }
+  return parseProof(value);
+}

@@ -1,0 +1,147 @@
+/**
+ * The fair draw `contest-bot-draw/v1`, ported exactly from `app/contests/draw.py`
+ * (its docstring is the specification): an HMAC-SHA256 stream keyed by the seed, read as
+ * big-endian 64-bit words (BigInt), rejection sampling for unbiased integers, and a
+ * partial Fisher-Yates shuffle of the frozen participant list.
+ */
+
+export const ALGORITHM = "contest-bot-draw/v1";
+
+const SPACE = 1n << 64n;
+const WORD_BYTES = 8;
+const encoder = new TextEncoder();
+
+function subtle(): SubtleCrypto {
+  const api = globalThis.crypto?.subtle;
+  if (!api) {
+    throw new Error("WebCrypto is unavailable: the proof check needs a secure (https) page");
+  }
+  return api;
+}
+
+export function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new Error("not a hex string");
+  }
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  }
+  return bytes;
+}
+
+export function bytesToHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return Array.from(view, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export async function sha256Hex(data: Uint8Array<ArrayBuffer>): Promise<string> {
+  return bytesToHex(await subtle().digest("SHA-256", data));
+}
+
+/** The public commitment to a seed: sha256 of its bytes, hex. */
+export function commitment(seed: string): Promise<string> {
+  return sha256Hex(hexToBytes(seed));
+}
+
+/** The canonical frozen list: distinct ids in ascending order. */
+export function freeze(userIds: Iterable<number>): number[] {
+  return [...new Set(userIds)].sort((a, b) => a - b);
+}
+
+/** sha256 of the list written one id a line (no trailing newline), hex. */
+export function listHash(frozen: readonly number[]): Promise<string> {
+  return sha256Hex(encoder.encode(frozen.map((id) => String(id)).join("\n")));
+}
+
+/** The deterministic integer stream of steps 3-4. */
+export class Stream {
+  private block = 0;
+  private words: bigint[] = [];
+
+  private constructor(
+    private readonly key: CryptoKey,
+    private readonly prefix: string,
+  ) {}
+
+  static async create(
+    seed: string,
+    contestId: number,
+    frozenHash: string,
+    beacon = "",
+  ): Promise<Stream> {
+    const key = await subtle().importKey(
+      "raw",
+      hexToBytes(seed),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    return new Stream(key, `${ALGORITHM}|${contestId}|${frozenHash}|${beacon}|`);
+  }
+
+  private async nextWord(): Promise<bigint> {
+    if (this.words.length === 0) {
+      const message = encoder.encode(this.prefix + String(this.block));
+      const digest = new DataView(await subtle().sign("HMAC", this.key, message));
+      for (let offset = 0; offset < digest.byteLength; offset += WORD_BYTES) {
+        this.words.push(digest.getBigUint64(offset, false));
+      }
+      this.block += 1;
+    }
+    return this.words.shift() as bigint;
+  }
+
+  /** An unbiased integer in [0, n). */
+  async uniform(n: number): Promise<number> {
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new RangeError("n must be a positive integer");
+    }
+    const size = BigInt(n);
+    const limit = SPACE - (SPACE % size);
+    for (;;) {
+      const word = await this.nextWord();
+      if (word < limit) {
+        return Number(word % size);
+      }
+    }
+  }
+}
+
+/** The first `count` users of the draw's order (step 5). */
+export async function ranking(
+  seed: string,
+  contestId: number,
+  frozen: readonly number[],
+  count: number,
+  beacon = "",
+): Promise<number[]> {
+  const items = [...frozen];
+  const stream = await Stream.create(seed, contestId, await listHash(items), beacon);
+  const length = Math.min(count, items.length);
+  for (let i = 0; i < length; i++) {
+    const j = i + (await stream.uniform(items.length - i));
+    [items[i], items[j]] = [items[j] as number, items[i] as number];
+  }
+  return items.slice(0, length);
+}
+
+/** Winners and reserves from a ranking, skipping excluded users (step 6). */
+export function pick(
+  order: readonly number[],
+  excluded: Iterable<number>,
+  winnersCount: number,
+  reserveCount: number,
+): { winners: number[]; reserves: number[] } {
+  const skip = new Set(excluded);
+  const eligible = order.filter((id) => !skip.has(id));
+  return {
+    winners: eligible.slice(0, winnersCount),
+    reserves: eligible.slice(winnersCount, winnersCount + reserveCount),
+  };
+}
+
+/** How long a ranking must be to fill winners and reserves despite exclusions. */
+export function needed(winnersCount: number, reserveCount: number, excluded: Iterable<number>): number {
+  return winnersCount + reserveCount + new Set(excluded).size;
+}

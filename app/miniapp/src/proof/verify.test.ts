@@ -1,0 +1,91 @@
+// The TypeScript port must reproduce the Python reference exactly: vectors.json is the
+// output of tests/browser/proof_vectors.py (kept current by tests/browser/test_proof_vectors.py).
+import { describe, expect, it } from "vitest";
+
+import { ALGORITHM, Stream, commitment, listHash, ranking } from "./draw";
+import { FORMAT, ProofFormatError, parseProof, parseProofText } from "./document";
+import { inclusion, problemText, verify } from "./verify";
+import vectors from "./vectors.json";
+
+describe("draw", () => {
+  it("names the same algorithm and format", () => {
+    expect(ALGORITHM).toBe(vectors.algorithm);
+    expect(FORMAT).toBe(vectors.format);
+  });
+
+  it.each(vectors.streams)("reproduces the word stream and uniform() for $seed", async (c) => {
+    const stream = await Stream.create(c.seed, c.contest_id, c.list_hash, c.beacon);
+    const words: string[] = [];
+    for (let i = 0; i < c.words.length; i++) {
+      // uniform(2^53 - 1) accepts nearly every word, so read the raw words directly.
+      words.push(String(await (stream as unknown as { nextWord(): Promise<bigint> }).nextWord()));
+    }
+    expect(words).toEqual(c.words);
+    const fresh = await Stream.create(c.seed, c.contest_id, c.list_hash, c.beacon);
+    for (const { n, value } of c.uniform) {
+      expect(await fresh.uniform(n)).toBe(value);
+    }
+  });
+
+  it.each(vectors.rankings)("ranks $participants.length participants like Python", async (c) => {
+    expect(await commitment(c.seed)).toBe(c.commitment);
+    expect(await listHash(c.participants)).toBe(c.list_hash);
+    expect(await ranking(c.seed, c.contest_id, c.participants, c.count, c.beacon)).toEqual(
+      c.ranking,
+    );
+  });
+
+  it("rejects a non-positive range", async () => {
+    const stream = await Stream.create("00".repeat(32), 1, "", "");
+    await expect(stream.uniform(0)).rejects.toThrow(RangeError);
+  });
+});
+
+describe("verify", () => {
+  it.each(vectors.proofs)("finds the same problems as Python: $name", async (c) => {
+    const proof = parseProof(c.document);
+    const problems = await verify(proof);
+    expect(problems.map(problemText)).toEqual(c.problems);
+    for (const expected of c.inclusion) {
+      const found = inclusion(proof, expected.user_id);
+      expect({ user_id: found.userId, included: found.included, role: found.role }).toEqual(
+        expected,
+      );
+    }
+  });
+
+  it("flags a tampered winner with the expected and claimed lists", async () => {
+    const tampered = vectors.proofs.find((c) => c.name === "winner swapped");
+    const problems = await verify(parseProof(tampered?.document));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.kind).toBe("winners");
+  });
+});
+
+describe("parseProof", () => {
+  const valid = vectors.proofs[0]?.document as Record<string, unknown>;
+
+  it("accepts the document without optional fields", () => {
+    const { beacon: _b, excluded: _e, title: _t, drawn_at: _d, ...required } = valid;
+    const proof = parseProof(required);
+    expect(proof.beacon).toBe("");
+    expect(proof.excluded).toEqual([]);
+  });
+
+  it.each([
+    ["seed", 5, "seed: expected a string"],
+    ["contest_id", "42", "contest_id: expected an integer"],
+    ["winners_count", 1.5, "winners_count: expected an integer"],
+    ["participants", [1, "2"], "participants[1]: expected an integer"],
+    ["excluded", [{ reason: "x" }], "excluded[0].user_id: expected a value (the field is missing)"],
+  ])("names the malformed field %s", (name, value, message) => {
+    expect(() => parseProof({ ...valid, [name]: value })).toThrow(message);
+  });
+
+  it("reports a missing field and text that is not JSON", () => {
+    const { seed: _seed, ...rest } = valid;
+    expect(() => parseProof(rest)).toThrow("seed: expected a value (the field is missing)");
+    expect(() => parseProofText("{not json")).toThrow(ProofFormatError);
+    expect(() => parseProofText("[]")).toThrow("expected a JSON object");
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Client-side checks of the contest form, mirroring `app/contests/rules.py` (same limits
+ * and conditions) plus the API's channel list shape, so the organizer sees every problem
+ * next to its field before anything is sent. The server checks again.
+ */
+
+import type { TextKey } from "./i18n";
+import type { ChannelHandle, ContestInput, ResultsMode } from "./types";
+
+export const TITLE_MAX = 120;
+export const DESCRIPTION_MAX = 3000;
+export const WINNERS_MAX = 100;
+export const RESERVE_MAX = 100;
+export const PARTICIPANTS_MAX = 10_000_000;
+export const CHANNELS_MAX = 20;
+const MINUTE_MS = 60_000;
+const MIN_DURATION_MS = MINUTE_MS;
+const MAX_DURATION_MS = 366 * 24 * 60 * MINUTE_MS;
+
+export interface FormValues {
+  title: string;
+  description: string;
+  winnersCount: string;
+  reserveCount: string;
+  endsAt: Date | null;
+  maxParticipants: string;
+  publishAt: Date | null;
+  requiredChannels: string;
+  targetChannels: string;
+  notifyParticipants: boolean;
+  resultsMode: ResultsMode;
+}
+
+export type Field = Exclude<keyof FormValues, "notifyParticipants" | "resultsMode">;
+export interface RuleProblem {
+  key: TextKey;
+  params?: Record<string, string | number>;
+}
+export type FieldProblems = Partial<Record<Field, RuleProblem>>;
+
+const USERNAME = /^@?([A-Za-z][A-Za-z0-9_]{3,31})$/;
+const LINK = /^(?:https?:\/\/)?t\.me\/([A-Za-z][A-Za-z0-9_]{3,31})\/?$/;
+const CHAT_ID = /^-?\d{1,16}$/;
+
+/** `@username`, a t.me link or a numeric chat id → the API's handle; null if neither. */
+export function parseChannel(text: string): ChannelHandle | null {
+  const value = text.trim();
+  if (CHAT_ID.test(value)) {
+    return Number(value);
+  }
+  const match = LINK.exec(value) ?? USERNAME.exec(value);
+  return match ? `@${match[1]}` : null;
+}
+
+function channels(text: string): { handles: ChannelHandle[]; problem?: RuleProblem } {
+  const lines = text
+    .split(/[\n,]/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const handles: ChannelHandle[] = [];
+  for (const line of lines) {
+    const handle = parseChannel(line);
+    if (handle === null) {
+      return { handles, problem: { key: "rule.channelBad", params: { value: line } } };
+    }
+    if (!handles.includes(handle)) {
+      handles.push(handle);
+    }
+  }
+  if (handles.length > CHANNELS_MAX) {
+    return { handles, problem: { key: "rule.channelsMany", params: { max: CHANNELS_MAX } } };
+  }
+  return { handles };
+}
+
+function wholeNumber(text: string): number | null {
+  const value = text.trim();
+  return /^\d{1,9}$/.test(value) ? Number(value) : null;
+}
+
+/** Every problem by field, and the API input when there are none. */
+export function checkForm(
+  values: FormValues,
+  now: Date = new Date(),
+): { problems: FieldProblems; input: ContestInput | null } {
+  const problems: FieldProblems = {};
+  const title = values.title;
+  if (!title.trim()) {
+    problems.title = { key: "rule.titleEmpty" };
+  } else if (title.length > TITLE_MAX) {
+    problems.title = { key: "rule.titleLong", params: { max: TITLE_MAX, n: title.length } };
+  }
+  if (values.description.length > DESCRIPTION_MAX) {
+    problems.description = {
+      key: "rule.descriptionLong",
+      params: { max: DESCRIPTION_MAX, n: values.description.length },
+    };
+  }
+  const winners = wholeNumber(values.winnersCount);
+  if (winners === null) {
+    problems.winnersCount = { key: "rule.whole" };
+  } else if (winners < 1 || winners > WINNERS_MAX) {
+    problems.winnersCount = { key: "rule.winnersRange", params: { max: WINNERS_MAX } };
+  }
+  const reserves = wholeNumber(values.reserveCount);
+  if (reserves === null) {
+    problems.reserveCount = { key: "rule.whole" };
+  } else if (reserves > RESERVE_MAX) {
+    problems.reserveCount = { key: "rule.reservesRange", params: { max: RESERVE_MAX } };
+  }
+  const limitText = values.maxParticipants.trim();
+  const limit = limitText ? wholeNumber(limitText) : null;
+  if (limitText && limit === null) {
+    problems.maxParticipants = { key: "rule.whole" };
+  } else if (limit !== null && !((winners ?? 1) <= limit && limit <= PARTICIPANTS_MAX)) {
+    problems.maxParticipants = { key: "rule.limitRange", params: { max: PARTICIPANTS_MAX } };
+  }
+  if (values.endsAt === null && !limitText) {
+    problems.endsAt = { key: "rule.endCondition" };
+  }
+  if (values.endsAt !== null) {
+    const start = (values.publishAt ?? now).getTime();
+    const end = values.endsAt.getTime();
+    if (end < start + MIN_DURATION_MS) {
+      problems.endsAt = { key: "rule.deadlineShort" };
+    } else if (end > start + MAX_DURATION_MS) {
+      problems.endsAt = { key: "rule.deadlineLong" };
+    }
+  }
+  if (values.publishAt !== null && values.publishAt.getTime() < now.getTime() - MINUTE_MS) {
+    problems.publishAt = { key: "rule.publishPast" };
+  }
+  const required = channels(values.requiredChannels);
+  if (required.problem) {
+    problems.requiredChannels = required.problem;
+  }
+  const targets = channels(values.targetChannels);
+  if (targets.problem) {
+    problems.targetChannels = targets.problem;
+  }
+  if (Object.keys(problems).length > 0 || winners === null || reserves === null) {
+    return { problems, input: null };
+  }
+  return {
+    problems,
+    input: {
+      title,
+      description: values.description,
+      winnersCount: winners,
+      reserveCount: reserves,
+      endsAt: values.endsAt?.toISOString() ?? null,
+      maxParticipants: limit,
+      publishAt: values.publishAt?.toISOString() ?? null,
+      requiredChannels: required.handles,
+      targetChannels: targets.handles,
+      notifyParticipants: values.notifyParticipants,
+      resultsMode: values.resultsMode,
+    },
+  };
+}

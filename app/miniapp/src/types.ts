@@ -1,0 +1,154 @@
+/**
+ * The Mini App API's bodies, as `app/api/schemas.py` (the single source of truth)
+ * serialises them: camelCase keys, times as ISO 8601 strings with a UTC offset.
+ */
+
+import type { Proof } from "./proof/document";
+
+export type ContestStatus = "draft" | "scheduled" | "active" | "drawing" | "finished" | "cancelled";
+export type JoinStatus =
+  | "joined"
+  | "already_joined"
+  | "conditions_missing"
+  | "undecided"
+  | "not_open"
+  | "full";
+export type ResultRole = "winner" | "reserve" | "excluded" | "participant" | "absent";
+export type ResultsMode = "reply" | "edit";
+export type Language = "ru" | "en";
+/** A channel as an organizer names it: `@username` or its numeric chat id. */
+export type ChannelHandle = string | number;
+
+export interface UserProfile {
+  id: number;
+  firstName: string;
+  username: string | null;
+  language: Language;
+}
+
+export interface Me {
+  user: UserProfile;
+  isOrganizer: boolean;
+}
+
+export interface ChannelLink {
+  chatId: number;
+  title: string;
+  link: string | null;
+}
+
+export interface ContestCard {
+  id: number;
+  title: string;
+  description: string;
+  status: ContestStatus;
+  participantCount: number;
+  endsAt: string | null;
+  maxParticipants: number | null;
+  winnersCount: number;
+  reserveCount: number;
+  publishAt: string | null;
+  requiredChannels: ChannelLink[];
+  joined: boolean;
+  seedCommitment: string | null;
+  serverTime: string;
+  canManage: boolean;
+}
+
+export interface JoinAnswer {
+  status: JoinStatus;
+  participantCount: number;
+  missing: ChannelLink[];
+  message: string;
+}
+
+export interface MyContest {
+  id: number;
+  title: string;
+  status: ContestStatus;
+  endsAt: string | null;
+  participantCount: number;
+  role: "participant";
+}
+
+export interface Results {
+  status: ContestStatus;
+  winners: number[];
+  reserves: number[];
+  you: { included: boolean; role: ResultRole };
+  proof: Proof;
+}
+
+export interface OrganizerContest {
+  id: number;
+  title: string;
+  status: ContestStatus;
+  participantCount: number;
+  endsAt: string | null;
+  publishAt: string | null;
+  lastError: string | null;
+}
+
+export interface ContestInput {
+  title: string;
+  description: string;
+  winnersCount: number;
+  reserveCount: number;
+  endsAt: string | null;
+  maxParticipants: number | null;
+  publishAt: string | null;
+  requiredChannels: ChannelHandle[];
+  targetChannels: ChannelHandle[];
+  notifyParticipants: boolean;
+  resultsMode: ResultsMode;
+}
+
+export interface TargetChannel {
+  chatId: number;
+  title: string;
+}
+
+export interface ContestSettings {
+  id: number;
+  title: string;
+  description: string;
+  status: ContestStatus;
+  winnersCount: number;
+  reserveCount: number;
+  endsAt: string | null;
+  maxParticipants: number | null;
+  publishAt: string | null;
+  requiredChannels: ChannelLink[];
+  targetChannels: TargetChannel[];
+  notifyParticipants: boolean;
+  resultsMode: ResultsMode;
+  participantCount: number;
+  seedCommitment: string | null;
+  lastError: string | null;
+}
+
+export interface SeriesPoint {
+  at: string;
+  count: number;
+}
+
+export interface Stats {
+  participantCount: number;
+  series: SeriesPoint[];
+  status: ContestStatus;
+  lastError: string | null;
+}
+
+export interface RedrawOutcome {
+  winners: number[];
+  reserves: number[];
+}
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string | null;
+}
