@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     scheduler_lease_seconds: int = Field(
         default=15, ge=3, le=600, description="Scheduler leadership lease in Redis."
     )
+    telegram_rate_limit: float = Field(
+        default=30.0,
+        gt=0,
+        le=10000,
+        description="Messages per second to Telegram from all workers together.",
+    )
 
     # People and texts
     default_language: str = Field(default="en", description="ru or en.")

@@ -1,0 +1,202 @@
+"""Telegram's sending limits, shared by every worker process.
+
+Limits (per bot): about 30 messages a second overall, one a second per private chat,
+20 a minute per group or channel. Each is a GCRA ("leaky bucket as a meter") whose
+theoretical arrival time lives in Redis; one Lua script checks every bucket a request
+needs and spends them all or none, so N processes together stay under the limits.
+A 429 answer's `retry_after` pauses every process (a key in the same script), and the
+request is tried again after the pause. Without Redis the same algorithm runs in memory.
+
+`RateLimitMiddleware` applies this to every sending or editing call of a `Bot`
+(`make_bot(settings, RateLimitMiddleware(limiter))`); reads such as getChatMember are
+not metered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from redis.asyncio import Redis
+
+from app.config import Settings
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+log = logging.getLogger(__name__)
+
+PREFIX = "contest-bot:limit:"
+METERED_PREFIXES = ("send", "copy", "forward", "edit")
+FLOOD_RETRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    overall_per_second: float = 30.0
+    private_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    overall_burst: int = 1
+
+    def buckets(self, chat_id: int | str) -> list[tuple[str, float, int]]:
+        """(key, interval in seconds, burst) of every bucket a message to `chat_id` spends."""
+        private = isinstance(chat_id, int) and chat_id > 0
+        per_chat = 1 / self.private_per_second if private else 60 / self.group_per_minute
+        return [
+            ("all", 1 / self.overall_per_second, self.overall_burst),
+            (f"chat:{chat_id}", per_chat, 1),
+        ]
+
+
+class Limiter(Protocol):
+    rates: Rates
+
+    async def reserve(self, chat_id: int | str) -> float:
+        """Spend one message for `chat_id` and return 0, or return the seconds to wait."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """Stop all sending for `seconds` (Telegram answered 429)."""
+        ...
+
+
+async def acquire(limiter: Limiter, chat_id: int | str) -> float:
+    """Wait until a message to `chat_id` is allowed; returns the time waited."""
+    waited = 0.0
+    while (wait := await limiter.reserve(chat_id)) > 0:
+        await asyncio.sleep(wait)
+        waited += wait
+    return waited
+
+
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+if paused > now then return paused - now end
+local wait = 0
+local tats = {}
+for i = 2, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 3])
+  local burst = tonumber(ARGV[2 * i - 2])
+  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
+  local allow_at = tat + interval - interval * burst
+  if allow_at > now then wait = math.max(wait, allow_at - now) end
+  tats[i] = tat + interval
+end
+if wait > 0 then return wait end
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], tostring(tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
+end
+return 0
+"""
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local untl = now + tonumber(ARGV[1])
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untl > paused then
+  redis.call('SET', KEYS[1], tostring(untl), 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+end
+return 0
+"""
+
+
+class RedisLimiter:
+    """Buckets in Redis, shared by every process using the same Redis."""
+
+    def __init__(self, redis: Redis, rates: Rates | None = None, prefix: str = PREFIX) -> None:
+        self.rates = rates or Rates()
+        self.prefix = prefix
+        self._reserve = redis.register_script(_RESERVE)
+        self._pause = redis.register_script(_PAUSE)
+
+    async def reserve(self, chat_id: int | str) -> float:
+        buckets = self.rates.buckets(chat_id)
+        keys = [self.prefix + "pause", *(self.prefix + key for key, _, _ in buckets)]
+        args: list[Any] = []
+        for _, interval, burst in buckets:
+            args += [round(interval * 1_000_000), burst]
+        wait_us = int(await self._reserve(keys=keys, args=args))
+        return wait_us / 1_000_000
+
+    async def pause(self, seconds: float) -> None:
+        await self._pause(keys=[self.prefix + "pause"], args=[round(seconds * 1_000_000)])
+
+
+class MemoryLimiter:
+    """The same buckets for a single process."""
+
+    def __init__(self, rates: Rates | None = None) -> None:
+        self.rates = rates or Rates()
+        self._tats: dict[str, float] = {}
+        self._paused_until = 0.0
+
+    async def reserve(self, chat_id: int | str) -> float:
+        now = time.monotonic()
+        if self._paused_until > now:
+            return self._paused_until - now
+        wait, tats = 0.0, {}
+        for key, interval, burst in self.rates.buckets(chat_id):
+            tat = max(self._tats.get(key, 0.0), now)
+            wait = max(wait, tat + interval - interval * burst - now)
+            tats[key] = tat + interval
+        if wait > 0:
+            return wait
+        self._tats.update(tats)
+        return 0.0
+
+    async def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+def make_limiter(settings: Settings, redis: Redis | None) -> Limiter:
+    rates = Rates(overall_per_second=settings.telegram_rate_limit)
+    return RedisLimiter(redis, rates) if redis is not None else MemoryLimiter(rates)
+
+
+class RateLimitMiddleware(BaseRequestMiddleware):
+    """Meters sending calls through a `Limiter` and waits out 429 answers."""
+
+    def __init__(self, limiter: Limiter, flood_retries: int = FLOOD_RETRIES) -> None:
+        self.limiter = limiter
+        self.flood_retries = flood_retries
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        from app.worker import metrics
+
+        chat_id = getattr(method, "chat_id", None)
+        metered = chat_id is not None and method.__api_method__.startswith(METERED_PREFIXES)
+        for attempt in range(self.flood_retries + 1):
+            if metered:
+                waited = await acquire(self.limiter, chat_id)
+                if waited:
+                    metrics.RATE_LIMITED_SECONDS.inc(waited)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                metrics.FLOOD_WAITS.inc()
+                log.warning(
+                    "Telegram flood control on %s: waiting %s s",
+                    method.__api_method__,
+                    exc.retry_after,
+                )
+                await self.limiter.pause(exc.retry_after)
+                if attempt == self.flood_retries:
+                    raise
+        raise AssertionError("unreachable")
