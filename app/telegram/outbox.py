@@ -22,6 +22,7 @@ counted in `contest_bot_messages_total{outcome="resent"}`.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -150,15 +151,21 @@ async def claimers() -> list[tuple[str, datetime]]:
     return list(oldest.items())
 
 
-async def reclaim(worker_id: str, claimed_before: datetime) -> int:
-    """Put a dead worker's `sending` rows back to pending; returns how many."""
+async def reclaim(
+    claimed_before: datetime, worker_id: str | None = None, keep: Collection[int] = ()
+) -> int:
+    """Put `sending` rows claimed before a time back to pending; returns how many.
+
+    `worker_id` limits it to one (dead) worker's rows; `keep` spares rows still in flight.
+    """
+    where = (Notification.state == SENDING) & (Notification.claimed_at < claimed_before)
+    if worker_id is not None:
+        where &= Notification.claimed_by == worker_id
+    if keep:
+        where &= Notification.id.not_in(list(keep))
     rows = (
         await Notification.update({Notification.state: PENDING, Notification.claimed_by: None})
-        .where(
-            (Notification.state == SENDING)
-            & (Notification.claimed_by == worker_id)
-            & (Notification.claimed_at < claimed_before)
-        )
+        .where(where)
         .returning(Notification.id)
     )
     return len(rows)

@@ -1,0 +1,188 @@
+"""The outbox sender every worker runs: claim a row, send it, record the outcome.
+
+Several senders per process and any number of processes share the outbox table: a
+claim is one UPDATE over `FOR UPDATE SKIP LOCKED` on PostgreSQL. Sends pass through the
+`Bot`'s rate-limit middleware. After Telegram answers, the outcome is written before
+the next row is taken; if the database is down at that moment the write is retried
+(never the send). A heartbeat key marks this process alive; a sweeper returns the rows
+of processes whose heartbeat lapsed (kill -9, lost host) to `pending`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from app.db import contests, users
+from app.telegram import outbox
+from app.worker import metrics
+from app.worker.broker import Worker
+
+log = logging.getLogger(__name__)
+
+SENDERS = 8
+IDLE_SECONDS = 0.3
+HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_TTL = timedelta(seconds=10)
+SWEEP_SECONDS = 2.0
+STUCK_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 20
+MAX_BACKOFF_SECONDS = 300.0
+
+
+def backoff(attempts: int) -> float:
+    return min(2.0 ** min(attempts, 16), MAX_BACKOFF_SECONDS)
+
+
+class Deliverer:
+    """Sends the outbox through `worker.bot` until cancelled."""
+
+    def __init__(self, worker: Worker, senders: int = SENDERS) -> None:
+        self.worker = worker
+        self.senders = senders
+        self.id = f"{os.uname().nodename}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.in_flight: set[int] = set()
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._heartbeat())
+            group.create_task(self._sweep())
+            for _ in range(self.senders):
+                group.create_task(self._send_loop())
+
+    # heartbeat and sweeping --------------------------------------------------------------
+
+    def _alive_key(self, worker_id: str) -> str:
+        return f"sender:{worker_id}"
+
+    async def _heartbeat(self) -> None:
+        ttl_ms = int(HEARTBEAT_TTL.total_seconds() * 1000)
+        while True:
+            try:
+                await self.worker.store.put(self._alive_key(self.id), "1", ttl_ms)
+            except Exception as exc:
+                log.warning("outbox heartbeat failed: %s", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.sweep()
+            except Exception as exc:
+                log.warning("outbox sweep failed: %s", exc)
+
+    async def sweep(self) -> int:
+        """Return abandoned `sending` rows to pending; settle rows of users who blocked us."""
+        await outbox.skip_blocked()
+        now = datetime.now(UTC)
+        returned = 0
+        for owner, oldest in await outbox.claimers():
+            if owner == self.id:
+                if oldest < now - HEARTBEAT_TTL:
+                    # claims whose answer was lost (the database went away mid-claim)
+                    returned += await outbox.reclaim(now - HEARTBEAT_TTL, owner, self.in_flight)
+            elif oldest < now - STUCK_AFTER:
+                returned += await outbox.reclaim(now - STUCK_AFTER, owner)
+            elif oldest < now - HEARTBEAT_TTL and not await self.worker.store.holder(
+                self._alive_key(owner)
+            ):
+                returned += await outbox.reclaim(now - HEARTBEAT_TTL, owner)
+        if returned:
+            log.warning("outbox: %d message(s) of stopped senders will be sent again", returned)
+            metrics.MESSAGES.labels("resent").inc(returned)
+        metrics.OUTBOX_PENDING.set(await outbox.pending_count())
+        return returned
+
+    # sending -----------------------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        while True:
+            try:
+                row = await outbox.claim(self.id)
+            except Exception as exc:
+                log.warning("outbox claim failed: %s", exc)
+                await asyncio.sleep(1)
+                continue
+            if row is None:
+                await asyncio.sleep(IDLE_SECONDS)
+                continue
+            self.in_flight.add(row.id)
+            try:
+                await self.deliver(row)
+            finally:
+                self.in_flight.discard(row.id)
+
+    async def deliver(self, row: outbox.Outgoing) -> None:
+        try:
+            message = await self._send(row)
+        except TelegramForbiddenError as exc:
+            reason = exc.message
+            await self._persist(lambda: outbox.settle(row.id, outbox.BLOCKED, reason))
+            await self._persist(lambda: users.mark_blocked(row.chat_id))
+            metrics.MESSAGES.labels("blocked").inc()
+        except TelegramBadRequest as exc:
+            await self._fail(row, exc.message)
+        except TelegramRetryAfter as exc:
+            await self._later(row, float(exc.retry_after), str(exc))
+        except (TelegramNetworkError, TelegramServerError, TelegramAPIError, TimeoutError) as exc:
+            if row.attempts >= MAX_ATTEMPTS:
+                await self._fail(row, f"gave up after {row.attempts} attempts: {exc}")
+            else:
+                await self._later(row, backoff(row.attempts), str(exc))
+        else:
+            await self._persist(lambda: outbox.mark_sent(row.id, message.message_id))
+            metrics.MESSAGES.labels("sent").inc()
+
+    async def _send(self, row: outbox.Outgoing) -> Message:
+        payload = dict(row.payload)
+        markup = payload.pop("reply_markup", None)
+        return await self.worker.bot.send_message(
+            row.chat_id,
+            payload.pop("text"),
+            reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+            **payload,
+        )
+
+    async def _later(self, row: outbox.Outgoing, delay: float, error: str) -> None:
+        await self._persist(lambda: outbox.retry_later(row.id, delay, error))
+        metrics.MESSAGES.labels("retried").inc()
+
+    async def _fail(self, row: outbox.Outgoing, error: str) -> None:
+        log.warning("outbox: message %s to %s failed: %s", row.key, row.chat_id, error)
+        await self._persist(lambda: outbox.settle(row.id, outbox.FAILED, error))
+        metrics.MESSAGES.labels("failed").inc()
+        contest_id = row.contest_id
+        if contest_id is not None:
+            with contextlib.suppress(Exception):
+                await contests.record_error(
+                    contest_id, f"a {row.kind} message to user {row.chat_id} failed: {error}"
+                )
+
+    async def _persist(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Write an outcome, retrying until the database takes it (the send is not repeated)."""
+        delay = 0.2
+        while True:
+            try:
+                await write()
+            except Exception as exc:
+                log.warning("outbox: recording an outcome failed (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            else:
+                return
