@@ -1,0 +1,85 @@
+"""Callback data of every inline button, with versioned prefixes.
+
+Telegram gives callback data back as a string of at most 64 bytes; the prefixes carry a
+version (`v1…`) so buttons from an older release are recognised as stale instead of
+being misread. Anything that does not parse is answered by the fallback in `errors`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class JoinButton(CallbackData, prefix="v1j"):
+    """Participate in a contest (channel posts and the bot's own card)."""
+
+    contest_id: int
+
+
+class Language(StrEnum):
+    en = "en"
+    ru = "ru"
+
+
+class LanguageButton(CallbackData, prefix="v1l"):
+    language: Language
+
+
+class ForgetAction(StrEnum):
+    confirm = "confirm"
+    keep = "keep"
+
+
+class ForgetButton(CallbackData, prefix="v1f"):
+    action: ForgetAction
+
+
+class WizardAction(StrEnum):
+    skip = "skip"
+    done = "done"
+    results_mode = "mode"
+    notify = "notify"
+    publish = "publish"
+    schedule = "schedule"
+    discard = "discard"
+
+
+class WizardButton(CallbackData, prefix="v1w"):
+    """Buttons of the creation wizard; they act on the user's own wizard state."""
+
+    action: WizardAction
+
+
+class ManageAction(StrEnum):
+    open = "open"
+    stats = "stats"
+    edit_title = "title"
+    edit_description = "desc"
+    cancel = "cancel"
+    cancel_confirm = "cancel_ok"
+    draw = "draw"
+    draw_confirm = "draw_ok"
+    export = "export"
+    redraw = "redraw"
+
+
+class ManageButton(CallbackData, prefix="v1m"):
+    """An organizer's action on one contest; the handler checks who presses it."""
+
+    action: ManageAction
+    contest_id: int
+
+
+class RedrawButton(CallbackData, prefix="v1r"):
+    """Pick the winner to replace."""
+
+    contest_id: int
+    user_id: int
+
+
+class ResultsButton(CallbackData, prefix="v1d"):
+    """'Did I win?' for one contest."""
+
+    contest_id: int

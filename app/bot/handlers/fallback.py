@@ -1,0 +1,66 @@
+"""What nobody else handled: unknown commands, stray messages, stale or forged buttons,
+and errors raised by handlers. Included last."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+
+from app.errors import DomainError
+from app.locales import Texts
+
+log = logging.getLogger(__name__)
+router = Router(name="fallback")
+
+
+@router.message(F.chat.type == "private", F.text.startswith("/"))
+async def unknown_command(message: Message, texts: Texts) -> None:
+    await message.answer(texts("bot.unknown_command"))
+
+
+@router.message(F.chat.type == "private")
+async def stray_message(message: Message, texts: Texts) -> None:
+    await message.answer(texts("bot.not_understood"))
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery, texts: Texts) -> None:
+    log.info(
+        "unrecognised callback data %r from user %s", (query.data or "")[:64], query.from_user.id
+    )
+    await query.answer(texts("bot.button_outdated"), show_alert=True)
+
+
+@router.error(ExceptionTypeFilter(DomainError))
+async def domain_error(event: ErrorEvent, texts: Texts) -> None:
+    """A contest rule refused the action: tell the user why."""
+    reason = str(event.exception)
+    query = event.update.callback_query
+    if query is not None:
+        await _answer_quietly(query, reason[:200])
+    elif event.update.message is not None:
+        from app.telegram.cards import quote
+
+        await event.update.message.answer(texts("organizer.refused", reason=quote(reason)))
+
+
+@router.error()
+async def unexpected(event: ErrorEvent, texts: Texts) -> None:
+    """Log the failure once with the update id, and tell a pressing user to try again."""
+    log.error(
+        "update %s failed: %r", event.update.update_id, event.exception, exc_info=event.exception
+    )
+    query = event.update.callback_query
+    if query is not None:
+        await _answer_quietly(query, texts("bot.try_again"))
+
+
+async def _answer_quietly(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.answer(text, show_alert=True)
+    except TelegramAPIError as exc:  # already answered, or too late
+        log.debug("could not answer callback %s: %s", query.id, exc)

@@ -1,0 +1,118 @@
+"""The Participate / Join / Check again button.
+
+The callback is answered with a short alert saying exactly what happened. When channels
+are missing and the press came from a channel post, the user also gets a private
+message (if they have started the bot) with one button per channel and 'Check again'.
+A user hammering the button gets 'checking…' while their first press is still running,
+so one person cannot multiply the getChatMember calls.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import CallbackQuery
+
+from app.bot import keyboards
+from app.bot.callbacks import JoinButton
+from app.config import Settings
+from app.contests.channels import ChannelRef
+from app.db import contests
+from app.db.participants import JoinResult, JoinStatus
+from app.errors import NotFoundError
+from app.locales import Texts
+from app.telegram import joining
+
+log = logging.getLogger(__name__)
+router = Router(name="joining")
+
+ALERT_LIMIT = 200
+
+
+class InFlight:
+    """Joins being processed right now, by (contest, user)."""
+
+    def __init__(self) -> None:
+        self._running: set[tuple[int, int]] = set()
+
+    def claim(self, contest_id: int, user_id: int) -> bool:
+        key = (contest_id, user_id)
+        if key in self._running:
+            return False
+        self._running.add(key)
+        return True
+
+    def release(self, contest_id: int, user_id: int) -> None:
+        self._running.discard((contest_id, user_id))
+
+
+def _shorten(value: str) -> str:
+    return value if len(value) <= ALERT_LIMIT else value[: ALERT_LIMIT - 1] + "…"
+
+
+@router.callback_query(JoinButton.filter())
+async def join(
+    query: CallbackQuery,
+    callback_data: JoinButton,
+    bot: Bot,
+    settings: Settings,
+    texts: Texts,
+    join_guard: InFlight,
+) -> None:
+    contest_id, user = callback_data.contest_id, query.from_user
+    if not join_guard.claim(contest_id, user.id):
+        await query.answer(texts("bot.join_busy"))
+        return
+    try:
+        in_private = query.message is not None and query.message.chat.type == "private"
+        try:
+            result = await joining.join(
+                bot, contest_id, user, "bot" if in_private else "channel", settings.default_language
+            )
+        except NotFoundError:
+            await query.answer(texts("bot.contest_not_found"), show_alert=True)
+            return
+        missing = await _missing_channels(contest_id, result)
+        await query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
+        if missing and not in_private:
+            await _explain_privately(bot, user.id, contest_id, missing, texts)
+    finally:
+        join_guard.release(contest_id, user.id)
+
+
+async def _missing_channels(contest_id: int, result: JoinResult) -> list[ChannelRef]:
+    if result.status is not JoinStatus.conditions_missing:
+        return []
+    keys = {item.condition for item in result.missing}
+    return [
+        ref
+        for ref in await contests.required_channels(contest_id)
+        if f"channel:{ref.chat_id}" in keys
+    ]
+
+
+def _answer(result: JoinResult, missing: list[ChannelRef], texts: Texts) -> str:
+    if result.status is JoinStatus.conditions_missing:
+        names = ", ".join(
+            ref.title or (f"@{ref.username}" if ref.username else str(ref.chat_id))
+            for ref in missing
+        )
+        return texts("bot.join_missing", channels=names)
+    return texts(f"bot.join_{result.status.value}", count=result.count)
+
+
+async def _explain_privately(
+    bot: Bot, user_id: int, contest_id: int, missing: list[ChannelRef], texts: Texts
+) -> None:
+    try:
+        await bot.send_message(
+            user_id,
+            texts("bot.join_missing_message"),
+            reply_markup=keyboards.subscribe(contest_id, missing, texts),
+        )
+    except TelegramForbiddenError:
+        log.debug("user %s has not started the bot; the alert has to do", user_id)
+    except TelegramBadRequest as exc:
+        log.info("could not explain missing channels to user %s: %s", user_id, exc.message)

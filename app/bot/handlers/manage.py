@@ -1,0 +1,239 @@
+"""Managing contests: list, stats, edit texts before the start, cancel, draw now, export.
+
+Every button carries the contest id and is checked against who presses it: owners,
+co-owners and bot admins may act, anyone else gets 'not your contest'.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from app.bot import keyboards
+from app.bot.callbacks import ManageAction, ManageButton
+from app.bot.states import Managing
+from app.config import Settings
+from app.contests import rules
+from app.db import contests, participants
+from app.db.tables import Contest
+from app.errors import DomainError, PermissionDenied
+from app.locales import Texts
+from app.telegram import cards
+
+router = Router(name="manage")
+router.message.filter(F.chat.type == "private")
+
+LISTED = 20
+EXPORT_COLUMNS = ("user_id", "username", "first_name", "source", "joined_at")
+
+
+@router.message(Command("manage"))
+async def managed(message: Message, texts: Texts, settings: Settings) -> None:
+    assert message.from_user is not None
+    found = (await contests.managed_by(message.from_user.id, settings.admin_ids))[:LISTED]
+    if not found:
+        await message.answer(texts("organizer.manage_none"))
+        return
+    await message.answer(texts("organizer.manage_list"), reply_markup=keyboards.managed(found))
+
+
+async def _managed(
+    query: CallbackQuery, contest_id: int, settings: Settings, texts: Texts
+) -> Contest | None:
+    """The contest if the presser may manage it; otherwise answers the press and returns None."""
+    try:
+        return await contests.get_managed(contest_id, query.from_user.id, settings.admin_ids)
+    except PermissionDenied:
+        await query.answer(texts("organizer.not_yours"), show_alert=True)
+    except DomainError:
+        await query.answer(texts("bot.contest_not_found"), show_alert=True)
+    return None
+
+
+async def summary(contest: Contest, texts: Texts) -> str:
+    count = await participants.count(contest.id)
+    lines = [
+        f"<b>#{contest.id} {cards.quote(contest.title)}</b>",
+        texts("organizer.summary_status", status=texts(f"bot.status_name_{contest.status}")),
+        texts("organizer.summary_count", count=count),
+    ]
+    if contest.ends_at is not None:
+        lines.append(texts("cards.ends_at", when=cards.when(contest.ends_at)))
+    if contest.publish_at is not None and contest.status == "scheduled":
+        lines.append(texts("organizer.summary_publish_at", when=cards.when(contest.publish_at)))
+    if contest.last_error:
+        lines.append(texts("organizer.summary_error", error=cards.quote(contest.last_error)))
+    return "\n".join(lines)
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.open))
+async def open_contest(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    await query.answer()
+    assert query.message is not None
+    await query.message.answer(
+        await summary(contest, texts), reply_markup=keyboards.manage(contest, texts)
+    )
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.stats))
+async def stats(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    joins = await participants.joins_over_time(contest.id)
+    now = datetime.now(UTC)
+    last_hour = sum(1 for at in joins if at >= now - timedelta(hours=1))
+    last_day = sum(1 for at in joins if at >= now - timedelta(days=1))
+    await query.answer()
+    assert query.message is not None
+    await query.message.answer(
+        await summary(contest, texts)
+        + "\n"
+        + texts("organizer.stats_recent", hour=last_hour, day=last_day)
+    )
+
+
+@router.callback_query(
+    ManageButton.filter(F.action.in_({ManageAction.edit_title, ManageAction.edit_description}))
+)
+async def edit(
+    query: CallbackQuery,
+    callback_data: ManageButton,
+    texts: Texts,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    await query.answer()
+    is_title = callback_data.action is ManageAction.edit_title
+    await state.set_state(Managing.title if is_title else Managing.description)
+    await state.update_data(contest_id=contest.id)
+    assert query.message is not None
+    key = "organizer.ask_title" if is_title else "organizer.ask_description"
+    limit = rules.TITLE_MAX if is_title else rules.DESCRIPTION_MAX
+    await query.message.answer(texts(key, limit=limit))
+
+
+@router.message(Managing.title, F.text)
+@router.message(Managing.description, F.text)
+async def edited(message: Message, state: FSMContext, texts: Texts, settings: Settings) -> None:
+    assert message.from_user is not None
+    data = await state.get_data()
+    is_title = await state.get_state() == Managing.title.state
+    value = (message.text or "").strip()
+    try:
+        contest = await contests.get_managed(
+            data["contest_id"], message.from_user.id, settings.admin_ids
+        )
+        fields = contests.fields_of(contest)
+        fields = replace(fields, title=value) if is_title else replace(fields, description=value)
+        contest = await contests.update(contest.id, message.from_user.id, fields)
+    except DomainError as exc:
+        await message.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
+        return
+    await state.clear()
+    await message.answer(
+        texts("organizer.edited") + "\n\n" + await summary(contest, texts),
+        reply_markup=keyboards.manage(contest, texts),
+    )
+
+
+@router.callback_query(ManageButton.filter(F.action.in_({ManageAction.cancel, ManageAction.draw})))
+async def ask_confirmation(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    await query.answer()
+    confirmed = (
+        ManageAction.cancel_confirm
+        if callback_data.action is ManageAction.cancel
+        else ManageAction.draw_confirm
+    )
+    assert query.message is not None
+    await query.message.answer(
+        texts(f"organizer.confirm_{callback_data.action.value}", title=cards.quote(contest.title)),
+        reply_markup=keyboards.confirm(contest.id, confirmed, texts),
+    )
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.cancel_confirm))
+async def cancel(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    try:
+        await contests.cancel(
+            contest.id, query.from_user.id, "cancelled by the organizer in the bot"
+        )
+    except DomainError as exc:
+        await query.answer(cards.quote(str(exc))[:200], show_alert=True)
+        return
+    await query.answer(texts("organizer.cancelled"), show_alert=True)
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.draw_confirm))
+async def draw_now(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+) -> None:
+    from app.worker import enqueue
+
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    if contest.status != "active":
+        await query.answer(texts("organizer.draw_not_active"), show_alert=True)
+        return
+    await contests.close(contest.id)
+    await query.answer(texts("organizer.drawing"), show_alert=True)
+    await enqueue.draw(contest.id)
+
+
+def _cell(value: object) -> object:
+    """Keep spreadsheets from running names that look like formulas."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.export))
+async def export(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings, bot: Bot
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    await query.answer(texts("organizer.exporting"))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    rows = 0
+    async for row in participants.export(contest.id):
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+        rows += 1
+    await bot.send_document(
+        query.from_user.id,
+        BufferedInputFile(
+            buffer.getvalue().encode("utf-8-sig"), filename=f"contest-{contest.id}-participants.csv"
+        ),
+        caption=texts("organizer.exported", count=rows),
+    )

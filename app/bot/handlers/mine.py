@@ -1,0 +1,49 @@
+"""A participant's own view: the contests they entered, and whether they won."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from app.bot import keyboards
+from app.bot.callbacks import ResultsButton
+from app.contests import proof as proofs
+from app.db import draws, participants
+from app.errors import NotFoundError
+from app.locales import Texts
+from app.telegram import cards
+
+router = Router(name="mine")
+router.message.filter(F.chat.type == "private")
+
+LISTED = 20
+
+
+@router.message(Command("mycontests"))
+async def my_contests(message: Message, texts: Texts) -> None:
+    assert message.from_user is not None
+    entered = (await participants.contests_of(message.from_user.id))[:LISTED]
+    if not entered:
+        await message.answer(texts("bot.mine_none"))
+        return
+    lines = [texts("bot.mine_title")]
+    for contest in entered:
+        status = texts(f"bot.status_name_{contest.status}")
+        lines.append(f"• <b>{cards.quote(contest.title)}</b> — {status}")
+    await message.answer("\n".join(lines), reply_markup=keyboards.my_contests(entered, texts))
+
+
+@router.callback_query(ResultsButton.filter())
+async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: Texts) -> None:
+    try:
+        document = await draws.proof(callback_data.contest_id)
+    except NotFoundError:
+        await query.answer(texts("bot.not_drawn_yet"), show_alert=True)
+        return
+    found = proofs.inclusion(document, query.from_user.id)
+    if found.role == "reserve":
+        place = document.reserves.index(query.from_user.id) + 1
+        await query.answer(texts("bot.you_reserve", place=place), show_alert=True)
+        return
+    await query.answer(texts(f"bot.you_{found.role}"), show_alert=True)

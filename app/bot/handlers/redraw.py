@@ -1,0 +1,104 @@
+"""Re-drawing a winner: pick the winner, give a reason, the ranking continues.
+
+The replacement is re-checked like every winner, the change is logged with the reason
+(`draws.replace_winner`), and the results are announced again: the channel message is
+edited and the new winner is messaged once.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from app.bot import keyboards
+from app.bot.callbacks import ManageAction, ManageButton, RedrawButton
+from app.bot.handlers.manage import _managed
+from app.bot.states import Managing
+from app.config import Settings
+from app.contests.conditions import CheckResult, evaluate
+from app.db import contests, draws
+from app.errors import DomainError
+from app.locales import Texts
+from app.telegram import cards, publication
+from app.telegram.membership import subscription_conditions
+
+router = Router(name="redraw")
+REASON_MAX = 500
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.redraw))
+async def choose_winner(
+    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    try:
+        row = await draws.get(contest.id)
+    except DomainError:
+        await query.answer(texts("bot.not_drawn_yet"), show_alert=True)
+        return
+    await query.answer()
+    assert query.message is not None
+    await query.message.answer(
+        texts("organizer.redraw_choose"),
+        reply_markup=keyboards.winners(contest.id, await publication.people(row.winners)),
+    )
+
+
+@router.callback_query(RedrawButton.filter())
+async def ask_reason(
+    query: CallbackQuery,
+    callback_data: RedrawButton,
+    texts: Texts,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    contest = await _managed(query, callback_data.contest_id, settings, texts)
+    if contest is None:
+        return
+    await query.answer()
+    await state.set_state(Managing.redraw_reason)
+    await state.update_data(contest_id=contest.id, user_id=callback_data.user_id)
+    assert query.message is not None
+    await query.message.answer(texts("organizer.redraw_reason", user_id=callback_data.user_id))
+
+
+def recheck_with(bot: Bot, contest_id: int):  # type: ignore[no-untyped-def]
+    """Re-checks a would-be winner against every required channel."""
+
+    async def recheck(user_id: int) -> list[CheckResult]:
+        channels = await contests.required_channels(contest_id)
+        return list((await evaluate(subscription_conditions(bot, channels), user_id)).results)
+
+    return recheck
+
+
+@router.message(Managing.redraw_reason, F.text, F.chat.type == "private")
+async def redraw(
+    message: Message, state: FSMContext, texts: Texts, settings: Settings, bot: Bot
+) -> None:
+    from app.worker import enqueue
+
+    assert message.from_user is not None
+    reason = (message.text or "").strip()
+    if not reason or reason.startswith("/") or len(reason) > REASON_MAX:
+        await message.answer(texts("organizer.redraw_reason_invalid", limit=REASON_MAX))
+        return
+    data = await state.get_data()
+    try:
+        contest = await contests.get_managed(
+            data["contest_id"], message.from_user.id, settings.admin_ids
+        )
+        outcome = await draws.replace_winner(
+            contest.id, data["user_id"], reason, message.from_user.id, recheck_with(bot, contest.id)
+        )
+    except DomainError as exc:
+        await state.clear()
+        await message.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
+        return
+    await state.clear()
+    winners = ", ".join(person.mention() for person in await publication.people(outcome.winners))
+    await message.answer(texts("organizer.redrawn", winners=winners or "—"))
+    await enqueue.announce(contest.id)

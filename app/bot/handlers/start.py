@@ -1,0 +1,86 @@
+"""/start, deep links and /help.
+
+Deep links: `?start=c<id>` shows a contest card with a Join button; `?start=proof_<id>`
+sends the draw's proof document. Anything else shows the welcome text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import BufferedInputFile, Message
+
+from app.bot import keyboards
+from app.contests import proof as proofs
+from app.contests.lifecycle import Status
+from app.db import contests, draws
+from app.errors import NotFoundError
+from app.locales import Texts
+from app.telegram import cards
+
+router = Router(name="start")
+router.message.filter(F.chat.type == "private")
+
+CONTEST_LINK = re.compile(r"^c(\d{1,10})$")
+PROOF_LINK = re.compile(r"^proof_(\d{1,10})$")
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.regexp(CONTEST_LINK)))
+async def contest_link(message: Message, command: CommandObject, texts: Texts) -> None:
+    contest_id = int(CONTEST_LINK.match(command.args or "").group(1))  # type: ignore[union-attr]
+    await show_card(message, contest_id, texts)
+
+
+async def show_card(message: Message, contest_id: int, texts: Texts) -> None:
+    try:
+        contest = await contests.get(contest_id)
+    except NotFoundError:
+        await message.answer(texts("bot.contest_not_found"))
+        return
+    if contest.status in (Status.draft.value, Status.scheduled.value):
+        await message.answer(texts("bot.contest_not_started"))
+        return
+    channels = await contests.required_channels(contest_id)
+    card = cards.card_text(contest, channels, texts.language)
+    markup = keyboards.join(contest_id, texts) if contest.status == Status.active.value else None
+    if contest.status != Status.active.value:
+        card += "\n\n" + texts(f"bot.status_{contest.status}")
+    await message.answer(card, reply_markup=markup)
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.regexp(PROOF_LINK)))
+async def proof_link(message: Message, command: CommandObject, texts: Texts) -> None:
+    contest_id = int(PROOF_LINK.match(command.args or "").group(1))  # type: ignore[union-attr]
+    await send_proof(message, contest_id, texts)
+
+
+@router.message(Command("proof"))
+async def proof_command(message: Message, command: CommandObject, texts: Texts) -> None:
+    if not command.args or not command.args.strip().isdigit():
+        await message.answer(texts("bot.proof_usage"))
+        return
+    await send_proof(message, int(command.args.strip()), texts)
+
+
+async def send_proof(message: Message, contest_id: int, texts: Texts) -> None:
+    try:
+        document = await draws.proof(contest_id)
+    except NotFoundError:
+        await message.answer(texts("bot.proof_not_ready"))
+        return
+    await message.answer_document(
+        BufferedInputFile(proofs.encode(document), filename=f"contest-{contest_id}-proof.json"),
+        caption=texts("bot.proof_caption", contest_id=contest_id),
+    )
+
+
+@router.message(CommandStart())
+async def welcome(message: Message, texts: Texts) -> None:
+    await message.answer(texts("bot.welcome"))
+
+
+@router.message(Command("help"))
+async def help_(message: Message, texts: Texts) -> None:
+    await message.answer(texts("bot.help"))

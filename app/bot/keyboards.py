@@ -1,0 +1,168 @@
+"""Inline keyboards of the bot's private conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from app.bot.callbacks import (
+    ForgetAction,
+    ForgetButton,
+    JoinButton,
+    Language,
+    LanguageButton,
+    ManageAction,
+    ManageButton,
+    RedrawButton,
+    ResultsButton,
+    WizardAction,
+    WizardButton,
+)
+from app.contests.channels import ChannelRef
+from app.contests.lifecycle import Status
+from app.db.tables import Contest
+from app.locales import Texts
+from app.telegram.cards import Person
+
+
+def join(contest_id: int, texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts("bot.join_button"), callback_data=JoinButton(contest_id=contest_id))
+    return builder.as_markup()
+
+
+def subscribe(contest_id: int, missing: Sequence[ChannelRef], texts: Texts) -> InlineKeyboardMarkup:
+    """One button per channel still to subscribe to, then 'Check again'."""
+    builder = InlineKeyboardBuilder()
+    for ref in missing:
+        if ref.link:
+            builder.button(text=texts("bot.subscribe_button", title=ref.title), url=ref.link)
+    builder.button(text=texts("bot.check_again"), callback_data=JoinButton(contest_id=contest_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def languages() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="English", callback_data=LanguageButton(language=Language.en))
+    builder.button(text="Русский", callback_data=LanguageButton(language=Language.ru))
+    return builder.as_markup()
+
+
+def forget(texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts("bot.forget_yes"), callback_data=ForgetButton(action=ForgetAction.confirm)
+    )
+    builder.button(
+        text=texts("bot.forget_no"), callback_data=ForgetButton(action=ForgetAction.keep)
+    )
+    return builder.as_markup()
+
+
+def my_contests(contests: Sequence[Contest], texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for contest in contests:
+        if contest.status == Status.finished.value:
+            builder.button(
+                text=texts("bot.did_i_win_button", title=contest.title[:40]),
+                callback_data=ResultsButton(contest_id=contest.id),
+            )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def wizard(texts: Texts, *actions: WizardAction) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action in actions:
+        builder.button(
+            text=texts(f"organizer.wizard_{action.value}"),
+            callback_data=WizardButton(action=action),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def preview(texts: Texts, results_mode: str, notify: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts(f"organizer.results_mode_{results_mode}"),
+        callback_data=WizardButton(action=WizardAction.results_mode),
+    )
+    builder.button(
+        text=texts("organizer.notify_on" if notify else "organizer.notify_off"),
+        callback_data=WizardButton(action=WizardAction.notify),
+    )
+    for action in (WizardAction.publish, WizardAction.schedule, WizardAction.discard):
+        builder.button(
+            text=texts(f"organizer.wizard_{action.value}"),
+            callback_data=WizardButton(action=action),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def managed(contests: Sequence[Contest]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for contest in contests:
+        builder.button(
+            text=f"#{contest.id} {contest.title[:40]} · {contest.status}",
+            callback_data=ManageButton(action=ManageAction.open, contest_id=contest.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+_ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
+    Status.draft: (ManageAction.edit_title, ManageAction.edit_description, ManageAction.cancel),
+    Status.scheduled: (ManageAction.edit_title, ManageAction.edit_description, ManageAction.cancel),
+    Status.active: (
+        ManageAction.stats,
+        ManageAction.draw,
+        ManageAction.export,
+        ManageAction.cancel,
+    ),
+    Status.drawing: (ManageAction.stats, ManageAction.export),
+    Status.finished: (ManageAction.stats, ManageAction.export, ManageAction.redraw),
+    Status.cancelled: (ManageAction.stats, ManageAction.export),
+}
+
+
+def manage(contest: Contest, texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for action in _ACTIONS_BY_STATUS[Status(contest.status)]:
+        builder.button(
+            text=texts(f"organizer.manage_{action.value}"),
+            callback_data=ManageButton(action=action, contest_id=contest.id),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def confirm(contest_id: int, action: ManageAction, texts: Texts) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts("organizer.confirm_yes"),
+        callback_data=ManageButton(action=action, contest_id=contest_id),
+    )
+    builder.button(
+        text=texts("organizer.confirm_no"),
+        callback_data=ManageButton(action=ManageAction.open, contest_id=contest_id),
+    )
+    return builder.as_markup()
+
+
+def winners(contest_id: int, people: Sequence[Person]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for person in people:
+        label = (
+            f"@{person.username}" if person.username else (person.first_name or str(person.user_id))
+        )
+        builder.button(
+            text=f"{label} ({person.user_id})",
+            callback_data=RedrawButton(contest_id=contest_id, user_id=person.user_id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()

@@ -1,0 +1,107 @@
+"""The `bot` role: long polling (dev) or a webhook server (production).
+
+Both start by reaching Telegram with getMe; if it cannot be reached, one clear line is
+logged and the call is retried with backoff instead of crashing the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from aiogram.types import User
+from redis.asyncio import Redis
+
+from app import locales
+from app.bot.dispatcher import create_dispatcher
+from app.bot.webhook import make_app, start_server
+from app.config import BotMode, Settings
+from app.telegram.client import make_bot
+from app.telegram.limits import RateLimitMiddleware, make_limiter
+
+log = logging.getLogger(__name__)
+
+BACKOFF_START = 1.0
+BACKOFF_MAX = 60.0
+
+
+async def reach_telegram(bot: Bot, *, first_delay: float = BACKOFF_START) -> User:
+    """getMe until it answers; logs once per failure streak, then retries with backoff."""
+    delay = first_delay
+    warned = False
+    while True:
+        try:
+            me = await bot.get_me()
+        except (TelegramNetworkError, TelegramServerError, OSError) as exc:
+            if not warned:
+                log.warning(
+                    "Telegram is unreachable (%s); retrying with backoff up to %.0f s",
+                    exc,
+                    BACKOFF_MAX,
+                )
+                warned = True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+            continue
+        if warned:
+            log.info("Telegram is reachable again")
+        return me
+
+
+async def run_polling(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+    """Long polling inside the running event loop (the `bot` role and `dev`)."""
+    me = await reach_telegram(bot)
+    await bot.delete_webhook(drop_pending_updates=False)
+    log.info("bot @%s polling %s", me.username, settings.telegram_api_url)
+    await dp.start_polling(
+        bot,
+        handle_signals=False,
+        close_bot_session=False,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+
+
+async def run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+    """Serve the webhook, then register it with Telegram; runs until cancelled."""
+    assert settings.webhook_url is not None
+    assert settings.webhook_secret is not None
+    runner = await start_server(settings, make_app(settings, bot, dp))
+    try:
+        me = await reach_telegram(bot)
+        await bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=dp.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("bot @%s receives updates at %s", me.username, settings.webhook_url)
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def build(settings: Settings, redis: Redis | None = None) -> tuple[Bot, Dispatcher]:
+    """The rate-limited Bot and the dispatcher of this process."""
+    bot = make_bot(settings, RateLimitMiddleware(make_limiter(settings, redis)))
+    return bot, create_dispatcher(settings)
+
+
+async def run(settings: Settings) -> None:
+    """The `bot` role."""
+    locales.load(settings.locales_dir)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    bot, dp = build(settings, redis)
+    try:
+        if settings.bot_mode is BotMode.polling:
+            await run_polling(settings, bot, dp)
+        else:
+            await run_webhook(settings, bot, dp)
+    finally:
+        await bot.session.close()
+        await dp.storage.close()
+        if redis is not None:
+            with contextlib.suppress(Exception):
+                await redis.aclose()

@@ -1,0 +1,325 @@
+"""What the worker does in channels: post a contest, keep its counter fresh, announce results.
+
+Every function here is safe to run twice (tasks may be delivered again):
+- `post` skips channels that already show the contest (Publication.message_id);
+- `refresh_counter` edits a button only when the shown count differs;
+- `announce` posts the results once per channel and afterwards only edits them (so a
+  re-draw updates the same message), and private messages go through the outbox, whose
+  unique keys make each one go out once.
+
+Problems an organizer must fix (the bot lost its rights, the channel is gone) are
+recorded on the contest and logged; a 429 or an unreachable Telegram is raised as
+`TelegramUnavailable` so the task is retried later.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
+
+from app.config import Settings, get_settings
+from app.db import contests, draws, participants
+from app.db.tables import Contest, Publication, TelegramUser
+from app.errors import TelegramUnavailable
+from app.locales import text
+from app.telegram import cards, outbox
+
+log = logging.getLogger(__name__)
+
+NOT_MODIFIED = "message is not modified"
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateMessage:
+    """One message to one user, sent exactly once through the outbox under `key`."""
+
+    key: str
+    chat_id: int
+    kind: str
+    text: str
+    reply_markup: dict[str, Any] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text}
+        if self.reply_markup is not None:
+            data["reply_markup"] = self.reply_markup
+        return data
+
+
+async def _bot_username(bot: Bot) -> str:
+    me = await bot.me()
+    return me.username or ""
+
+
+def _retryable(exc: Exception, what: str) -> Exception:
+    if isinstance(exc, TelegramRetryAfter):
+        return TelegramUnavailable(f"{what}: Telegram asked to wait {exc.retry_after} s")
+    return TelegramUnavailable(f"{what}: {exc}")
+
+
+_RETRYABLE = (TelegramRetryAfter, TelegramNetworkError, TelegramServerError)
+
+
+async def _send_card(
+    bot: Bot, contest: Contest, chat_id: int, card: str, markup: InlineKeyboardMarkup
+) -> Message:
+    if contest.photo_file_id and cards.fit(card, cards.CAPTION_LIMIT):
+        return await bot.send_photo(
+            chat_id, contest.photo_file_id, caption=card, reply_markup=markup
+        )
+    return await bot.send_message(chat_id, card, reply_markup=markup)
+
+
+async def post(bot: Bot, contest_id: int, settings: Settings | None = None) -> int:
+    """Post the contest card in every target channel not showing it yet; returns how many."""
+    settings = settings or get_settings()
+    contest = await contests.get(contest_id)
+    channels = await contests.required_channels(contest_id)
+    count = await participants.count(contest_id)
+    card = cards.card_text(contest, channels, contest.language)
+    markup = cards.participate_markup(
+        contest_id, count, contest.language, await _mini_app_username(bot, settings)
+    )
+    posted = 0
+    for publication in await contests.publications(contest_id):
+        if publication.message_id is not None:
+            continue
+        what = f"posting contest {contest_id} in chat {publication.chat_id}"
+        try:
+            message = await _send_card(bot, contest, publication.chat_id, card, markup)
+        except _RETRYABLE as exc:
+            raise _retryable(exc, what) from exc
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            await _channel_problem(contest_id, publication.chat_id, "post", exc)
+            continue
+        await contests.record_publication(contest_id, publication.chat_id, message.message_id)
+        await _set_shown(publication.id, count)
+        posted += 1
+        log.info("contest %s posted in chat %s", contest_id, publication.chat_id)
+    return posted
+
+
+async def _mini_app_username(bot: Bot, settings: Settings) -> str | None:
+    """The bot's username for Mini App links, when a Mini App is served (PUBLIC_URL set)."""
+    if settings.public_url is None:
+        return None
+    return await _bot_username(bot)
+
+
+async def _set_shown(publication_id: int, count: int) -> None:
+    await Publication.update({Publication.shown_count: count}).where(
+        Publication.id == publication_id
+    )
+
+
+async def _channel_problem(contest_id: int, chat_id: int, doing: str, exc: Exception) -> None:
+    message = f"cannot {doing} in chat {chat_id}: {getattr(exc, 'message', exc)}"
+    log.warning("contest %s: %s", contest_id, message)
+    await contests.record_error(contest_id, message)
+
+
+async def refresh_counter(bot: Bot, contest_id: int, settings: Settings | None = None) -> int:
+    """Edit the Participate buttons whose shown count is stale; returns how many changed."""
+    settings = settings or get_settings()
+    contest = await contests.get(contest_id)
+    count = await participants.count(contest_id)
+    username = await _mini_app_username(bot, settings)
+    edited = 0
+    for publication in await contests.publications(contest_id):
+        if publication.message_id is None or publication.shown_count == count:
+            continue
+        markup = cards.participate_markup(contest_id, count, contest.language, username)
+        try:
+            await bot.edit_message_reply_markup(
+                chat_id=publication.chat_id,
+                message_id=publication.message_id,
+                reply_markup=markup,
+            )
+        except _RETRYABLE as exc:
+            raise _retryable(exc, f"refreshing contest {contest_id}") from exc
+        except TelegramBadRequest as exc:
+            if NOT_MODIFIED not in exc.message:
+                await _channel_problem(contest_id, publication.chat_id, "update the button", exc)
+                continue
+        except TelegramForbiddenError as exc:
+            await _channel_problem(contest_id, publication.chat_id, "update the button", exc)
+            continue
+        await _set_shown(publication.id, count)
+        edited += 1
+    return edited
+
+
+def proof_links(contest_id: int, bot_username: str, settings: Settings) -> tuple[str, str | None]:
+    """Where to check a draw: the Mini App proof page (or the bot), and the raw document."""
+    if settings.public_url is None:
+        return f"https://t.me/{bot_username}?start=proof_{contest_id}", None
+    base = str(settings.public_url).rstrip("/")
+    return (
+        cards.mini_app_link(bot_username, f"proof_{contest_id}"),
+        f"{base}/api/public/contests/{contest_id}/proof",
+    )
+
+
+async def people(user_ids: list[int]) -> list[cards.Person]:
+    """Winners in order, named from what the bot knows about them."""
+    rows = await TelegramUser.select(
+        TelegramUser.id, TelegramUser.first_name, TelegramUser.username
+    ).where(TelegramUser.id.is_in(user_ids or [0]))
+    known = {row["id"]: row for row in rows}
+    return [
+        cards.Person(
+            uid, known.get(uid, {}).get("first_name", ""), known.get(uid, {}).get("username")
+        )
+        for uid in user_ids
+    ]
+
+
+async def results_text(bot: Bot, contest_id: int, settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    contest = await contests.get(contest_id)
+    row = await draws.get(contest_id)
+    proof, document = proof_links(contest_id, await _bot_username(bot), settings)
+    winners = await people(row.winners)
+    return cards.results_text(
+        contest, winners, row.participant_count, proof, contest.language, document
+    )
+
+
+async def results_messages(
+    bot: Bot, contest_id: int, settings: Settings | None = None
+) -> list[PrivateMessage]:
+    """The private messages a finished contest sends: winners always, others if opted in."""
+    settings = settings or get_settings()
+    contest = await contests.get(contest_id)
+    row = await draws.get(contest_id)
+    proof, _ = proof_links(contest_id, await _bot_username(bot), settings)
+    languages = await _languages(row.participants if contest.notify_participants else row.winners)
+    title = cards.quote(contest.title)
+    messages = [
+        PrivateMessage(
+            f"winner:{contest_id}:{uid}",
+            uid,
+            "winner",
+            text(
+                languages.get(uid, contest.language),
+                "notifications.winner",
+                title=title,
+                link=proof,
+            ),
+        )
+        for uid in row.winners
+    ]
+    if contest.notify_participants:
+        winners = set(row.winners)
+        messages += [
+            PrivateMessage(
+                f"result:{contest_id}:{uid}",
+                uid,
+                "result",
+                text(
+                    languages.get(uid, contest.language),
+                    "notifications.not_won",
+                    title=title,
+                    link=proof,
+                ),
+            )
+            for uid in row.participants
+            if uid not in winners
+        ]
+    return messages
+
+
+async def _languages(user_ids: list[int]) -> dict[int, str]:
+    languages: dict[int, str] = {}
+    for start in range(0, len(user_ids), 1000):
+        batch = user_ids[start : start + 1000]
+        rows = await TelegramUser.select(TelegramUser.id, TelegramUser.language).where(
+            TelegramUser.id.is_in(batch)
+        )
+        languages.update({row["id"]: row["language"] for row in rows})
+    return languages
+
+
+async def announce(bot: Bot, contest_id: int, settings: Settings | None = None) -> int:
+    """Publish (or update) the results in every channel and queue the private messages.
+
+    Returns how many channel messages were posted or edited.
+    """
+    settings = settings or get_settings()
+    contest = await contests.get(contest_id)
+    results = await results_text(bot, contest_id, settings)
+    shown = {p.chat_id: p for p in await contests.publications(contest_id, kind="results")}
+    changed = 0
+    for publication in await contests.publications(contest_id):
+        if publication.message_id is None:
+            continue
+        try:
+            done = await _show_results(
+                bot, contest, publication, shown.get(publication.chat_id), results
+            )
+        except _RETRYABLE as exc:
+            raise _retryable(exc, f"announcing contest {contest_id}") from exc
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            await _channel_problem(contest_id, publication.chat_id, "announce the results", exc)
+            continue
+        changed += done
+    for message in await results_messages(bot, contest_id, settings):
+        await outbox.enqueue(message.key, message.chat_id, message.kind, message.payload())
+    return changed
+
+
+async def _show_results(
+    bot: Bot,
+    contest: Contest,
+    post_: Publication,
+    previous: Publication | None,
+    results: str,
+) -> int:
+    """Edit the results message if there is one, else reply to or edit the post."""
+    chat_id = post_.chat_id
+    if previous is not None and previous.message_id is not None:
+        in_caption = previous.message_id == post_.message_id and bool(contest.photo_file_id)
+        return await _edit(bot, chat_id, previous.message_id, results, in_caption)
+    if contest.results_mode == "edit":
+        in_caption = bool(contest.photo_file_id)
+        if not in_caption or cards.fit(results, cards.CAPTION_LIMIT):
+            await _edit(bot, chat_id, post_.message_id, results, in_caption)
+            await contests.record_publication(contest.id, chat_id, post_.message_id, "results")
+            return 1
+    message = await bot.send_message(
+        chat_id,
+        results,
+        reply_parameters=ReplyParameters(
+            message_id=post_.message_id, allow_sending_without_reply=True
+        ),
+    )
+    await contests.record_publication(contest.id, chat_id, message.message_id, "results")
+    return 1
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, results: str, in_caption: bool) -> int:
+    try:
+        if in_caption:
+            await bot.edit_message_caption(
+                chat_id=chat_id, message_id=message_id, caption=results, reply_markup=None
+            )
+        else:
+            await bot.edit_message_text(
+                results, chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
+    except TelegramBadRequest as exc:
+        if NOT_MODIFIED in exc.message:
+            return 0
+        raise
+    return 1
