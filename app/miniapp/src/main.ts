@@ -1,0 +1,111 @@
+/**
+ * The Mini App shell: Telegram set-up, sign-in, language, then one screen at a time
+ * chosen by the URL hash (the first one by the `startapp` parameter).
+ */
+
+import "./styles.css";
+
+import { api } from "./api";
+import { login } from "./auth";
+import { h, replace } from "./dom";
+import { pickLanguage, setLanguage, t } from "./i18n";
+import { fromStartParam, navigate, parentOf, parseRoute, type Route } from "./router";
+import type { ScreenContext } from "./screens/context";
+import { contestScreen } from "./screens/contest";
+import { homeScreen } from "./screens/home";
+import { formScreen } from "./screens/organizer/form";
+import { organizerScreen } from "./screens/organizer/list";
+import { manageScreen } from "./screens/organizer/manage";
+import { proofScreen } from "./screens/proof";
+import { resultsScreen } from "./screens/results";
+import { backAction, mainAction, startParam, startTelegram } from "./telegram";
+import type { Me } from "./types";
+import { errorNotice, loading, notice } from "./ui";
+
+const view = document.getElementById("view") as HTMLElement;
+let generation = 0;
+let cleanups: (() => void)[] = [];
+
+function screenFor(route: Route, ctx: ScreenContext): Promise<void> {
+  switch (route.name) {
+    case "home":
+      return homeScreen(ctx);
+    case "contest":
+      return contestScreen(ctx, route.id);
+    case "results":
+      return resultsScreen(ctx, route.id);
+    case "proof":
+      return proofScreen(ctx, route.id);
+    case "organizer":
+      return organizerScreen(ctx);
+    case "create":
+      return formScreen(ctx, null);
+    case "edit":
+      return formScreen(ctx, route.id);
+    case "manage":
+      return manageScreen(ctx, route.id);
+  }
+}
+
+async function show(me: Me, flash?: HTMLElement): Promise<void> {
+  const current = ++generation;
+  cleanups.forEach((cleanup) => cleanup());
+  cleanups = [];
+  mainAction.clear();
+  const route = parseRoute(location.hash);
+  const parent = parentOf(route);
+  if (parent) {
+    backAction.set(() => navigate(parent), t("back"));
+  } else {
+    backAction.clear();
+  }
+  document.body.dataset.screen = route.name;
+  replace(view, loading());
+  const ctx: ScreenContext = {
+    me,
+    view,
+    alive: () => current === generation,
+    onLeave: (cleanup) => cleanups.push(cleanup),
+    refresh: (message) => void show(me, message),
+  };
+  try {
+    await screenFor(route, ctx);
+    if (flash && ctx.alive()) view.prepend(flash);
+  } catch (error) {
+    if (ctx.alive()) replace(view, errorNotice(error, () => void show(me)));
+  }
+  if (ctx.alive()) window.scrollTo(0, 0);
+}
+
+async function boot(): Promise<void> {
+  startTelegram();
+  let identity;
+  try {
+    identity = await login();
+  } catch (error) {
+    replace(view, errorNotice(error, () => location.reload()));
+    return;
+  }
+  setLanguage(pickLanguage(identity?.languageCode ?? navigator.language));
+  if (!identity) {
+    replace(view, notice("info", h("p", {}, t("error.noLogin"))));
+    return;
+  }
+  let me: Me;
+  try {
+    me = await api.me();
+  } catch (error) {
+    replace(view, errorNotice(error, () => location.reload()));
+    return;
+  }
+  setLanguage(me.user.language);
+  document.title = t("app.title");
+  const first = fromStartParam(startParam());
+  if (first && (location.hash === "" || location.hash === "#/")) {
+    navigate(first, true);
+  }
+  window.addEventListener("hashchange", () => void show(me));
+  await show(me);
+}
+
+void boot();

@@ -1,0 +1,80 @@
+/** The in-browser fairness check of a proof document, and what it says about the user. */
+
+import { h, replace } from "../dom";
+import { formatDate, formatNumber, t, type TextKey } from "../i18n";
+import type { Proof } from "../proof/document";
+import { inclusion, verify, type ProofProblem } from "../proof/verify";
+import { notice, saveBlob, button } from "../ui";
+
+function param(value: unknown): string {
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "—";
+  if (typeof value === "string") return `“${value}”`;
+  return String(value);
+}
+
+export function problemMessage(problem: ProofProblem): string {
+  const params: Record<string, string> = {};
+  for (const [name, value] of Object.entries(problem)) {
+    if (name !== "kind") {
+      params[name] = name === "computed" || name === "claimed" || name === "userId"
+        ? String(value)
+        : param(value);
+    }
+  }
+  if (problem.kind === "winners" || problem.kind === "reserves") {
+    params.expected = `[${problem.expected.join(", ")}]`;
+    params.claimed = `[${problem.claimed.join(", ")}]`;
+  }
+  return t(`proof.problem.${problem.kind}` as TextKey, params);
+}
+
+function detail(label: string, value: string): HTMLElement {
+  return h("div", { class: "detail" }, h("dt", {}, label), h("dd", {}, h("code", { class: "hash" }, value)));
+}
+
+/** Runs the check and fills `target` with the verdict, the user's inclusion and details. */
+export async function renderProofCheck(target: HTMLElement, proof: Proof, userId: number): Promise<boolean> {
+  replace(target, h("p", { class: "hint", "aria-busy": "true" }, h("span", { class: "spinner" }), t("proof.checking")));
+  let problems: ProofProblem[];
+  try {
+    problems = await verify(proof);
+  } catch (error) {
+    replace(target, notice("error", h("p", {}, error instanceof Error ? error.message : String(error))));
+    return false;
+  }
+  const found = inclusion(proof, userId);
+  const total = formatNumber(proof.participants.length);
+  const verdict =
+    problems.length === 0
+      ? notice("success", h("p", { class: "notice-title", "data-testid": "proof-verdict", "data-valid": "true" }, "✓ ", t("proof.valid")))
+      : notice(
+          "error",
+          h("p", { class: "notice-title", "data-testid": "proof-verdict", "data-valid": "false" }, "✗ ", t("proof.invalid")),
+          h(
+            "ul",
+            { class: "problems", "data-testid": "proof-problems" },
+            problems.map((problem) => h("li", { "data-kind": problem.kind }, problemMessage(problem))),
+          ),
+        );
+  replace(
+    target,
+    verdict,
+    h(
+      "p",
+      { class: `inclusion ${found.included ? "inclusion-in" : "inclusion-out"}`, "data-testid": "proof-inclusion", "data-included": String(found.included) },
+      t(found.included ? "proof.youIn" : "proof.youOut", { id: userId, n: total }),
+    ),
+    h(
+      "dl",
+      { class: "details" },
+      detail(t("proof.seed"), proof.seed),
+      detail(t("proof.commitmentField"), proof.seed_commitment),
+      detail(t("proof.listHash"), proof.list_hash),
+      proof.drawn_at ? h("div", { class: "detail" }, h("dt", {}, t("proof.drawnAt")), h("dd", {}, formatDate(proof.drawn_at))) : null,
+    ),
+    button(t("proof.download"), () =>
+      saveBlob(new Blob([JSON.stringify(proof, null, 2)], { type: "application/json" }), `contest-${proof.contest_id}-proof.json`),
+    ),
+  );
+  return problems.length === 0;
+}

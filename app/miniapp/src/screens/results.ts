@@ -1,0 +1,50 @@
+/** The results of a finished contest, with the fairness check run right here. */
+
+import { ApiError, api } from "../api";
+import { h, replace } from "../dom";
+import { t, type TextKey } from "../i18n";
+import { haptic } from "../telegram";
+import type { Results } from "../types";
+import { notice, section, statusBadge } from "../ui";
+import type { ScreenContext } from "./context";
+import { renderProofCheck } from "./proofCheck";
+
+function people(ids: number[], me: number, testId: string): HTMLElement {
+  if (ids.length === 0) return h("p", { class: "hint" }, t("results.none"));
+  return h(
+    "ol",
+    { class: "people", "data-testid": testId },
+    ids.map((id) => h("li", { class: id === me ? "person person-me" : "person" }, t("results.user", { id }))),
+  );
+}
+
+export async function resultsScreen(ctx: ScreenContext, id: number): Promise<void> {
+  let results: Results;
+  try {
+    results = await api.results(id);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) {
+      replace(ctx.view, h("h1", { class: "screen-title" }, t("results.title")), notice("info", h("p", {}, error.detail || t("results.notYet"))));
+      return;
+    }
+    throw error;
+  }
+  if (!ctx.alive()) return;
+  const me = ctx.me.user.id;
+  const role = results.you.included ? results.you.role : "absent";
+  const check = h("div", { class: "proof-check", "data-testid": "proof-check" });
+  replace(
+    ctx.view,
+    h("h1", { class: "screen-title" }, results.proof.title || t("results.title")),
+    h("div", { class: "title-row" }, statusBadge(results.status)),
+    notice(
+      role === "winner" ? "success" : role === "reserve" ? "info" : "warning",
+      h("p", { class: "notice-title", "data-testid": "your-result", "data-role": role }, t(`results.you.${role}` as TextKey)),
+    ),
+    section(t("results.winners"), people(results.winners, me, "winners")),
+    results.reserves.length ? section(t("results.reserves"), people(results.reserves, me, "reserves")) : null,
+    section(t("proof.title"), h("p", { class: "hint" }, t("proof.intro")), check),
+  );
+  if (role === "winner") haptic("success");
+  await renderProofCheck(check, results.proof, me);
+}
