@@ -14,7 +14,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 import pytest_asyncio
-from aiogram import Bot
+from aiogram import Bot, Dispatcher, F, Router, types
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -25,6 +25,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.filters import CommandStart
 from aiogram.types import (
     BufferedInputFile,
     ChatMemberAdministrator,
@@ -35,6 +36,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     WebAppInfo,
 )
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from tests.telegram_emulator import TelegramEmulator
@@ -552,3 +554,69 @@ async def test_standalone_process_with_scenario(
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def contest_dispatcher() -> Dispatcher:
+    """A minimal aiogram bot: /start answers with a button, the button is acknowledged."""
+    router = Router()
+
+    @router.message(CommandStart())
+    async def start(message: types.Message) -> object:
+        markup = keyboard(InlineKeyboardButton(text="Participate", callback_data="join"))
+        return message.answer(f"Hello, {message.from_user.first_name}", reply_markup=markup)
+
+    @router.callback_query(F.data == "join")
+    async def join(callback: types.CallbackQuery) -> object:
+        return callback.answer("You are in")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+async def test_aiogram_dispatcher_polling(emu: TelegramEmulator, bot: Bot) -> None:
+    dispatcher = contest_dispatcher()
+    polling = asyncio.create_task(
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    try:
+        user = emu.create_user(first_name="Ann")
+        emu.user_sends_command(user.id, "start")
+        (greeting,) = await emu.wait_for_bot_messages(user.id)
+        assert greeting.text == "Hello, Ann"
+        press = emu.press_button(user.id, user.id, greeting.message_id, data="join")
+        assert (await emu.wait_for_answer(press.id)).text == "You are in"
+    finally:
+        await dispatcher.stop_polling()
+        await polling
+
+
+async def test_aiogram_webhook_replies_with_methods(emu: TelegramEmulator, bot: Bot) -> None:
+    app = web.Application()
+    SimpleRequestHandler(
+        contest_dispatcher(), bot, handle_in_background=False, secret_token="hook-secret"
+    ).register(app, path="/hook")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="hook-secret")
+        user = emu.create_user(first_name="Bob")
+        emu.user_sends_command(user.id, "start")
+        (greeting,) = await emu.wait_for_bot_messages(user.id)
+        assert greeting.text == "Hello, Bob"
+        press = emu.press_button(user.id, user.id, greeting.message_id, text="Participate")
+        assert (await emu.wait_for_answer(press.id)).text == "You are in"
+
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="wrong-secret")
+        emu.user_sends(user.id, "rejected")
+        await emu.wait_for(lambda: emu.bot.webhook.last_error_message is not None)
+        assert "401" in emu.bot.webhook.last_error_message
+        assert (await bot.get_webhook_info()).pending_update_count == 1
+    finally:
+        await bot.delete_webhook(drop_pending_updates=True)
+        await runner.cleanup()

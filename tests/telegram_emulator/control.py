@@ -449,6 +449,7 @@ class ControlApi(EmulatorCore):
     async def reset(self) -> None:
         """Forget everything but the default bot (same token), and undo knob changes."""
         await self.stop_webhooks()
+        self.interrupt_polling("Conflict: terminated by emulator reset")
         self.flood.configure(self.initial_flood)
         self.callback_timeout = self.initial_callback_timeout
         token, username, name = self.bot.token, self.bot.user.username, self.bot.user.first_name

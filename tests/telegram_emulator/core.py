@@ -122,7 +122,13 @@ class EmulatorCore:
         bot.queue.interrupt(conflict("terminated by setWebhook request"))
         bot.webhook = webhook
         delivery = WebhookDelivery(
-            bot, webhook, target, self.execute, self.webhook_retry_delay, self.webhook_retry_max
+            bot,
+            webhook,
+            target,
+            self.execute,
+            self.webhook_retry_delay,
+            self.webhook_retry_max,
+            self.notify,
         )
         self.deliveries[bot.id] = delivery
         delivery.start()
@@ -136,6 +142,11 @@ class EmulatorCore:
     async def stop_webhooks(self) -> None:
         for bot_id in list(self.deliveries):
             await self.remove_webhook(self.world.bots[bot_id])
+
+    def interrupt_polling(self, description: str) -> None:
+        """End every pending getUpdates long poll with a 409 (reset, shutdown)."""
+        for bot in self.world.bots.values():
+            bot.queue.interrupt(ApiError(409, description))
 
     # updates ----------------------------------------------------------------------------
 

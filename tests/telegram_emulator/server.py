@@ -68,7 +68,9 @@ class TelegramEmulator(ControlApi):
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> TelegramEmulator:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         if self.unix_path is not None:
             site: web.BaseSite = web.UnixSite(self._runner, self.unix_path)
@@ -84,8 +86,7 @@ class TelegramEmulator(ControlApi):
 
     async def stop(self) -> None:
         await self.stop_webhooks()
-        for bot in self.world.bots.values():
-            bot.queue.interrupt(ApiError(409, "Conflict: terminated by server shutdown"))
+        self.interrupt_polling("Conflict: terminated by server shutdown")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

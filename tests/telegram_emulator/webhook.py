@@ -101,6 +101,7 @@ class WebhookDelivery:
         execute: Executor,
         retry_delay: float,
         retry_max: float,
+        notify: Callable[[], None],
     ) -> None:
         self.bot = bot
         self.webhook = webhook
@@ -108,6 +109,7 @@ class WebhookDelivery:
         self._execute = execute
         self._retry_delay = retry_delay
         self._retry_max = retry_max
+        self._notify = notify
         self._task: asyncio.Task[None] | None = None
         self.delivered = 0
 
@@ -140,7 +142,9 @@ class WebhookDelivery:
                     queue.pop_if_first(update)
                     self.delivered += 1
                     delay = self._retry_delay
+                    self._notify()
                 else:
+                    self._notify()
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._retry_max)
 
