@@ -253,4 +253,4 @@ class Problem(Camel):
     title: str
     status: int
     detail: str
-    instance: str | None = None
+    code: str

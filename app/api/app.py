@@ -1,0 +1,88 @@
+"""The Litestar application: routes, auth, errors, metrics, OpenAPI, and the bot it uses.
+
+The database engine is not started here: the role runner (`app.runtime`) starts it for
+the process, and tests bind one with the `db` fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+from aiogram import Bot
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import ControllerRouterHandler
+
+from app.api import auth, dev
+from app.api.deps import DEPENDENCIES
+from app.api.ops import OpsController
+from app.api.organizer import OrganizerController
+from app.api.participant import ParticipantController
+from app.api.problems import EXCEPTION_HANDLERS
+from app.api.public import PublicController
+from app.config import Settings
+from app.telegram.client import make_bot
+
+MAX_BODY_BYTES = 64 * 1024
+METRICS = PrometheusConfig(
+    app_name="contest_bot_api",
+    prefix="contest_bot_api",
+    group_path=True,
+    exclude=["^/metrics$", "^/healthz$", "^/readyz$"],
+    exclude_unhandled_paths=True,
+)
+
+
+def create_app(
+    settings: Settings, *, bot: Bot | None = None, miniapp: Path | None = None
+) -> Litestar:
+    """The API for `settings`; a given `bot` is used (and left open), else one is made.
+
+    `miniapp` is a Mini App build directory to serve at `/` (only `contest-bot dev`).
+    """
+
+    @asynccontextmanager
+    async def telegram(app: Litestar) -> AsyncIterator[None]:
+        own = bot is None
+        app.state.bot = bot or make_bot(settings)
+        try:
+            yield
+        finally:
+            if own:
+                await app.state.bot.session.close()
+
+    handlers: list[ControllerRouterHandler] = [
+        OpsController,
+        PublicController,
+        ParticipantController,
+        OrganizerController,
+    ]
+    if settings.dev_login:
+        handlers.append(dev.DevLoginController)
+    if miniapp is not None:
+        handlers.append(dev.miniapp_router(miniapp))
+
+    return Litestar(
+        route_handlers=handlers,
+        state=State({"settings": settings}),
+        lifespan=[telegram],
+        dependencies=DEPENDENCIES,
+        middleware=[METRICS.middleware, auth.middleware()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Contest Bot API",
+            version=version("contest-bot"),
+            description="The Mini App API. Authenticate with `Authorization: tma <initData>`.",
+            path="/schema",
+            components=[auth.SECURITY_COMPONENTS],
+            render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,37 @@
+"""Dependencies handlers ask for by name: the settings, the Bot and the signed-in user."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from aiogram import Bot
+from aiogram.utils.web_app import WebAppUser
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+
+from app.config import Settings
+
+SettingsDep: TypeAlias = NamedDependency[Settings]
+BotDep: TypeAlias = NamedDependency[Bot]
+UserDep: TypeAlias = NamedDependency[WebAppUser]
+
+
+def _settings(state: State) -> Settings:
+    return state.settings
+
+
+def _bot(state: State) -> Bot:
+    return state.bot
+
+
+def _user(request: Request) -> WebAppUser:
+    """The user the auth middleware validated (see `app.api.auth`)."""
+    return request.user
+
+
+DEPENDENCIES = {
+    "settings": Provide(_settings, sync_to_thread=False),
+    "bot": Provide(_bot, sync_to_thread=False),
+    "user": Provide(_user, sync_to_thread=False),
+}

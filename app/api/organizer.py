@@ -1,0 +1,241 @@
+"""Organizer endpoints: list, create, edit, publish, cancel, stats, export, re-draw.
+
+Every route on one contest loads it with `contests.get_managed`, so a user who may not
+manage it gets 403 (and 404 when it does not exist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
+
+from app.api import auth, channels, csv_export, problems, views
+from app.api.deps import BotDep, SettingsDep, UserDep
+from app.api.problems import ApiProblem
+from app.api.schemas import (
+    CancelInput,
+    ContestCard,
+    ContestInput,
+    ContestPatch,
+    ContestSettings,
+    OrganizerContest,
+    RedrawInput,
+    RedrawOutcome,
+    Stats,
+)
+from app.contests.conditions import CheckResult, evaluate
+from app.contests.rules import ContestFields
+from app.db import contests, draws, participants, users
+from app.db.tables import Contest
+from app.telegram.membership import subscription_conditions
+
+ORGANIZER_PROBLEMS = problems.responses(400, 401, 403, 404, 409, 422, 503)
+ContestPath = Parameter(title="Contest id", ge=1, le=2**31 - 1)
+
+
+def _fields(data: JSONBody[ContestInput] | ContestPatch, base: ContestFields) -> ContestFields:
+    changes = {
+        name: value
+        for name, value in msgspec.structs.asdict(data).items()
+        if name in asdict(base) and value is not msgspec.UNSET
+    }
+    return replace(base, **changes)
+
+
+def _recheck(bot: BotDep, contest_id: int):  # type: ignore[no-untyped-def]
+    """Re-checks a would-be winner's subscriptions, as the worker does at the draw."""
+
+    async def recheck(user_id: int) -> list[CheckResult]:
+        required = await contests.required_channels(contest_id)
+        verdict = await evaluate(subscription_conditions(bot, required), user_id)
+        return list(verdict.results)
+
+    return recheck
+
+
+class OrganizerController(Controller):
+    """What contest owners, co-owners and bot admins can do."""
+
+    path = "/api/organizer/contests"
+    tags = ("organizer",)
+    security = auth.SECURITY
+
+    @get("/", operation_id="listOrganizerContests", responses=ORGANIZER_PROBLEMS)
+    async def list_contests(self, user: UserDep, settings: SettingsDep) -> list[OrganizerContest]:
+        """Contests the user manages, newest first."""
+        managed = await contests.managed_by(user.id, settings.admin_ids)
+        return [await views.organizer_row(contest) for contest in managed]
+
+    @post("/", operation_id="createContest", responses=ORGANIZER_PROBLEMS)
+    async def create(
+        self, user: UserDep, settings: SettingsDep, bot: BotDep, data: JSONBody[ContestInput]
+    ) -> ContestCard:
+        """Create a draft; needs being a bot admin or an admin of every target channel."""
+        is_admin = user.id in settings.admin_ids
+        if not is_admin and not data.target_channels:
+            raise ApiProblem(
+                403,
+                "not_channel_admin",
+                "name at least one target channel you administer (only bot admins may create"
+                " contests without one)",
+            )
+        targets = await channels.targets(bot, data.target_channels, user.id, is_admin)
+        required = await channels.required(bot, data.required_channels)
+        stored = await users.remember(
+            user.id, user.first_name, user.username, user.language_code, settings.default_language
+        )
+        contest = await contests.create(
+            user.id,
+            _fields(data, ContestFields(title=data.title)),
+            required=required,
+            targets=targets,
+            language=stored.language,
+            notify_participants=data.notify_participants,
+            results_mode=data.results_mode,
+        )
+        return await views.card(contest, user.id, settings.admin_ids)
+
+    @get("/{contest_id:int}", operation_id="getContestSettings", responses=ORGANIZER_PROBLEMS)
+    async def settings_of(
+        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+    ) -> ContestSettings:
+        """Everything the edit form shows."""
+        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        return await views.contest_settings(contest)
+
+    @patch("/{contest_id:int}", operation_id="updateContest", responses=ORGANIZER_PROBLEMS)
+    async def update(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        bot: BotDep,
+        data: JSONBody[ContestPatch],
+        contest_id: int = ContestPath,
+    ) -> ContestCard:
+        """Change a contest before it starts; absent fields keep their value."""
+        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        targets = required = None
+        if data.target_channels is not msgspec.UNSET:
+            is_admin = user.id in settings.admin_ids
+            targets = await channels.targets(bot, data.target_channels, user.id, is_admin)
+        if data.required_channels is not msgspec.UNSET:
+            required = await channels.required(bot, data.required_channels)
+        options = {
+            name: getattr(data, name)
+            for name in ("notify_participants", "results_mode")
+            if getattr(data, name) is not msgspec.UNSET
+        }
+        updated = await contests.update(
+            contest_id,
+            user.id,
+            _fields(data, contests.fields_of(contest)),
+            required=required,
+            targets=targets,
+            **options,
+        )
+        return await views.card(updated, user.id, settings.admin_ids)
+
+    @post(
+        "/{contest_id:int}/publish",
+        operation_id="publishContest",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def publish(
+        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+    ) -> ContestCard:
+        """Publish now, or schedule it when the contest has a future publish time."""
+        from app.worker import enqueue
+
+        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        if contest.publish_at is not None and contest.publish_at > datetime.now(UTC):
+            contest = await contests.schedule(contest_id, contest.publish_at, user.id)
+        else:
+            contest = await contests.publish(contest_id, user.id)
+            await enqueue.post_contest(contest_id)
+        return await views.card(contest, user.id, settings.admin_ids)
+
+    @post(
+        "/{contest_id:int}/cancel",
+        operation_id="cancelContest",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def cancel(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        data: JSONBody[CancelInput],
+        contest_id: int = ContestPath,
+    ) -> ContestCard:
+        """Cancel a contest that has not finished, with an optional reason."""
+        await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        contest = await contests.cancel(contest_id, user.id, data.reason.strip())
+        return await views.card(contest, user.id, settings.admin_ids)
+
+    @get("/{contest_id:int}/stats", operation_id="getContestStats", responses=ORGANIZER_PROBLEMS)
+    async def stats(
+        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+    ) -> Stats:
+        """Participants over time (running total), status and the last error."""
+        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        joins = await participants.joins_over_time(contest_id)
+        return Stats(
+            participant_count=len(joins),
+            series=views.series(joins),
+            status=contest.status,  # type: ignore[arg-type]
+            last_error=contest.last_error,
+        )
+
+    @get(
+        "/{contest_id:int}/participants.csv",
+        operation_id="exportParticipants",
+        responses=ORGANIZER_PROBLEMS,
+        media_type="text/csv",
+        response_description="Participants in joining order, one CSV row each.",
+    )
+    async def export(
+        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+    ) -> Stream:
+        """The participant list as CSV, streamed."""
+        contest: Contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        rows: AsyncIterator[bytes] = csv_export.lines(participants.export(contest.id))
+        return Stream(
+            rows,
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="contest-{contest.id}-participants.csv"'
+                )
+            },
+        )
+
+    @post(
+        "/{contest_id:int}/redraw",
+        operation_id="redrawWinner",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def redraw(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        bot: BotDep,
+        data: JSONBody[RedrawInput],
+        contest_id: int = ContestPath,
+    ) -> RedrawOutcome:
+        """Replace a winner (logged with the reason) from the same ranking; re-announce."""
+        from app.worker import enqueue
+
+        await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        outcome = await draws.replace_winner(
+            contest_id, data.user_id, data.reason, user.id, _recheck(bot, contest_id)
+        )
+        await enqueue.announce(contest_id)
+        return RedrawOutcome(winners=outcome.winners, reserves=outcome.reserves)

@@ -1,0 +1,134 @@
+"""Participant endpoints: who am I, a contest card, joining, my contests, results."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+
+from app.api import answers, auth, problems, views
+from app.api.deps import BotDep, SettingsDep, UserDep
+from app.api.problems import ApiProblem
+from app.api.schemas import (
+    ContestCard,
+    Inclusion,
+    JoinAnswer,
+    Me,
+    MyContest,
+    Results,
+    UserProfile,
+)
+from app.contests import proof as proofs
+from app.contests.lifecycle import Status
+from app.db import contests, draws, participants, users
+from app.db.tables import Contest
+from app.errors import NotFoundError
+from app.telegram import joining
+
+ContestPath = Parameter(title="Contest id", ge=1, le=2**31 - 1)
+
+
+async def visible_contest(contest_id: int, user_id: int, settings: SettingsDep) -> Contest:
+    """The contest, unless it is not published yet and the user may not manage it (404)."""
+    contest = await contests.get(contest_id)
+    if Status(contest.status) in views.HIDDEN_FROM_PARTICIPANTS and not (
+        await contests.may_manage(contest, user_id, settings.admin_ids)
+    ):
+        raise NotFoundError(f"contest {contest_id} does not exist")
+    return contest
+
+
+class ParticipantController(Controller):
+    """What every Mini App user can do."""
+
+    path = "/api"
+    tags = ("participant",)
+    security = auth.SECURITY
+
+    @get("/me", operation_id="getMe", responses=problems.responses(400, 401))
+    async def me(self, user: UserDep, settings: SettingsDep) -> Me:
+        """The signed-in user, and whether they organize contests."""
+        stored = await users.remember(
+            user.id, user.first_name, user.username, user.language_code, settings.default_language
+        )
+        organizer = user.id in settings.admin_ids or bool(
+            await contests.managed_by(user.id, settings.admin_ids)
+        )
+        return Me(
+            user=UserProfile(
+                id=user.id,
+                first_name=stored.first_name,
+                username=stored.username,
+                language=users.pick_language(stored.language, settings.default_language),  # type: ignore[arg-type]
+            ),
+            is_organizer=organizer,
+        )
+
+    @get("/me/contests", operation_id="listMyContests", responses=problems.responses(400, 401))
+    async def my_contests(self, user: UserDep) -> list[MyContest]:
+        """Contests the user takes part in, newest first."""
+        return [await views.my_contest(c) for c in await participants.contests_of(user.id)]
+
+    @get(
+        "/contests/{contest_id:int}",
+        operation_id="getContest",
+        responses=problems.responses(400, 401, 404),
+    )
+    async def contest(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        contest_id: int = ContestPath,
+    ) -> ContestCard:
+        """A contest card with its live participant count and countdown target."""
+        contest = await visible_contest(contest_id, user.id, settings)
+        return await views.card(contest, user.id, settings.admin_ids)
+
+    @post(
+        "/contests/{contest_id:int}/join",
+        operation_id="joinContest",
+        status_code=200,
+        responses=problems.responses(400, 401, 404, 503),
+    )
+    async def join(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        bot: BotDep,
+        contest_id: int = ContestPath,
+    ) -> JoinAnswer:
+        """Join a contest (idempotent): the same checks and answers as the bot's button."""
+        await visible_contest(contest_id, user.id, settings)
+        result = await joining.join(
+            bot, contest_id, auth.telegram_user(user), "miniapp", settings.default_language
+        )
+        language = users.pick_language(user.language_code, settings.default_language)
+        required = await contests.required_channels(contest_id)
+        count = result.count if result.count else await participants.count(contest_id)
+        return answers.join_answer(result, required, count, language)
+
+    @get(
+        "/contests/{contest_id:int}/results",
+        operation_id="getResults",
+        responses=problems.responses(400, 401, 404, 409),
+    )
+    async def results(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        contest_id: int = ContestPath,
+    ) -> Results:
+        """Winners, reserves, the user's place in the draw, and the proof document."""
+        contest = await visible_contest(contest_id, user.id, settings)
+        if contest.status != Status.finished.value:
+            raise ApiProblem(
+                409, "not_drawn", f"contest {contest_id} is {contest.status}; no results yet"
+            )
+        proof = await draws.proof(contest_id)
+        place = proofs.inclusion(proof, user.id)
+        return Results(
+            status=contest.status,  # type: ignore[arg-type]
+            winners=proof.winners,
+            reserves=proof.reserves,
+            you=Inclusion(included=place.included, role=place.role),  # type: ignore[arg-type]
+            proof=proof,
+        )

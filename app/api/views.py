@@ -1,0 +1,106 @@
+"""Turning stored contests into the API's response bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from app.api import schemas
+from app.contests.channels import ChannelRef
+from app.contests.lifecycle import Status
+from app.db import contests, participants
+from app.db.tables import Channel, Contest
+
+SERIES_MAX_POINTS = 200
+HIDDEN_FROM_PARTICIPANTS = frozenset({Status.draft, Status.scheduled})
+
+
+def channel_link(ref: ChannelRef) -> schemas.ChannelLink:
+    return schemas.ChannelLink(chat_id=ref.chat_id, title=ref.title, link=ref.link)
+
+
+async def card(contest: Contest, user_id: int, admin_ids: Iterable[int]) -> schemas.ContestCard:
+    required = await contests.required_channels(contest.id)
+    return schemas.ContestCard(
+        id=contest.id,
+        title=contest.title,
+        description=contest.description,
+        status=contest.status,  # type: ignore[arg-type]
+        participant_count=await participants.count(contest.id),
+        ends_at=contest.ends_at,
+        max_participants=contest.max_participants,
+        winners_count=contest.winners_count,
+        reserve_count=contest.reserve_count,
+        publish_at=contest.publish_at,
+        required_channels=[channel_link(ref) for ref in required],
+        joined=await participants.is_participant(contest.id, user_id),
+        seed_commitment=contest.seed_commitment,
+        server_time=datetime.now(UTC),
+        can_manage=await contests.may_manage(contest, user_id, admin_ids),
+    )
+
+
+async def target_channels(contest_id: int) -> list[schemas.TargetChannel]:
+    chat_ids = [row.chat_id for row in await contests.publications(contest_id)]
+    titles = {
+        row["id"]: row["title"]
+        for row in await Channel.select(Channel.id, Channel.title).where(
+            Channel.id.is_in(chat_ids or [0])
+        )
+    }
+    return [schemas.TargetChannel(chat_id=cid, title=titles.get(cid, "")) for cid in chat_ids]
+
+
+async def contest_settings(contest: Contest) -> schemas.ContestSettings:
+    required = await contests.required_channels(contest.id)
+    return schemas.ContestSettings(
+        id=contest.id,
+        title=contest.title,
+        description=contest.description,
+        status=contest.status,  # type: ignore[arg-type]
+        winners_count=contest.winners_count,
+        reserve_count=contest.reserve_count,
+        ends_at=contest.ends_at,
+        max_participants=contest.max_participants,
+        publish_at=contest.publish_at,
+        required_channels=[channel_link(ref) for ref in required],
+        target_channels=await target_channels(contest.id),
+        notify_participants=contest.notify_participants,
+        results_mode=contest.results_mode,  # type: ignore[arg-type]
+        participant_count=await participants.count(contest.id),
+        seed_commitment=contest.seed_commitment,
+        last_error=contest.last_error,
+    )
+
+
+async def organizer_row(contest: Contest) -> schemas.OrganizerContest:
+    return schemas.OrganizerContest(
+        id=contest.id,
+        title=contest.title,
+        status=contest.status,  # type: ignore[arg-type]
+        participant_count=await participants.count(contest.id),
+        ends_at=contest.ends_at,
+        publish_at=contest.publish_at,
+        last_error=contest.last_error,
+    )
+
+
+async def my_contest(contest: Contest) -> schemas.MyContest:
+    return schemas.MyContest(
+        id=contest.id,
+        title=contest.title,
+        status=contest.status,  # type: ignore[arg-type]
+        ends_at=contest.ends_at,
+        participant_count=await participants.count(contest.id),
+    )
+
+
+def series(joins: list[datetime]) -> list[schemas.SeriesPoint]:
+    """The running total after each join, thinned to at most `SERIES_MAX_POINTS` points."""
+    if not joins:
+        return []
+    step = max(1, -(-len(joins) // SERIES_MAX_POINTS))
+    picked = list(range(step - 1, len(joins), step))
+    if picked[-1] != len(joins) - 1:
+        picked.append(len(joins) - 1)
+    return [schemas.SeriesPoint(at=joins[i], count=i + 1) for i in picked]
