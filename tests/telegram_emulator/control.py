@@ -418,13 +418,15 @@ class ControlApi(EmulatorCore):
     async def wait_for_bot_messages(
         self, chat_id: int | str, count: int = 1, *, bot: BotRef = None, timeout: float = 5.0
     ) -> list[Message]:
-        """Wait until the bot has sent at least `count` messages to the chat; returns them all."""
-        return await self.wait_for(
-            lambda: (
-                (found := self.bot_messages(chat_id, bot=bot)) and len(found) >= count and found
-            ),
-            timeout,
-        )
+        """Wait until the bot has sent `count` messages to the chat (deleted ones count too);
+        returns the ones still there."""
+        account = self.bot_for(bot)
+        chat = self.world.find_chat(chat_id)
+        if chat is None:
+            raise EmulatorUsageError(f"no such chat: {chat_id}")
+        log = self.world.log(account, chat)
+        await self.wait_for(lambda: log.sent_by_bots.get(account.id, 0) >= count, timeout)
+        return self.bot_messages(chat_id, bot=account)
 
     async def wait_for_answer(self, query_id: str, timeout: float = 5.0) -> CallbackAnswer:
         """Wait for the bot's answerCallbackQuery to this press."""

@@ -19,9 +19,13 @@ class ChatLog:
 
     messages: dict[int, Message] = field(default_factory=dict)
     next_id: int = 1
+    sent_by_bots: dict[int, int] = field(default_factory=dict)
 
     def add(self, message: Message) -> None:
         self.messages[message.message_id] = message
+        bot_id = message.sent_by_bot_id
+        if bot_id is not None:
+            self.sent_by_bots[bot_id] = self.sent_by_bots.get(bot_id, 0) + 1
 
     def take_id(self) -> int:
         message_id = self.next_id
