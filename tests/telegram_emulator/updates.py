@@ -77,10 +77,17 @@ class UpdateQueue:
             return list(self._items)
         return list(itertools.islice(self._items, limit))
 
-    def pop_if_first(self, update: dict[str, Any]) -> None:
-        """Drop a delivered update unless the queue changed meanwhile (drop_pending_updates)."""
-        if self._items and self._items[0] is update:
-            self._items.popleft()
+    def remove(self, delivered: list[dict[str, Any]]) -> None:
+        """Drop delivered updates; they sit near the head unless the queue was cleared."""
+        wanted = {id(update) for update in delivered}
+        items, kept = self._items, []
+        while items and wanted:
+            update = items.popleft()
+            if id(update) in wanted:
+                wanted.discard(id(update))
+            else:
+                kept.append(update)
+        items.extendleft(reversed(kept))
 
     def clear(self) -> None:
         self._items.clear()

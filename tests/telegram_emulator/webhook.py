@@ -1,4 +1,7 @@
-"""Webhook targets and delivery: one update per POST, in order, retried until accepted.
+"""Webhook targets and delivery: one update per POST, retried until accepted.
+
+Up to max_connections updates are in flight at once, never two of the same chat, so
+each chat's updates arrive in order (a failed one holds back the rest of its chat).
 
 Targets are http(s) URLs on loopback (or on hosts the emulator was told about) and
 `http+unix://<percent-encoded socket path>/<path>` for unix sockets. The emulator never
@@ -127,24 +130,24 @@ class WebhookDelivery:
         if self.target.unix_path is not None:
             connector: aiohttp.BaseConnector = aiohttp.UnixConnector(path=self.target.unix_path)
         else:
-            connector = aiohttp.TCPConnector(ssl=False, limit=1)
+            connector = aiohttp.TCPConnector(ssl=False)
         queue = self.bot.queue
         delay = self._retry_delay
         async with aiohttp.ClientSession(connector=connector) as session:
             while True:
                 with contextlib.suppress(ApiError):
                     await queue.wait(None)
-                pending = queue.peek(1)
-                if not pending:
+                batch = _one_per_chat(queue.peek(self.webhook.max_connections))
+                if not batch:
                     continue
-                update = pending[0]
-                if await self._post(session, update):
-                    queue.pop_if_first(update)
-                    self.delivered += 1
+                results = await asyncio.gather(*(self._post(session, u) for u in batch))
+                delivered = [update for update, ok in zip(batch, results, strict=True) if ok]
+                queue.remove(delivered)
+                self.delivered += len(delivered)
+                self._notify()
+                if len(delivered) == len(batch):
                     delay = self._retry_delay
-                    self._notify()
                 else:
-                    self._notify()
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._retry_max)
 
@@ -176,6 +179,30 @@ class WebhookDelivery:
     def _fail(self, message: str) -> None:
         self.webhook.last_error_date = int(time.time())
         self.webhook.last_error_message = message
+
+
+def _chat_of(update: dict[str, Any]) -> object:
+    """The chat an update belongs to, for per-chat ordering."""
+    for key, payload in update.items():
+        if key == "update_id" or not isinstance(payload, dict):
+            continue
+        chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
+        if chat:
+            return chat.get("id")
+        sender = payload.get("from")
+        return sender.get("id") if sender else update["update_id"]
+    return update["update_id"]
+
+
+def _one_per_chat(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[object] = set()
+    batch = []
+    for update in pending:
+        chat = _chat_of(update)
+        if chat not in seen:
+            seen.add(chat)
+            batch.append(update)
+    return batch
 
 
 def _connection_error(exc: BaseException) -> str:
