@@ -21,11 +21,14 @@ counted in `contest_bot_messages_total{outcome="resent"}`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from piccolo.query.functions.aggregate import Count
 
 from app.db import engine
 from app.db.tables import Notification, TelegramUser
@@ -70,7 +73,11 @@ async def enqueue(key: str, chat_id: int, kind: str, payload: dict[str, Any]) ->
 
 
 async def claim(worker_id: str) -> Outgoing | None:
-    """Take the oldest due pending row for `worker_id` (safe across processes)."""
+    """Take the oldest due pending row for `worker_id` (safe across processes).
+
+    Select-then-update in one transaction; on PostgreSQL the select locks its row with
+    SKIP LOCKED, so concurrent claimers take different rows without waiting.
+    """
     now = _now()
     due = (
         Notification.select(Notification.id)
@@ -83,29 +90,35 @@ async def claim(worker_id: str) -> Outgoing | None:
     )
     if not engine.is_sqlite():
         due = due.lock_rows("UPDATE", skip_locked=True)
-    rows = (
-        await Notification.update(
-            {
-                Notification.state: SENDING,
-                Notification.claimed_by: worker_id,
-                Notification.claimed_at: now,
-                Notification.attempts: Notification.attempts + 1,
-            }
+    async with engine.transaction():
+        found = await due
+        if not found:
+            return None
+        rows = (
+            await Notification.update(
+                {
+                    Notification.state: SENDING,
+                    Notification.claimed_by: worker_id,
+                    Notification.claimed_at: now,
+                    Notification.attempts: Notification.attempts + 1,
+                }
+            )
+            .where((Notification.id == found[0]["id"]) & (Notification.state == PENDING))
+            .returning(
+                Notification.id,
+                Notification.key,
+                Notification.chat_id,
+                Notification.kind,
+                Notification.payload,
+                Notification.attempts,
+            )
         )
-        .where(Notification.id.is_in(due) & (Notification.state == PENDING))
-        .returning(
-            Notification.id,
-            Notification.key,
-            Notification.chat_id,
-            Notification.kind,
-            Notification.payload,
-            Notification.attempts,
-        )
-        .output(load_json=True)
-    )
     if not rows:
         return None
-    return Outgoing(**rows[0])
+    row = rows[0]
+    if isinstance(row["payload"], str):
+        row["payload"] = json.loads(row["payload"])
+    return Outgoing(**row)
 
 
 async def mark_sent(row_id: int, message_id: int) -> None:
@@ -190,7 +203,7 @@ async def pending_count() -> int:
 
 async def counts() -> dict[str, int]:
     """Rows per state (for tests, stats and metrics)."""
-    rows = await Notification.select(Notification.state, Notification.id.count()).group_by(
-        Notification.state
-    )
+    rows = await Notification.select(
+        Notification.state, Count(Notification.id, alias="count")
+    ).group_by(Notification.state)
     return {row["state"]: row["count"] for row in rows}
