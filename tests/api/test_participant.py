@@ -1,0 +1,157 @@
+"""Participant endpoints on both databases: me, card, join, my contests, results, proof."""
+
+from __future__ import annotations
+
+from app.contests import proof as proofs
+from app.db import draws
+from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
+
+
+async def test_me_reports_profile_and_organizer_role(api: Api) -> None:
+    response = await api.client.get("/api/me", headers=api.as_user(PARTICIPANT))
+    assert response.status_code == 200
+    assert response.json() == {
+        "user": {
+            "id": PARTICIPANT,
+            "firstName": "User200",
+            "username": "user200",
+            "language": "en",
+        },
+        "isOrganizer": False,
+    }
+    admin = await api.client.get("/api/me", headers=api.as_user(ADMIN))
+    assert admin.json()["isOrganizer"] is True
+    await api.create_contest()
+    organizer = await api.client.get("/api/me", headers=api.as_user(ORGANIZER))
+    assert organizer.json()["isOrganizer"] is True
+
+
+async def test_card_shows_live_state(api: Api) -> None:
+    contest_id = await api.published_contest(maxParticipants=50)
+    response = await api.client.get(f"/api/contests/{contest_id}", headers=api.as_user(PARTICIPANT))
+    assert response.status_code == 200
+    card = response.json()
+    assert card["status"] == "active"
+    assert card["participantCount"] == 0
+    assert card["maxParticipants"] == 50
+    assert card["joined"] is False
+    assert card["canManage"] is False
+    assert len(card["seedCommitment"]) == 64
+    assert card["requiredChannels"] == [
+        {
+            "chatId": card["requiredChannels"][0]["chatId"],
+            "title": "News",
+            "link": "https://t.me/news",
+        }
+    ]
+    assert card["endsAt"].endswith("Z") and card["serverTime"].endswith("Z")
+
+
+async def test_unknown_contest_is_404_problem(api: Api) -> None:
+    response = await api.client.get("/api/contests/999", headers=api.as_user(PARTICIPANT))
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "contest 999 does not exist"
+    assert response.json()["type"] == "urn:contest-bot:problem:not_found"
+
+
+async def test_join_needs_subscription_then_succeeds_once(api: Api) -> None:
+    contest_id = await api.published_contest()
+    join = f"/api/contests/{contest_id}/join"
+    missing = await api.client.post(join, headers=api.as_user(PARTICIPANT))
+    assert missing.status_code == 200
+    answer = missing.json()
+    assert answer["status"] == "conditions_missing"
+    assert [channel["link"] for channel in answer["missing"]] == ["https://t.me/news"]
+    assert "News" in answer["message"]
+
+    api.emulator.add_member("@news", PARTICIPANT)
+    joined = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert joined["status"] == "joined"
+    assert joined["participantCount"] == 1
+    again = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert again["status"] == "already_joined"
+    assert again["participantCount"] == 1
+
+    card = await api.client.get(f"/api/contests/{contest_id}", headers=api.as_user(PARTICIPANT))
+    assert card.json()["joined"] is True
+    mine = await api.client.get("/api/me/contests", headers=api.as_user(PARTICIPANT))
+    assert mine.json() == [
+        {
+            "id": contest_id,
+            "title": "Win a bike",
+            "status": "active",
+            "endsAt": card.json()["endsAt"],
+            "participantCount": 1,
+            "role": "participant",
+        }
+    ]
+
+
+async def test_join_message_follows_user_language(api: Api) -> None:
+    from app.api import init_data
+
+    contest_id = await api.published_contest()
+    signed = init_data.sign(
+        api.settings.bot_token.get_secret_value(), init_data.dev_user(OUTSIDER, "Ru", "ru")
+    )
+    response = await api.client.post(
+        f"/api/contests/{contest_id}/join", headers={"Authorization": f"tma {signed}"}
+    )
+    assert response.json()["message"].startswith("Подпишитесь на News")
+
+
+async def test_join_when_the_bot_lost_admin_is_undecided_and_reported(api: Api) -> None:
+    contest_id = await api.published_contest()
+    api.emulator.revoke_bot_admin("@news")
+    answer = (
+        await api.client.post(f"/api/contests/{contest_id}/join", headers=api.as_user(PARTICIPANT))
+    ).json()
+    assert answer["status"] == "undecided"
+    stats = await api.client.get(
+        f"/api/organizer/contests/{contest_id}/stats", headers=api.as_user(ORGANIZER)
+    )
+    assert "subscription checks fail" in stats.json()["lastError"]
+
+
+async def test_join_of_a_draft_is_404_and_of_a_cancelled_one_not_open(api: Api) -> None:
+    draft = (await api.create_contest())["id"]
+    response = await api.client.post(
+        f"/api/contests/{draft}/join", headers=api.as_user(PARTICIPANT)
+    )
+    assert response.status_code == 404
+    contest_id = await api.published_contest()
+    await api.client.post(
+        f"/api/organizer/contests/{contest_id}/cancel",
+        json={"reason": "sponsor left"},
+        headers=api.as_user(ORGANIZER),
+    )
+    api.emulator.add_member("@news", PARTICIPANT)
+    answer = await api.client.post(
+        f"/api/contests/{contest_id}/join", headers=api.as_user(PARTICIPANT)
+    )
+    assert answer.json()["status"] == "not_open"
+
+
+async def test_results_before_and_after_the_draw(api: Api) -> None:
+    contest_id = await api.published_contest(winnersCount=1, reserveCount=1)
+    results = f"/api/contests/{contest_id}/results"
+    early = await api.client.get(results, headers=api.as_user(PARTICIPANT))
+    assert early.status_code == 409
+    assert early.json()["code"] == "not_drawn"
+    public = f"/api/public/contests/{contest_id}/proof"
+    assert (await api.client.get(public)).status_code == 409
+
+    api.emulator.add_member("@news", PARTICIPANT)
+    await api.client.post(f"/api/contests/{contest_id}/join", headers=api.as_user(PARTICIPANT))
+    await draws.run(contest_id)
+
+    body = (await api.client.get(results, headers=api.as_user(PARTICIPANT))).json()
+    assert body["status"] == "finished"
+    assert body["winners"] == [PARTICIPANT]
+    assert body["you"] == {"included": True, "role": "winner"}
+    document = proofs.decode((await api.client.get(public)).content)
+    assert proofs.verify(document) == []
+    assert proofs.to_dict(document) == body["proof"]
+    outsider = (await api.client.get(results, headers=api.as_user(OUTSIDER))).json()
+    assert outsider["you"] == {"included": False, "role": "absent"}
