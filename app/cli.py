@@ -46,6 +46,8 @@ def _run_role(role: str, **overrides: object) -> None:
     from app import runtime
 
     settings: Settings = load_settings(**overrides)
+    if settings.dev_login and role != "dev":
+        raise ConfigError("DEV_LOGIN=true is only allowed with `contest-bot dev`")
     runtime.configure_logging(settings, "text" if role == "dev" else None)
     runtime.run(_entry(role), settings, name=role)
 
