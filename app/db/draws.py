@@ -32,6 +32,18 @@ class DrawOutcome:
     participant_count: int
     created: bool  # False when the draw had already been made
 
+    @classmethod
+    def of(cls, proof: proofs.Proof) -> DrawOutcome:
+        """The outcome a freshly computed proof describes."""
+        return cls(
+            proof.contest_id,
+            proof.winners,
+            proof.reserves,
+            list(proof.excluded),
+            len(proof.participants),
+            created=True,
+        )
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -141,14 +153,7 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
             excluded=[proofs.to_dict(item) for item in proof.excluded],
             list_hash=proof.list_hash,
         )
-    return DrawOutcome(
-        contest_id,
-        proof.winners,
-        proof.reserves,
-        list(proof.excluded),
-        len(proof.participants),
-        created=True,
-    )
+    return DrawOutcome.of(proof)
 
 
 def _exclusions(row: Draw) -> list[proofs.Exclusion]:
@@ -206,14 +211,7 @@ async def replace_winner(
             reason=reason,
             winners=proof.winners,
         )
-    return DrawOutcome(
-        contest_id,
-        proof.winners,
-        proof.reserves,
-        list(proof.excluded),
-        len(proof.participants),
-        created=True,
-    )
+    return DrawOutcome.of(proof)
 
 
 async def proof(contest_id: int) -> proofs.Proof:
