@@ -5,7 +5,9 @@
         await stack.restart("api"); await stack.kill("worker-1"); await stack.start_role(...)
 
 Start order: PostgreSQL and Redis, then `contest-bot migrate` (which must exit 0 before
-anything serves), then each role waiting for its readiness, nginx last. Stop is the
+anything serves), then the roles (started together, as systemd would start units that
+are ordered only after migrate; each waited for in turn: api, bot, workers, scheduler),
+nginx last, once every upstream is ready. Stop is the
 reverse, SIGTERM first and SIGKILL after a timeout; the logs of every process end up in
 `log_dir`. A watcher notices a role that dies on its own and prints its log tail.
 """
@@ -31,6 +33,8 @@ from tests.stack.roles import RoleFailed, RoleProcess
 
 MINIAPP_DIST = Path(__file__).resolve().parents[2] / "app" / "miniapp" / "dist"
 DATABASE_NAME = "contest_bot"
+# Importing aiogram and Litestar takes seconds per process, much longer on a busy machine.
+READY_TIMEOUT_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,11 @@ class Stack:
         if status != 0:
             raise migrate.failure(f"migrate exited with status {status}; nothing was started")
         self.roles.pop("migrate")
-        for role in self._serving_roles():
-            self.roles[role.name] = role
-            await role.start()
+        serving = self._serving_roles()
+        for role in serving:  # all import at once (seconds each); readiness in order
+            role.spawn()
+        for role in serving:
+            await role.wait_ready(READY_TIMEOUT_SECONDS)
         await asyncio.to_thread(self.nginx.start)
         await readiness.wait_for_nginx(self)
 
@@ -176,7 +182,7 @@ class Stack:
         return await self.roles[name].kill()
 
     async def start_role(self, name: str) -> None:
-        await self.roles[name].start()
+        await self.roles[name].start(READY_TIMEOUT_SECONDS)
         self._stopping.discard(name)
 
     async def restart(self, name: str) -> int | None:

@@ -1,10 +1,12 @@
 """When each role of the stack counts as ready (what systemd's readiness would wait for).
 
 - api: its unix socket answers `GET /readyz` with 200 (database reachable and migrated);
-- bot: its unix socket answers `GET /healthz` with 200;
-- worker: its Redis stream consumer (`<host>-<pid>`) has joined the workers' group,
-  i.e. it is reading tasks;
-- scheduler: it holds the scheduler lease in Redis;
+- bot: its unix socket answers `GET /healthz` with 200 and Telegram (getWebhookInfo)
+  has the stack's webhook URL;
+- worker: its outbox sender keeps a heartbeat key (`sender:<host>-<pid>-…`); the task
+  receiver starts in the same task group. (Redis 7 lists a stream consumer only once
+  it has been handed a message, so the group's consumer list cannot tell.)
+- scheduler: it holds the scheduler lease (`scheduler:leader` = `<host>-<pid>-…`);
 - nginx: `GET /readyz` through nginx answers 200.
 """
 
@@ -28,9 +30,8 @@ if TYPE_CHECKING:
 
 Check = Callable[["Stack", RoleProcess], Awaitable[bool]]
 
-TASK_STREAM = "contest-bot:tasks"
-WORKER_GROUP = "contest-bot-workers"
-SCHEDULER_LEASE = "contest-bot:scheduler:lease"
+SCHEDULER_LEASE = "contest-bot:scheduler:leader"
+SENDER_HEARTBEATS = "contest-bot:sender:*"
 
 
 async def api_ready(stack: Stack, _: RoleProcess) -> bool:
@@ -38,17 +39,22 @@ async def api_ready(stack: Stack, _: RoleProcess) -> bool:
 
 
 async def bot_ready(stack: Stack, _: RoleProcess) -> bool:
-    return await http_status(stack.bot_socket, "/healthz") == 200
+    if await http_status(stack.bot_socket, "/healthz") != 200:
+        return False
+    api = stack.options.telegram_api_url.rstrip("/")
+    async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as client:
+        info = await client.get(f"{api}/bot{stack.options.bot_token}/getWebhookInfo")
+    return info.status_code == 200 and info.json()["result"].get("url") == stack.webhook_url
 
 
 async def worker_ready(stack: Stack, role: RoleProcess) -> bool:
-    consumer = f"{os.uname().nodename}-{role.pid}"
+    prefix = f"contest-bot:sender:{os.uname().nodename}-{role.pid}-"
     try:
         async with Redis.from_url(stack.redis_url, socket_timeout=PROBE_TIMEOUT_SECONDS) as redis:
-            consumers = await redis.xinfo_consumers(TASK_STREAM, WORKER_GROUP)
+            keys = [_text(key) async for key in redis.scan_iter(match=SENDER_HEARTBEATS)]
     except RedisError:
         return False
-    return any(_text(entry["name"]) == consumer for entry in consumers)
+    return any(key.startswith(prefix) for key in keys)
 
 
 async def scheduler_ready(stack: Stack, role: RoleProcess) -> bool:
@@ -57,7 +63,7 @@ async def scheduler_ready(stack: Stack, role: RoleProcess) -> bool:
             holder = await redis.get(SCHEDULER_LEASE)
     except RedisError:
         return False
-    return holder is not None and str(role.pid) in _text(holder)
+    return holder is not None and _text(holder).startswith(f"{os.uname().nodename}-{role.pid}-")
 
 
 async def wait_for_nginx(stack: Stack, timeout: float = 10.0) -> None:

@@ -106,7 +106,7 @@ class RoleProcess:
                 raise self.failure(f"not ready within {timeout} s")
             await asyncio.sleep(0.05)
 
-    async def run_to_completion(self, timeout: float = 60.0) -> int:
+    async def run_to_completion(self, timeout: float = 120.0) -> int:
         """For one-shot roles (`migrate`): start, wait for the exit, return its status."""
         self.spawn()
         deadline = time.monotonic() + timeout

@@ -1,0 +1,76 @@
+"""A whole contest on the production stack: published through the API, joined from the
+channel post (webhook updates through nginx) and from the Mini App in Chromium, drawn at
+its deadline by the scheduler and workers, announced in the channel and to the winners.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.contests import proof as proofs
+from tests.stack import browser
+from tests.stack.conftest import ORGANIZER_ID
+from tests.stack.launcher import Stack
+from tests.stack.scenario import (
+    make_world,
+    mentions,
+    press_join,
+    private_messages,
+    public_proof,
+    publish_contest,
+    wait_for_status,
+)
+from tests.telegram_emulator import TelegramEmulator
+
+pytestmark = [pytest.mark.nginx, pytest.mark.browser]
+
+TITLE = "Stack giveaway"
+
+
+async def test_full_contest_through_nginx(stack: Stack, emulator: TelegramEmulator) -> None:
+    world = make_world(emulator, stack, ORGANIZER_ID, members=6, outsiders=2)
+    post = await publish_contest(world, title=TITLE, deadline_in=30, winners=2, notify=False)
+    assert mentions(post, TITLE)
+    assert post.reply_markup is not None and "v1j:" in str(post.reply_markup)
+
+    bot_joiners, app_joiner = world.members[:-1], world.members[-1]
+    for user_id in bot_joiners:
+        answer = await press_join(world, user_id)
+        assert answer.text, f"user {user_id} got an empty answer"
+    again = await press_join(world, bot_joiners[0])
+    for user_id in world.outsiders:
+        await press_join(world, user_id)
+    before_draw = {uid: len(private_messages(world, uid)) for uid in world.members}
+
+    joined = await browser.join_in_mini_app(stack, app_joiner, world.contest_id)
+    assert joined["status"] == "joined", joined
+    participants = {*bot_joiners, app_joiner}
+
+    stats = await wait_for_status(world, "finished", timeout=75)
+    assert stats["participantCount"] == len(participants)
+
+    proof = await public_proof(world)
+    assert proofs.verify(proof) == []
+    assert set(proof.participants) == participants
+    assert len(proof.winners) == 2
+    assert set(proof.winners) <= participants
+
+    results = await world.organizer.ok("GET", f"/api/contests/{world.contest_id}/results")
+    assert results["winners"] == list(proof.winners)
+
+    channel_posts = emulator.bot_messages(world.channel.id)
+    assert len(channel_posts) == 2, [m.text for m in channel_posts]
+    announcement = channel_posts[1]
+    assert announcement.reply_to is not None
+    assert announcement.reply_to.message_id == post.message_id
+
+    for user_id in participants:
+        new = private_messages(world, user_id)[before_draw[user_id] :]
+        expected = 1 if user_id in proof.winners else 0
+        assert len(new) == expected, (user_id, [m.text for m in new])
+        if expected:
+            assert mentions(new[0], TITLE)
+    for user_id in world.outsiders:
+        assert user_id not in proof.participants
+    assert again.text != world.answers[bot_joiners[0]][0].text
+    assert emulator.failure_counts().get("answerCallbackQuery", 0) == 0
