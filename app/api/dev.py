@@ -15,7 +15,7 @@ from litestar import Controller, Request, Router, get
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import File
 
 from app.api import auth, init_data, problems
@@ -50,11 +50,11 @@ class DevLoginController(Controller):
         self,
         request: Request,
         settings: SettingsDep,
-        user_id: Annotated[int, Parameter(query="userId", ge=1, le=2**53 - 1)] = 1,
+        user_id: Annotated[int, QueryParameter(name="userId", ge=1, le=2**53 - 1)] = 1,
         first_name: Annotated[
-            str, Parameter(query="firstName", min_length=1, max_length=64)
+            str, QueryParameter(name="firstName", min_length=1, max_length=64)
         ] = "Dev",
-        language: Annotated[Language, Parameter(query="language")] = "en",
+        language: Annotated[Language, QueryParameter(name="language")] = "en",
     ) -> DevInitData:
         """initData for the given user, signed with the configured bot token."""
         signed = init_data.sign(
@@ -72,13 +72,12 @@ def miniapp_router(directory: Path) -> Router:
     """The Mini App build at `/`; paths that are no file get index.html (client routes)."""
     root = directory.resolve()
 
-    @get(["/", "/{path:path}"], include_in_schema=False, name="miniapp", sync_to_thread=False)
-    def miniapp(path: str = "") -> File:
-        if path.startswith(("/api/", "api/")) or path in ("/api", "api"):
-            raise NotFoundException(f"no route {path}")
-        candidate = (root / path.lstrip("/")).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            cache = "public, max-age=31536000, immutable" if "/assets/" in path else "no-cache"
+    def page(path: str) -> File:
+        if path == "api" or path.startswith("api/"):
+            raise NotFoundException(f"no route /{path}")
+        candidate = (root / path).resolve()
+        if path and candidate.is_relative_to(root) and candidate.is_file():
+            cache = "public, max-age=31536000, immutable" if "assets/" in path else "no-cache"
             return File(
                 candidate, content_disposition_type="inline", headers={"Cache-Control": cache}
             )
@@ -87,4 +86,12 @@ def miniapp_router(directory: Path) -> Router:
             raise NotFoundException(f"the Mini App is not built ({index} is missing)")
         return File(index, content_disposition_type="inline", headers={"Cache-Control": "no-cache"})
 
-    return Router(path="/", route_handlers=[miniapp], opt=auth.OPEN)
+    @get("/", include_in_schema=False, name="miniapp-index", sync_to_thread=False)
+    def index() -> File:
+        return page("")
+
+    @get("/{path:path}", include_in_schema=False, name="miniapp", sync_to_thread=False)
+    def file(path: FromPath[str]) -> File:
+        return page(path.lstrip("/"))
+
+    return Router(path="/", route_handlers=[index, file], opt=auth.OPEN)
