@@ -72,29 +72,53 @@ async def enqueue(key: str, chat_id: int, kind: str, payload: dict[str, Any]) ->
     return bool(inserted)
 
 
+_CLAIM_POSTGRES = """
+UPDATE notification
+SET state = 'sending', claimed_by = {}, claimed_at = {}, attempts = attempts + 1
+WHERE id = (
+    SELECT id FROM notification
+    WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= {})
+    ORDER BY id LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING id, key, chat_id, kind, payload, attempts
+"""
+
+
 async def claim(worker_id: str) -> Outgoing | None:
     """Take the oldest due pending row for `worker_id` (safe across processes).
 
-    Select-then-update in one transaction; on PostgreSQL the select locks its row with
-    SKIP LOCKED, so concurrent claimers take different rows without waiting.
+    On PostgreSQL one statement: the scalar sub-select locks its row with SKIP LOCKED,
+    so concurrent claimers take different rows without waiting. SQLite has a single
+    writer: select and update run in one immediate transaction.
     """
     now = _now()
-    due = (
-        Notification.select(Notification.id)
-        .where(
-            (Notification.state == PENDING)
-            & (Notification.next_attempt_at.is_null() | (Notification.next_attempt_at <= now))
-        )
-        .order_by(Notification.id)
-        .limit(1)
-    )
-    if not engine.is_sqlite():
-        due = due.lock_rows("UPDATE", skip_locked=True)
+    if engine.is_sqlite():
+        rows = await _claim_sqlite(worker_id, now)
+    else:
+        rows = await Notification.raw(_CLAIM_POSTGRES, worker_id, now, now)
+    if not rows:
+        return None
+    row = rows[0]
+    if isinstance(row["payload"], str):
+        row["payload"] = json.loads(row["payload"])
+    return Outgoing(**row)
+
+
+async def _claim_sqlite(worker_id: str, now: datetime) -> list[dict[str, Any]]:
     async with engine.transaction():
-        found = await due
+        found = (
+            await Notification.select(Notification.id)
+            .where(
+                (Notification.state == PENDING)
+                & (Notification.next_attempt_at.is_null() | (Notification.next_attempt_at <= now))
+            )
+            .order_by(Notification.id)
+            .limit(1)
+        )
         if not found:
-            return None
-        rows = (
+            return []
+        return (
             await Notification.update(
                 {
                     Notification.state: SENDING,
@@ -113,12 +137,6 @@ async def claim(worker_id: str) -> Outgoing | None:
                 Notification.attempts,
             )
         )
-    if not rows:
-        return None
-    row = rows[0]
-    if isinstance(row["payload"], str):
-        row["payload"] = json.loads(row["payload"])
-    return Outgoing(**row)
 
 
 async def mark_sent(row_id: int, message_id: int) -> None:
