@@ -23,7 +23,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string,
-    readonly type = "about:blank",
+    readonly code = "",
   ) {
     super(detail || title);
     this.name = "ApiError";
@@ -44,7 +44,7 @@ async function problemOf(response: Response): Promise<ApiError> {
       response.status,
       problem.title ?? response.statusText,
       problem.detail ?? problem.title ?? text,
-      problem.type,
+      problem.code,
     );
   } catch {
     return new ApiError(response.status, response.statusText, text.slice(0, 300));

@@ -4,7 +4,7 @@
  */
 
 import { h, svg } from "./dom";
-import { formatDate, formatNumber } from "./i18n";
+import { formatDate, formatNumber, formatTime } from "./i18n";
 import type { SeriesPoint } from "./types";
 
 const WIDTH = 340;
@@ -64,6 +64,7 @@ export function participantsChart(series: SeriesPoint[], until: Date, label: str
     svg("path", { d: line, class: "chart-line", "data-testid": "chart-line" }),
   );
   const times = series.length ? [series[0]?.at as string, until.toISOString()] : [];
+  const sameDay = times.length === 2 && new Date(times[0] as string).toDateString() === until.toDateString();
   times.forEach((iso, index) => {
     const text = svg("text", {
       x: index ? WIDTH - PAD.right : PAD.left,
@@ -71,7 +72,7 @@ export function participantsChart(series: SeriesPoint[], until: Date, label: str
       class: "chart-label",
       "text-anchor": index ? "end" : "start",
     });
-    text.textContent = formatDate(iso);
+    text.textContent = sameDay && index ? formatTime(iso) : formatDate(iso);
     chart.append(text);
   });
   return chart;

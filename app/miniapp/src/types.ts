@@ -150,5 +150,6 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  instance?: string | null;
+  /** A stable machine-readable name of the problem (`contest_not_found`, ...). */
+  code: string;
 }

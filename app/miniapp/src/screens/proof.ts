@@ -10,7 +10,7 @@ import type { ScreenContext } from "./context";
 import { renderProofCheck } from "./proofCheck";
 
 export async function proofScreen(ctx: ScreenContext, id: number | null): Promise<void> {
-  const output = h("div", { class: "proof-check", "data-testid": "proof-check", "aria-live": "polite" });
+  const output = h("div", { class: "proof-check card", "data-testid": "proof-check", "aria-live": "polite" });
   const text = h("textarea", { class: "input mono", rows: 6, spellcheck: "false", "data-testid": "proof-input", "aria-label": t("proof.paste") });
   const file = h("input", { type: "file", accept: "application/json,.json", class: "file-input", "data-testid": "proof-file" });
 

@@ -1,0 +1,102 @@
+"""Fixtures of the browser tests: the Mini App build, headless Chromium, the API stack,
+and `open_app`, which opens the Mini App as a Telegram client would for a given user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from playwright.async_api import Browser, Page, Route, async_playwright
+
+from tests import miniapp_build
+from tests.browser.layout import VIEWPORT
+from tests.browser.scenario import ORGANIZER_ID
+from tests.browser.stack import Stack, running_stack
+from tests.browser.telegram_stub import SCRIPT_URL, stub_script
+from tests.conftest import TEST_TOKEN
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+OpenApp = Callable[..., Awaitable[Page]]
+
+
+@pytest.fixture(scope="session")
+def miniapp_dist() -> Path:
+    """The production build, rebuilt first when missing or stale."""
+    miniapp_build.build()
+    return miniapp_build.DIST
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(apt-get install chromium; never `playwright install`)"
+        )
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def stack(tmp_path: Path, miniapp_dist: Path) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path / "state", miniapp_dist, TEST_TOKEN, {ORGANIZER_ID}) as s:
+        yield s
+
+
+@pytest.fixture
+async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
+    """`await open_app(user, start_param=None)` → a page showing the Mini App.
+
+    Uncaught page errors and requests to any origin but the API's fail the test.
+    """
+    contexts = []
+    problems: list[str] = []
+    api_host = urlparse(stack.base_url).netloc
+
+    async def open_(user: dict[str, Any], start_param: str | None = None) -> Page:
+        context = await browser.new_context(
+            viewport=VIEWPORT, locale="en-US", timezone_id="UTC", accept_downloads=True
+        )
+        contexts.append(context)
+        script = stub_script(TEST_TOKEN, user, start_param=start_param)
+
+        async def telegram(route: Route) -> None:
+            await route.fulfill(body=script, content_type="application/javascript")
+
+        await context.route(SCRIPT_URL, telegram)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on(
+            "request",
+            lambda request: (
+                None
+                if request.url == SCRIPT_URL
+                or urlparse(request.url).netloc == api_host
+                or request.url.startswith(("blob:", "data:"))
+                else problems.append(f"request to another origin: {request.url}")
+            ),
+        )
+        await page.goto(f"{stack.base_url}/")
+        return page
+
+    yield open_
+    for context in contexts:
+        await context.close()
+    assert not problems, problems

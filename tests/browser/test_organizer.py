@@ -1,0 +1,109 @@
+"""An organizer creates a contest through the form (client-side checks first), publishes
+it, sees participants arrive on the chart, and exports them as CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.conftest import OpenApp
+from tests.browser.layout import shoot
+from tests.browser.scenario import (
+    CHANNEL_TITLE,
+    CHANNEL_USERNAME,
+    ORGANIZER,
+    add_people,
+    person,
+    prize_channel,
+)
+from tests.browser.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+PARTICIPANTS = [person(700_200 + n, f"Reader {n}") for n in range(1, 4)]
+
+
+async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, *PARTICIPANTS)
+    channel_id = prize_channel(stack)
+    for user in PARTICIPANTS:
+        stack.emulator.add_member(channel_id, user["id"])
+
+    page = await open_app(ORGANIZER, start_param="org")
+    await expect(page.locator("h1")).to_have_text("Your contests")
+    main_button = page.locator("#tg-main-button")
+    await expect(main_button).to_have_text("New contest")
+    await main_button.click()
+
+    await expect(page.locator("h1")).to_have_text("New contest")
+    await expect(main_button).to_have_text("Create draft")
+    assert await page.evaluate("Telegram.WebApp.BackButton.isVisible")
+    await page.fill("#field-winnersCount", "0")
+    await page.fill("#field-requiredChannels", "not a channel")
+    await main_button.click()
+    await expect(page.get_by_test_id("error-title")).to_have_text("Enter a title.")
+    await expect(page.get_by_test_id("error-winnersCount")).to_have_text("Between 1 and 100.")
+    await expect(page.get_by_test_id("error-endsAt")).to_contain_text("An end condition is needed")
+    await expect(page.get_by_test_id("error-requiredChannels")).to_contain_text("not a channel")
+    await expect(page.locator("h1")).to_have_text("New contest")
+    await shoot(page, "form-errors", ["h1", "#field-title", "[data-testid=error-title]"])
+
+    deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    await page.fill("#field-title", "Summer photo contest")
+    await page.fill("#field-description", "Post your best summer photo.")
+    await page.fill("#field-winnersCount", "2")
+    await page.fill("#field-reserveCount", "1")
+    await page.fill("#field-endsAt", deadline)
+    await page.fill("#field-requiredChannels", f"@{CHANNEL_USERNAME}")
+    await page.fill("#field-targetChannels", f"https://t.me/{CHANNEL_USERNAME}")
+    await page.check("#field-notify")
+    await expect(page.get_by_test_id("error-title")).to_be_empty()
+    await main_button.click()
+
+    await expect(page.get_by_test_id("manage-title")).to_have_text("Summer photo contest")
+    await expect(page.locator(".badge")).to_have_text("Draft")
+    contest_id = int(re.search(r"#/org/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
+    settings = await stack.call(ORGANIZER, "GET", f"/api/organizer/contests/{contest_id}")
+    assert settings["winnersCount"] == 2
+    assert settings["notifyParticipants"] is True
+    assert [c["title"] for c in settings["requiredChannels"]] == [CHANNEL_TITLE]
+    await expect(page.get_by_test_id("chart-empty")).to_be_visible()
+
+    await expect(main_button).to_have_text("Publish now")
+    await main_button.click()
+    await expect(page.get_by_test_id("published")).to_be_visible()
+    await expect(page.locator(".badge")).to_have_text("Open")
+    await expect(main_button).to_be_hidden()
+    posts = await stack.emulator.wait_for_bot_messages(channel_id, 1)
+    assert "Summer photo contest" in (posts[0].text or posts[0].caption or "")
+
+    for user in PARTICIPANTS:
+        answer = await stack.call(user, "POST", f"/api/contests/{contest_id}/join")
+        assert answer["status"] == "joined", answer
+        await asyncio.sleep(0.05)
+    await page.reload()
+    await expect(page.get_by_test_id("stats-count")).to_have_text("3")
+    path = await page.get_by_test_id("chart-line").get_attribute("d")
+    assert path is not None and path.count("L") == 2 * len(PARTICIPANTS) + 1, path
+    await shoot(
+        page, "manage", ["h1", "[data-testid=participants-chart]", "[data-testid=export-csv]"]
+    )
+
+    async with page.expect_download() as download_info:
+        await page.get_by_test_id("export-csv").click()
+    download = await download_info.value
+    assert download.suggested_filename == f"contest-{contest_id}-participants.csv"
+    csv = (await download.path()).read_text()
+    for user in PARTICIPANTS:
+        assert str(user["id"]) in csv
+    await expect(page.get_by_test_id("export-done")).to_be_visible()
+
+    await page.evaluate("window.__telegram.pressBack()")
+    contests = page.get_by_test_id("organizer-contests")
+    await expect(contests).to_contain_text("Summer photo contest")
+    await expect(contests).to_contain_text("3 participants")
+    await shoot(page, "organizer", ["h1", "[data-testid=organizer-contests]", "#tg-main-button"])

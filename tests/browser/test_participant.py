@@ -1,0 +1,84 @@
+"""A participant opens a contest from its deep link, joins, is told which channel to
+subscribe to, subscribes, checks again and is in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.conftest import OpenApp
+from tests.browser.layout import shoot
+from tests.browser.scenario import (
+    CHANNEL_TITLE,
+    CHANNEL_USERNAME,
+    ORGANIZER,
+    add_people,
+    person,
+    prize_channel,
+    published_contest,
+)
+from tests.browser.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+PARTICIPANT = person(700_101, "Pavel")
+
+
+async def test_join_after_missing_subscription(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, PARTICIPANT)
+    channel_id = prize_channel(stack)
+    contest_id = await published_contest(
+        stack,
+        title="Spring giveaway",
+        description="Three books for three readers.\nGood luck!",
+        winnersCount=3,
+        requiredChannels=[f"@{CHANNEL_USERNAME}"],
+        targetChannels=[f"@{CHANNEL_USERNAME}"],
+    )
+
+    page = await open_app(PARTICIPANT, start_param=f"c{contest_id}")
+    await expect(page.get_by_test_id("contest-title")).to_have_text("Spring giveaway")
+    await expect(page.get_by_test_id("countdown")).to_have_text(
+        re.compile(r"^\d d \d\d:\d\d:\d\d$")
+    )
+    await expect(page.get_by_test_id("required-channels")).to_contain_text(CHANNEL_TITLE)
+    main_button = page.locator("#tg-main-button")
+    await expect(main_button).to_have_text("Join the contest")
+    assert await page.evaluate("window.__telegram.events.slice(0, 2)") == ["ready", "expand"]
+    await shoot(page, "contest", ["h1", "[data-testid=countdown]", "#tg-main-button"])
+
+    await main_button.click()
+    status = page.get_by_test_id("join-status")
+    await expect(status).to_have_attribute("data-status", "conditions_missing")
+    missing = page.get_by_test_id("missing-channels")
+    await expect(missing).to_contain_text(CHANNEL_TITLE)
+    open_link = missing.get_by_role("link", name="Open")
+    await expect(open_link).to_have_attribute("href", f"https://t.me/{CHANNEL_USERNAME}")
+    await open_link.click()
+    await expect(main_button).to_have_text("Check again")
+    await shoot(
+        page, "join-missing", ["[data-testid=missing-channels]", "[data-testid=check-again]"]
+    )
+
+    stack.emulator.add_member(channel_id, PARTICIPANT["id"])
+    await page.get_by_test_id("check-again").click()
+    await expect(status).to_have_attribute("data-status", "joined")
+    await expect(status).to_have_text("You're in! Good luck.")
+    await expect(page.get_by_test_id("participant-count")).to_have_text("1")
+    await expect(page.get_by_test_id("joined")).to_be_visible()
+    await expect(main_button).to_be_hidden()
+    events = await page.evaluate("window.__telegram.events")
+    assert ["openTelegramLink", f"https://t.me/{CHANNEL_USERNAME}"] in events
+    haptics = [event[1] for event in events if event[0] == "haptic"]
+    assert haptics == ["warning", "success"]
+    await shoot(page, "joined", ["h1", "[data-testid=joined]"])
+
+    assert await page.evaluate("Telegram.WebApp.BackButton.isVisible")
+    await page.evaluate("window.__telegram.pressBack()")
+    my_contests = page.get_by_test_id("my-contests")
+    await expect(my_contests).to_contain_text("Spring giveaway")
+    await expect(my_contests).to_contain_text("1 participant")
+    assert not await page.evaluate("Telegram.WebApp.BackButton.isVisible")
+    await shoot(page, "home", ["h1", "[data-testid=my-contests]"])

@@ -1,0 +1,104 @@
+"""The in-browser proof check: a finished contest's results pass it, a tampered proof
+is flagged precisely, and an outsider is told they were not in the draw."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import OpenApp
+from tests.browser.layout import shoot
+from tests.browser.scenario import ORGANIZER, add_people, person, published_contest
+from tests.browser.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+PARTICIPANTS = [person(700_300 + n, f"Player {n}") for n in range(1, 5)]
+OUTSIDER = person(700_399, "Oscar")
+
+
+async def finished_contest(stack: Stack) -> int:
+    """A contest that fills up (4 of 4), so the draw runs at once."""
+    contest_id = await published_contest(
+        stack, title="Quick draw", winnersCount=1, reserveCount=1, maxParticipants=4
+    )
+    for user in PARTICIPANTS:
+        await stack.call(user, "POST", f"/api/contests/{contest_id}/join")
+    deadline = time.monotonic() + 15
+    while True:
+        card = await stack.call(PARTICIPANTS[0], "GET", f"/api/contests/{contest_id}")
+        if card["status"] == "finished":
+            return contest_id
+        assert time.monotonic() < deadline, f"the draw did not finish: {card['status']}"
+        await asyncio.sleep(0.1)
+
+
+async def paste_and_check(page: Page, document: dict) -> None:
+    await page.get_by_test_id("proof-input").fill(json.dumps(document))
+    await page.get_by_test_id("proof-check-button").click()
+
+
+async def test_results_proof_and_tampering(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, OUTSIDER, *PARTICIPANTS)
+    contest_id = await finished_contest(stack)
+    player = PARTICIPANTS[0]
+    results = await stack.call(player, "GET", f"/api/contests/{contest_id}/results")
+    proof = results["proof"]
+
+    page = await open_app(player, start_param=f"c{contest_id}")
+    await expect(page.locator(".badge")).to_have_text("Finished")
+    await page.locator("#tg-main-button").click()
+    verdict = page.get_by_test_id("proof-verdict")
+    await expect(verdict).to_have_attribute("data-valid", "true")
+    await expect(page.get_by_test_id("proof-inclusion")).to_have_attribute("data-included", "true")
+    await expect(page.get_by_test_id("your-result")).to_have_attribute(
+        "data-role", results["you"]["role"]
+    )
+    await expect(page.get_by_test_id("winners")).to_contain_text(str(results["winners"][0]))
+    await shoot(page, "results", ["h1", "[data-testid=proof-verdict]", "[data-testid=winners]"])
+
+    await page.goto(f"{stack.base_url}/#/proof")
+    loser = next(uid for uid in proof["participants"] if uid not in proof["winners"])
+    await paste_and_check(page, {**proof, "winners": [loser]})
+    await expect(verdict).to_have_attribute("data-valid", "false")
+    problems = page.get_by_test_id("proof-problems").locator("li")
+    await expect(problems).to_have_count(1)
+    await expect(problems.first).to_have_attribute("data-kind", "winners")
+    await expect(problems.first).to_contain_text(
+        f"The winners should be [{proof['winners'][0]}], but the proof says [{loser}]"
+    )
+    await shoot(page, "proof-tampered", ["h1", "[data-testid=proof-problems]"])
+
+    await paste_and_check(page, {**proof, "participants": proof["participants"][1:]})
+    await expect(verdict).to_have_attribute("data-valid", "false")
+    kinds = await problems.evaluate_all("(items) => items.map((item) => item.dataset.kind)")
+    assert kinds[0] == "list_hash", kinds
+    await expect(page.get_by_test_id("proof-inclusion")).to_have_attribute("data-included", "false")
+
+    await paste_and_check(page, {**proof, "seed": "0" * 64})
+    kinds = await problems.evaluate_all("(items) => items.map((item) => item.dataset.kind)")
+    assert kinds[0] == "commitment", kinds
+
+    await page.get_by_test_id("proof-input").fill('{"format": "contest-bot-proof/1"}')
+    await page.get_by_test_id("proof-check-button").click()
+    await expect(page.get_by_test_id("proof-malformed")).to_contain_text("algorithm")
+
+    await paste_and_check(page, proof)
+    await expect(verdict).to_have_attribute("data-valid", "true")
+
+
+async def test_outsider_checks_the_public_proof(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, OUTSIDER, *PARTICIPANTS)
+    contest_id = await finished_contest(stack)
+    page = await open_app(OUTSIDER, start_param=f"proof_{contest_id}")
+    await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
+    inclusion = page.get_by_test_id("proof-inclusion")
+    await expect(inclusion).to_have_attribute("data-included", "false")
+    await expect(inclusion).to_contain_text(
+        f"You (id {OUTSIDER['id']}) are not in the participant list"
+    )
+    await shoot(page, "proof-public", ["h1", "[data-testid=proof-verdict]"])
