@@ -7,8 +7,8 @@
 Start order: PostgreSQL and Redis, then `contest-bot migrate` (which must exit 0 before
 anything serves), then the roles (started together, as systemd would start units that
 are ordered only after migrate; each waited for in turn: api, bot, workers, scheduler),
-nginx last, once every upstream is ready. Stop is the
-reverse, SIGTERM first and SIGKILL after a timeout; the logs of every process end up in
+nginx last, once every upstream is ready. Stop is the reverse (the roles together),
+SIGTERM first and SIGKILL after a timeout; the logs of every process end up in
 `log_dir`. A watcher notices a role that dies on its own and prints its log tail.
 """
 
@@ -150,16 +150,16 @@ class Stack:
         return roles
 
     async def stop(self) -> None:
-        """Stop everything (nginx first, the databases last) and collect the logs."""
+        """Stop everything (nginx first, then the roles together, the databases last) and
+        collect the logs."""
         if self._watcher is not None:
             self._watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
         await asyncio.to_thread(self.nginx.stop)
-        for name in reversed(list(self.roles)):
-            self._stopping.add(name)
-            await self.roles[name].stop()
+        self._stopping.update(self.roles)
+        await asyncio.gather(*(role.stop() for role in self.roles.values()))
         await asyncio.to_thread(self._servers.close)
         self._collect_logs()
         shutil.rmtree(self.runtime, ignore_errors=True)
