@@ -15,7 +15,7 @@ from tests import miniapp_build
 from tests.browser.layout import VIEWPORT
 from tests.browser.scenario import ORGANIZER_ID
 from tests.browser.stack import Stack, running_stack
-from tests.browser.telegram_stub import SCRIPT_URL, stub_script
+from tests.browser.telegram_stub import OUTSIDE_TELEGRAM, SCRIPT_URL, stub_script
 from tests.conftest import TEST_TOKEN
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,14 +55,21 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def stack(tmp_path: Path, miniapp_dist: Path) -> AsyncIterator[Stack]:
-    async with running_stack(tmp_path / "state", miniapp_dist, TEST_TOKEN, {ORGANIZER_ID}) as s:
-        yield s
+async def stack(
+    request: pytest.FixtureRequest, tmp_path: Path, miniapp_dist: Path
+) -> AsyncIterator[Stack]:
+    """The API stack; parametrize it indirectly with True for the dev login."""
+    dev_login = bool(getattr(request, "param", False))
+    async with running_stack(
+        tmp_path / "state", miniapp_dist, TEST_TOKEN, {ORGANIZER_ID}, dev_login=dev_login
+    ) as running:
+        yield running
 
 
 @pytest.fixture
 async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
-    """`await open_app(user, start_param=None)` → a page showing the Mini App.
+    """`await open_app(user, start_param=None, path="/")` → a page showing the Mini App
+    as Telegram opens it for `user`; with `user=None`, as a normal browser opens it.
 
     Uncaught page errors and requests to any origin but the API's fail the test.
     """
@@ -70,12 +77,18 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
     problems: list[str] = []
     api_host = urlparse(stack.base_url).netloc
 
-    async def open_(user: dict[str, Any], start_param: str | None = None) -> Page:
+    async def open_(
+        user: dict[str, Any] | None, start_param: str | None = None, path: str = "/"
+    ) -> Page:
         context = await browser.new_context(
             viewport=VIEWPORT, locale="en-US", timezone_id="UTC", accept_downloads=True
         )
         contexts.append(context)
-        script = stub_script(TEST_TOKEN, user, start_param=start_param)
+        script = (
+            OUTSIDE_TELEGRAM
+            if user is None
+            else stub_script(TEST_TOKEN, user, start_param=start_param)
+        )
 
         async def telegram(route: Route) -> None:
             await route.fulfill(body=script, content_type="application/javascript")
@@ -93,7 +106,7 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
                 else problems.append(f"request to another origin: {request.url}")
             ),
         )
-        await page.goto(f"{stack.base_url}/")
+        await page.goto(f"{stack.base_url}{path}")
         return page
 
     yield open_

@@ -70,7 +70,7 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    state_dir: Path, miniapp: Path, token: str, admin_ids: set[int]
+    state_dir: Path, miniapp: Path, token: str, admin_ids: set[int], *, dev_login: bool = False
 ) -> AsyncIterator[Stack]:
     async with TelegramEmulator(token=token) as emulator:
         settings = load_settings(
@@ -80,7 +80,7 @@ async def running_stack(
             telegram_api_url=emulator.base_url,
             admin_ids=frozenset(admin_ids),
             miniapp_dir=miniapp,
-            dev_login=False,
+            dev_login=dev_login,
         )
         current = engine.use(engine.make_engine(settings))
         await engine.start(current)

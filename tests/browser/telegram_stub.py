@@ -154,6 +154,26 @@ _TEMPLATE = r"""
 """
 
 
+# What telegram-web-app.js leaves in a normal browser: a WebApp without initData.
+OUTSIDE_TELEGRAM = r"""
+(() => {
+  const button = new Proxy({}, { get: (target, name) => () => button });
+  const WebApp = {
+    initData: "",
+    initDataUnsafe: {},
+    platform: "unknown",
+    themeParams: {},
+    ready() {},
+    expand() {},
+    onEvent() {},
+    MainButton: button,
+    BackButton: button,
+  };
+  window.Telegram = { WebApp };
+})();
+"""
+
+
 def stub_script(
     token: str,
     user: dict[str, Any],

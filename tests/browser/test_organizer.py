@@ -73,6 +73,18 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     assert [c["title"] for c in settings["requiredChannels"]] == [CHANNEL_TITLE]
     await expect(page.get_by_test_id("chart-empty")).to_be_visible()
 
+    await page.get_by_role("link", name="Edit").click()
+    await expect(page.locator("h1")).to_have_text("Edit contest")
+    await expect(page.locator("#field-title")).to_have_value("Summer photo contest")
+    await expect(page.locator("#field-endsAt")).to_have_value(deadline)
+    await expect(page.locator("#field-requiredChannels")).to_have_value(f"@{CHANNEL_USERNAME}")
+    await page.fill("#field-winnersCount", "3")
+    await expect(main_button).to_have_text("Save")
+    await main_button.click()
+    await expect(page.get_by_test_id("manage-title")).to_have_text("Summer photo contest")
+    settings = await stack.call(ORGANIZER, "GET", f"/api/organizer/contests/{contest_id}")
+    assert settings["winnersCount"] == 3
+
     await expect(main_button).to_have_text("Publish now")
     await main_button.click()
     await expect(page.get_by_test_id("published")).to_be_visible()

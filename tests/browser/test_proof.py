@@ -18,7 +18,7 @@ from tests.browser.stack import Stack
 pytestmark = pytest.mark.browser
 
 PARTICIPANTS = [person(700_300 + n, f"Player {n}") for n in range(1, 5)]
-OUTSIDER = person(700_399, "Oscar")
+OUTSIDER = person(700_399, "Оскар", "ru")
 
 
 async def finished_contest(stack: Stack) -> int:
@@ -95,10 +95,37 @@ async def test_outsider_checks_the_public_proof(stack: Stack, open_app: OpenApp)
     add_people(stack, ORGANIZER, OUTSIDER, *PARTICIPANTS)
     contest_id = await finished_contest(stack)
     page = await open_app(OUTSIDER, start_param=f"proof_{contest_id}")
-    await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
+    await expect(page.locator("h1")).to_have_text("Проверка честности")
+    verdict = page.get_by_test_id("proof-verdict")
+    await expect(verdict).to_have_attribute("data-valid", "true")
+    await expect(verdict).to_contain_text("Доказательство верно")
     inclusion = page.get_by_test_id("proof-inclusion")
     await expect(inclusion).to_have_attribute("data-included", "false")
-    await expect(inclusion).to_contain_text(
-        f"You (id {OUTSIDER['id']}) are not in the participant list"
-    )
-    await shoot(page, "proof-public", ["h1", "[data-testid=proof-verdict]"])
+    await expect(inclusion).to_contain_text(f"Вас (id {OUTSIDER['id']}) нет в списке участников")
+    await shoot(page, "proof-public-ru", ["h1", "[data-testid=proof-verdict]"])
+
+
+async def test_redraw_keeps_the_proof_valid(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, *PARTICIPANTS)
+    contest_id = await finished_contest(stack)
+    before = await stack.call(ORGANIZER, "GET", f"/api/contests/{contest_id}/results")
+    replaced = before["winners"][0]
+
+    page = await open_app(ORGANIZER, start_param="org")
+    await page.goto(f"{stack.base_url}/#/org/{contest_id}")
+    await expect(page.locator(".badge")).to_have_text("Finished")
+    await page.get_by_test_id("redraw-do").click()
+    await expect(page.locator(".notice-error")).to_have_text("Give a reason.")
+    await page.get_by_test_id("redraw-user").select_option(str(replaced))
+    await page.get_by_test_id("redraw-reason").fill("the winner did not answer for a week")
+    await page.get_by_test_id("redraw-do").click()
+    done = page.get_by_test_id("redraw-done")
+    await expect(done).to_be_visible()
+    after = await stack.call(ORGANIZER, "GET", f"/api/contests/{contest_id}/results")
+    assert replaced not in after["winners"]
+    await expect(done).to_contain_text(", ".join(str(uid) for uid in after["winners"]))
+    await shoot(page, "redraw", ["h1", "[data-testid=redraw-done]", "[data-testid=redraw-do]"])
+
+    await page.goto(f"{stack.base_url}/#/c/{contest_id}/results")
+    await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
+    assert [item["user_id"] for item in after["proof"]["excluded"]] == [replaced]

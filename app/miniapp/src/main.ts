@@ -5,7 +5,7 @@
 
 import "./styles.css";
 
-import { api } from "./api";
+import { ApiError, api } from "./api";
 import { login } from "./auth";
 import { h, replace } from "./dom";
 import { pickLanguage, setLanguage, t } from "./i18n";
@@ -18,7 +18,7 @@ import { organizerScreen } from "./screens/organizer/list";
 import { manageScreen } from "./screens/organizer/manage";
 import { proofScreen } from "./screens/proof";
 import { resultsScreen } from "./screens/results";
-import { backAction, mainAction, startParam, startTelegram } from "./telegram";
+import { backAction, mainAction, startParam, startTelegram, webApp } from "./telegram";
 import type { Me } from "./types";
 import { errorNotice, loading, notice } from "./ui";
 
@@ -79,11 +79,14 @@ async function show(me: Me, flash?: HTMLElement): Promise<void> {
 
 async function boot(): Promise<void> {
   startTelegram();
+  setLanguage(pickLanguage(webApp()?.initDataUnsafe?.user?.language_code ?? navigator.language));
   let identity;
   try {
     identity = await login();
   } catch (error) {
-    replace(view, errorNotice(error, () => location.reload()));
+    // A refused dev login (not `contest-bot dev`) means: open it from Telegram.
+    const refused = error instanceof ApiError && (error.status === 403 || error.status === 404);
+    replace(view, refused ? notice("info", h("p", {}, t("error.noLogin"))) : errorNotice(error, () => location.reload()));
     return;
   }
   setLanguage(pickLanguage(identity?.languageCode ?? navigator.language));
