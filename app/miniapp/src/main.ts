@@ -70,7 +70,11 @@ async function show(me: Me, flash?: HTMLElement): Promise<void> {
   };
   try {
     await screenFor(route, ctx);
-    if (flash && ctx.alive()) view.prepend(flash);
+    if (flash && ctx.alive()) {
+      const heading = view.querySelector(".title-row") ?? view.querySelector("h1");
+      if (heading) heading.after(flash);
+      else view.prepend(flash);
+    }
   } catch (error) {
     if (ctx.alive()) replace(view, errorNotice(error, () => void show(me)));
   }
