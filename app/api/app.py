@@ -26,10 +26,12 @@ from app.api.organizer import OrganizerController
 from app.api.participant import ParticipantController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.public import PublicController
+from app.api.schemas import CancelInput, ContestInput, ContestPatch, RedrawInput
 from app.config import Settings
 from app.telegram.client import make_bot
 
 MAX_BODY_BYTES = 64 * 1024
+CLOSED_BODIES = (ContestInput, ContestPatch, CancelInput, RedrawInput)
 METRICS = PrometheusConfig(
     app_name="contest_bot_api",
     prefix="contest_bot_api",
@@ -68,7 +70,7 @@ def create_app(
     if miniapp is not None:
         handlers.append(dev.miniapp_router(miniapp))
 
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         state=State({"settings": settings}),
         lifespan=[telegram],
@@ -86,3 +88,12 @@ def create_app(
         ),
         debug=False,
     )
+    _document_closed_bodies(app)
+    return app
+
+
+def _document_closed_bodies(app: Litestar) -> None:
+    """Say in the schema that request bodies reject unknown fields, as msgspec does."""
+    components = app.openapi_schema.components.schemas or {}
+    for struct in CLOSED_BODIES:
+        components[struct.__name__].additional_properties = False

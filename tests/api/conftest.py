@@ -8,6 +8,7 @@ in place by the in-process broker.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -100,6 +101,15 @@ def api_settings(emu: TelegramEmulator, state_dir: Path, **overrides: Any) -> Se
     )
 
 
+async def _cancel_background_tasks(task_broker: object) -> None:
+    """Stop tasks the in-process broker still runs (e.g. a delayed counter refresh), so
+    none outlives its test and reaches the next test's database or emulator."""
+    running = list(getattr(task_broker, "_running_tasks", ()))
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
+
+
 @pytest.fixture
 def make_client(emulator: TelegramEmulator, state_dir: Path) -> Callable[..., AsyncIterator[Api]]:
     from contextlib import asynccontextmanager
@@ -121,6 +131,7 @@ def make_client(emulator: TelegramEmulator, state_dir: Path) -> Callable[..., As
             async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
                 yield Api(client, app, emulator, settings, bot)
         finally:
+            await _cancel_background_tasks(worker.broker)
             await broker.stop()
             await bot.session.close()
 
