@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.contests import proof as proofs
 from app.db import draws
+from app.locales import text
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
 
@@ -98,7 +99,8 @@ async def test_join_message_follows_user_language(api: Api) -> None:
     response = await api.client.post(
         f"/api/contests/{contest_id}/join", headers={"Authorization": f"tma {signed}"}
     )
-    assert response.json()["message"].startswith("Подпишитесь на News")
+    assert response.json()["message"] == text("ru", "bot.join_missing", channels="News")
+    assert "подпишитесь на News" in response.json()["message"]
 
 
 async def test_join_when_the_bot_lost_admin_is_undecided_and_reported(api: Api) -> None:
