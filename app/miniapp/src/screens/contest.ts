@@ -67,7 +67,12 @@ function facts(card: ContestCard, count: HTMLElement): HTMLElement {
 function timing(ctx: ScreenContext, card: ContestCard): (HTMLElement | null)[] {
   const parts: (HTMLElement | null)[] = [];
   if (card.status === "active" && card.endsAt) {
-    parts.push(countdown(ctx, card.endsAt, card.serverTime, () => ctx.refresh()));
+    const open = new Date(card.endsAt).getTime() > new Date(card.serverTime).getTime();
+    parts.push(
+      open
+        ? countdown(ctx, card.endsAt, card.serverTime, () => ctx.refresh())
+        : h("p", { class: "countdown-closed", "data-testid": "entries-closed" }, t("contest.closed")),
+    );
   }
   if (card.status === "scheduled" && card.publishAt) {
     parts.push(h("p", { class: "hint" }, t("contest.startsAt", { date: formatDate(card.publishAt) })));
