@@ -1,5 +1,6 @@
-"""An organizer creates a contest through the form (client-side checks first), publishes
-it, sees participants arrive on the chart, and exports them as CSV."""
+"""An organizer creates a contest through the form (client-side checks first, then the
+server's answer), edits and publishes it, sees participants arrive on the chart, exports
+them as CSV and cancels the contest."""
 
 from __future__ import annotations
 
@@ -58,10 +59,15 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     await page.fill("#field-winnersCount", "2")
     await page.fill("#field-reserveCount", "1")
     await page.fill("#field-endsAt", deadline)
-    await page.fill("#field-requiredChannels", f"@{CHANNEL_USERNAME}")
+    await page.fill("#field-requiredChannels", "@no_such_channel")
     await page.fill("#field-targetChannels", f"https://t.me/{CHANNEL_USERNAME}")
     await page.check("#field-notify")
     await expect(page.get_by_test_id("error-title")).to_be_empty()
+    await main_button.click()
+    await expect(page.get_by_test_id("form-error")).to_contain_text("@no_such_channel")
+    assert ["haptic", "error"] in await page.evaluate("window.__telegram.events")
+
+    await page.fill("#field-requiredChannels", f"@{CHANNEL_USERNAME}")
     await main_button.click()
 
     await expect(page.get_by_test_id("manage-title")).to_have_text("Summer photo contest")
@@ -114,8 +120,16 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
         assert str(user["id"]) in csv
     await expect(page.get_by_test_id("export-done")).to_be_visible()
 
+    await page.get_by_test_id("cancel-open").click()
+    await page.get_by_test_id("cancel-reason").fill("the prize sponsor withdrew")
+    await page.get_by_test_id("cancel-confirm").click()
+    await expect(page.get_by_test_id("cancelled")).to_be_visible()
+    await expect(page.locator(".badge")).to_have_text("Cancelled")
+    await expect(page.get_by_test_id("cancel-open")).to_have_count(0)
+
     await page.evaluate("window.__telegram.pressBack()")
     contests = page.get_by_test_id("organizer-contests")
     await expect(contests).to_contain_text("Summer photo contest")
     await expect(contests).to_contain_text("3 participants")
+    await expect(contests.locator(".badge")).to_have_text("Cancelled")
     await shoot(page, "organizer", ["h1", "[data-testid=organizer-contests]", "#tg-main-button"])

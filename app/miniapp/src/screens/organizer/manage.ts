@@ -65,7 +65,7 @@ function cancelPanel(ctx: ScreenContext, id: number, report: (node: HTMLElement)
   return h(
     "div",
     {},
-    button(t("manage.cancel"), () => panel.classList.toggle("hidden"), "secondary", "cancel-open"),
+    button(t("manage.cancel"), () => panel.classList.toggle("hidden"), "danger", "cancel-open"),
     panel,
   );
 }
