@@ -83,6 +83,7 @@ async def published_contest(
     targets: list[int],
     *,
     title: str = "Giveaway",
+    description: str = "",
     winners: int = 1,
     **options: object,
 ) -> int:
@@ -90,7 +91,10 @@ async def published_contest(
     contest = await contests.create(
         owner_id,
         ContestFields(
-            title=title, winners_count=winners, ends_at=datetime.now(UTC) + timedelta(days=1)
+            title=title,
+            description=description,
+            winners_count=winners,
+            ends_at=datetime.now(UTC) + timedelta(days=1),
         ),
         required=required,
         targets=targets,

@@ -27,8 +27,8 @@ from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import CallbackAnswer, Message, TelegramEmulator
 
 WEBHOOK_SECRET = "test-webhook-secret_0123"
-# The tests type faster than a person: a private chat may take a short burst.
-TEST_RATES = Rates(private_per_second=20.0)
+# The tests type faster than a person and post more often than an organizer would.
+TEST_RATES = Rates(private_per_second=20.0, group_per_minute=600.0)
 
 
 def free_port() -> int:
@@ -120,6 +120,9 @@ async def running_bot(
                 await emu.wait_for(lambda: emu.bot.webhook is not None, timeout=10)
             yield BotHarness(emu, bot, dp, settings, worker)
         finally:
+            if mode == "polling":
+                with contextlib.suppress(RuntimeError):  # polling had not started
+                    await dp.stop_polling()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
