@@ -1,0 +1,134 @@
+"""In-process checks: the limiter, the scheduler lease, the outbox states, in-process tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from app.config import load_settings
+from app.db import draws, users
+from app.db.tables import Contest
+from app.telegram import outbox
+from app.telegram.limits import MemoryLimiter, Rates, RedisLimiter, acquire
+from app.worker import broker, enqueue, reconcile
+from app.worker.delivery import Deliverer
+from app.worker.scheduler import Lease
+from app.worker.store import RedisKeyStore
+from tests import servers
+from tests.telegram_emulator import TelegramEmulator
+from tests.worker.stack import add_users, contest_with_participants
+
+
+async def _spend(limiter, chats: list[int]) -> float:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    for chat in chats:
+        await acquire(limiter, chat)
+    return time.monotonic() - started
+
+
+async def test_two_processes_share_the_redis_limit(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    rates = Rates(overall_per_second=100)
+    first, second = RedisLimiter(redis, rates), RedisLimiter(redis, rates)
+    took = max(
+        await asyncio.gather(
+            _spend(first, list(range(1, 51))), _spend(second, list(range(51, 101)))
+        )
+    )
+    await redis.aclose()
+    print(f"\n100 messages through two limiters sharing 100/s: {took:.2f} s")
+    assert took >= 0.9
+
+
+async def test_per_chat_and_group_limits_and_pause() -> None:
+    limiter = MemoryLimiter(Rates(overall_per_second=1000, private_per_second=10))
+    assert await _spend(limiter, [7, 7, 7]) >= 0.19
+    await acquire(limiter, -100)
+    assert await limiter.reserve(-100) > 2.5  # 20 a minute in a group: one per 3 s
+    await limiter.pause(0.3)
+    assert await limiter.reserve(8) >= 0.25
+
+
+async def test_one_lease_holder_and_take_over(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    settings = load_settings(redis_url=redis_url)
+    workers = [broker.Worker(settings, None, RedisKeyStore(redis)) for _ in range(2)]  # type: ignore[arg-type]
+    first, second = Lease(workers[0], 3), Lease(workers[1], 3)
+    assert await first.refresh()
+    assert not await second.refresh()
+    assert await first.refresh()  # renewing
+    await first.release()
+    assert await second.refresh()
+    await redis.aclose()
+
+
+@pytest.fixture
+async def in_process(
+    db: str, emulator: TelegramEmulator, state_dir: object
+) -> AsyncIterator[broker.Worker]:
+    """The dev arrangement: no Redis, tasks finish as they are kicked."""
+    settings = load_settings(state_dir=state_dir, telegram_api_url=emulator.base_url)
+    worker = broker.install(broker.build(settings, in_place=True))
+    await broker.started()
+    try:
+        yield worker
+    finally:
+        await broker.stop()
+
+
+async def test_outbox_states_in_process(
+    in_process: broker.Worker, emulator: TelegramEmulator
+) -> None:
+    add_users(emulator, [501, 502, 503])
+    emulator.block_bot(502)
+    assert await outbox.enqueue("winner:1:501", 501, "winner", {"text": "<b>You won</b>"})
+    assert not await outbox.enqueue("winner:1:501", 501, "winner", {"text": "again"})
+    await outbox.enqueue("winner:1:502", 502, "winner", {"text": "You won"})
+    await outbox.enqueue("winner:1:504", 504, "winner", {"text": "nobody"})
+    await outbox.enqueue("winner:1:503", 503, "winner", {"text": "after a 5xx"})
+    deliverer = Deliverer(in_process)
+    for index in range(4):
+        row = await outbox.claim(deliverer.id)
+        assert row is not None
+        if index == 3:
+            emulator.inject_fault("server_error", 1, method="sendMessage")
+        await deliverer.deliver(row)
+    counts = await outbox.counts()
+    assert counts == {"sent": 1, "blocked": 1, "failed": 1, "pending": 1}, counts
+    assert await users.is_blocked(502) is False  # unknown users are not created
+    assert len(emulator.messages_to_user(501)) == 1
+    assert await outbox.claim(deliverer.id) is None  # the 5xx one waits for its backoff
+
+
+async def test_in_process_draw_and_reconcile(
+    in_process: broker.Worker, emulator: TelegramEmulator
+) -> None:
+    contest_id, user_ids = await contest_with_participants(30)
+    add_users(emulator, user_ids)
+    await Contest.update({Contest.ends_at: datetime.now(UTC) - timedelta(seconds=1)}).where(
+        Contest.id == contest_id
+    )
+    kicked = await reconcile.run_once(in_process)
+    assert kicked["draw"] == [contest_id]
+    assert (await reconcile.run_once(in_process))["draw"] == []  # remembered, not re-kicked
+    assert await enqueue.draw(contest_id)  # a second delivery changes nothing
+    outcome = await draws.get(contest_id)
+    assert len(outcome.winners) == 3
+    assert (await outbox.counts()).get("pending") == 30
+    assert await reconcile.unannounced(datetime.now(UTC)) == []
+
+
+async def test_unix_socket_url_with_password(server_root: object) -> None:
+    with servers.redis(server_root / "redis-auth", password="s3cret") as server:  # type: ignore[operator]
+        assert server.url.startswith("unix://:s3cret@/")
+        settings = load_settings(redis_url=server.url)
+        worker = broker.build(settings)
+        assert await worker.store.claim("probe", "me", 1000)
+        await worker.broker.startup()
+        await worker.broker.shutdown()
+        await worker.close()
