@@ -3,6 +3,7 @@ and `open_app`, which opens the Mini App as a Telegram client would for a given 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ CHROMIUM_ARGS = [
 ]
 
 OpenApp = Callable[..., Awaitable[Page]]
+SECURITY_HEADERS = Path(__file__).resolve().parents[2] / "nginx" / "security-headers.conf"
+
+
+def production_csp() -> str:
+    """The Content-Security-Policy nginx sends with the Mini App in production."""
+    match = re.search(r'Content-Security-Policy "([^"]+)"', SECURITY_HEADERS.read_text())
+    assert match, f"no Content-Security-Policy in {SECURITY_HEADERS}"
+    return match.group(1)
 
 
 @pytest.fixture(scope="session")
@@ -71,11 +80,19 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
     """`await open_app(user, start_param=None, path="/")` → a page showing the Mini App
     as Telegram opens it for `user`; with `user=None`, as a normal browser opens it.
 
-    Uncaught page errors and requests to any origin but the API's fail the test.
+    The entry page carries production's Content-Security-Policy. Uncaught page errors,
+    CSP violations and requests to any origin but the API's fail the test.
     """
     contexts = []
     problems: list[str] = []
     api_host = urlparse(stack.base_url).netloc
+    csp = production_csp()
+
+    async def entry_page(route: Route) -> None:
+        response = await route.fetch()
+        await route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": csp}
+        )
 
     async def open_(
         user: dict[str, Any] | None, start_param: str | None = None, path: str = "/"
@@ -94,8 +111,20 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
             await route.fulfill(body=script, content_type="application/javascript")
 
         await context.route(SCRIPT_URL, telegram)
+        await context.route(
+            lambda url: url.startswith(f"{stack.base_url}/") and urlparse(url).path == "/",
+            entry_page,
+        )
         page = await context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"CSP: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.on(
             "request",
             lambda request: (
