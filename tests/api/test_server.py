@@ -138,3 +138,41 @@ async def test_dev_login_is_refused_off_loopback_and_absent_without_the_setting(
 def test_dev_init_data_is_valid_for_the_configured_token() -> None:
     signed = init_data.sign(TEST_TOKEN, init_data.dev_user(5))
     assert init_data.validate(signed, TEST_TOKEN, 60).user.id == 5  # type: ignore[union-attr]
+
+
+def test_api_role_serves_on_its_socket_and_stops_on_sigterm(tmp_path: Path) -> None:
+    """`contest-bot api` as production runs it: migrate, serve on the socket, SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    socket_path = tmp_path / "api.sock"
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TEST_TOKEN,
+        "STATE_DIR": str(tmp_path / "state"),
+        "API_SOCKET": str(socket_path),
+        "LOG_FORMAT": "json",
+    }
+    command = [sys.executable, "-m", "app.cli"]
+    subprocess.run([*command, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    process = subprocess.Popen([*command, "api"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120  # importing aiogram is slow on a busy machine
+        while not socket_path.exists() and time.monotonic() < deadline:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.05)
+        transport = httpx.HTTPTransport(uds=str(socket_path))
+        with httpx.Client(transport=transport, base_url="http://api") as client:
+            assert client.get("/readyz").json() == {"status": "ready", "checks": {"database": "ok"}}
+            assert client.get("/api/me").status_code == 401
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert not socket_path.exists()
+    logs = process.stderr.read() if process.stderr else ""
+    assert "Traceback" not in logs
