@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from app.db.tables import Notification
 from app.telegram import outbox
 from app.worker import enqueue
@@ -22,6 +24,9 @@ from tests.worker.stack import (
 
 RECIPIENTS = 5000
 KILL_AFTER = 1500
+
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 async def test_kill_9_mid_broadcast_sends_each_message_once(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from app.telegram import outbox
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import (
@@ -20,6 +22,9 @@ from tests.worker.stack import (
 
 RECIPIENTS = 600
 RETRY_AFTER = 2
+
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 async def test_429_lowers_the_rate_and_loses_nothing(

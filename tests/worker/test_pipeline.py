@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.db import draws
 from app.telegram import outbox
 from app.worker import enqueue
@@ -15,6 +17,8 @@ from tests.worker.stack import (
     messages_per_user,
     wait_until,
 )
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 async def test_draw_announce_and_messages(

@@ -6,6 +6,8 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.db.tables import AuditLog, Contest, Draw
 from app.worker import enqueue
 from tests import servers
@@ -18,6 +20,8 @@ from tests.worker.stack import (
     started,
     wait_until,
 )
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 async def _due_in(seconds: float, count: int, first_user: int) -> list[int]:
