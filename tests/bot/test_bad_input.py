@@ -8,10 +8,11 @@ import secrets
 import time
 
 import pytest
+from piccolo.engine.sqlite import SQLiteEngine
 
 from app.bot.callbacks import JoinButton, ManageAction, ManageButton, RedrawButton
 from app.contests.channels import ChannelRef
-from app.db import contests, participants
+from app.db import contests, engine, participants
 from app.db.tables import Publication
 from app.telegram import publication
 from tests.bot.flows import buttons, published_contest
@@ -288,3 +289,18 @@ async def test_refresh_when_telegram_says_not_modified(harness: BotHarness) -> N
     assert harness.emu.failure_counts().get("editMessageReplyMarkup") == 1  # not modified
     assert await publication.refresh_counter(harness.bot, contest_id, harness.settings) == 0
     assert harness.emu.message(channel_id, post.message_id).reply_markup == post.reply_markup
+
+
+async def test_database_outage_answers_try_again(harness: BotHarness) -> None:
+    channel_id, _ = world(harness)
+    _, post = await contest_in(harness, channel_id)
+    harness.emu.add_member(channel_id, STRANGER)
+    working = engine.current()
+    engine.use(SQLiteEngine(path=str(harness.settings.state_dir / "missing" / "db.sqlite3")))
+    try:
+        answer, _ = await harness.press(
+            STRANGER, channel_id, post.message_id, data=buttons(post)[0]["callback_data"]
+        )
+    finally:
+        engine.use(working)
+    assert answer.text == "Something went wrong on our side. Please try again in a minute."

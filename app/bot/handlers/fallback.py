@@ -11,7 +11,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from app.errors import DomainError
-from app.locales import Texts
+from app.locales import FALLBACK, Texts
 
 log = logging.getLogger(__name__)
 router = Router(name="fallback")
@@ -36,8 +36,9 @@ async def stale_button(query: CallbackQuery, texts: Texts) -> None:
 
 
 @router.error(ExceptionTypeFilter(DomainError))
-async def domain_error(event: ErrorEvent, texts: Texts) -> None:
+async def domain_error(event: ErrorEvent, texts: Texts | None = None) -> None:
     """A contest rule refused the action: tell the user why."""
+    texts = texts or Texts(FALLBACK)
     reason = str(event.exception)
     query = event.update.callback_query
     if query is not None:
@@ -49,8 +50,13 @@ async def domain_error(event: ErrorEvent, texts: Texts) -> None:
 
 
 @router.error()
-async def unexpected(event: ErrorEvent, texts: Texts) -> None:
-    """Log the failure once with the update id, and tell a pressing user to try again."""
+async def unexpected(event: ErrorEvent, texts: Texts | None = None) -> None:
+    """Log the failure once with the update id, and tell a pressing user to try again.
+
+    `texts` is missing when the failure happened before the middleware set it up
+    (e.g. the database was unreachable).
+    """
+    texts = texts or Texts(FALLBACK)
     log.error(
         "update %s failed: %r", event.update.update_id, event.exception, exc_info=event.exception
     )
