@@ -86,6 +86,9 @@ def create_app(
             components=[auth.SECURITY_COMPONENTS],
             render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
         ),
+        # keep the process's logging (app.logs: JSON lines, secrets scrubbed); Litestar's
+        # default config would replace the root handlers
+        logging_config=None,
         debug=False,
     )
     _document_closed_bodies(app)

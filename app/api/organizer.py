@@ -30,6 +30,7 @@ from app.api.schemas import (
     Stats,
 )
 from app.contests.conditions import CheckResult, evaluate
+from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
 from app.db import contests, draws, participants, users
 from app.db.tables import Contest
@@ -120,6 +121,7 @@ class OrganizerController(Controller):
     ) -> ContestCard:
         """Change a contest before it starts; absent fields keep their value."""
         contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        next_status(contest_id, contest.status, Action.edit)  # 409 before asking Telegram
         targets = required = None
         if data.target_channels is not msgspec.UNSET:
             is_admin = user.id in settings.admin_ids

@@ -75,3 +75,23 @@ async def test_metrics_include_requests_and_other_processes(
         response = await other.client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     assert "contest_bot_demo_total 3.0" in response.text
+
+
+def test_the_app_keeps_the_process_logging(tmp_path: Path) -> None:
+    """Litestar must not replace the root handlers that scrub tokens and initData."""
+    import logging
+
+    from app import logs
+    from app.api.app import create_app
+
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        logs.setup("INFO", "json")
+        handlers = root.handlers[:]
+        create_app(load_settings(state_dir=tmp_path))
+        assert root.handlers == handlers
+        assert any(isinstance(f, logs.ScrubFilter) for f in root.handlers[0].filters)
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
