@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
 
 from tests import miniapp_build
 from tests.browser.layout import VIEWPORT
@@ -39,6 +39,13 @@ def production_csp() -> str:
     match = re.search(r'Content-Security-Policy "([^"]+)"', SECURITY_HEADERS.read_text())
     assert match, f"no Content-Security-Policy in {SECURITY_HEADERS}"
     return match.group(1)
+
+
+def console_problem(message: ConsoleMessage, problems: list[str]) -> None:
+    """Console errors fail the test (CSP violations, scripts that did not load), except
+    the browser's note on each 4xx answer, which the app shows the user itself."""
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        problems.append(f"console error: {message.text}")
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +88,8 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
     as Telegram opens it for `user`; with `user=None`, as a normal browser opens it.
 
     The entry page carries production's Content-Security-Policy. Uncaught page errors,
-    CSP violations and requests to any origin but the API's fail the test.
+    console errors (CSP violations among them) and requests to any origin but the API's
+    fail the test.
     """
     contexts = []
     problems: list[str] = []
@@ -117,14 +125,7 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
         )
         page = await context.new_page()
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(f"CSP: {message.text}")
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
+        page.on("console", lambda message: console_problem(message, problems))
         page.on(
             "request",
             lambda request: (
