@@ -1,7 +1,7 @@
 """A burst of people pressing Participate on one channel post, on the production stack.
 
     uv run python -m tests.benchmarks.joins [--users 3000] [--connections 40]
-                                            [--source 127.0.0.1] [--logs DIR]
+                                            [--rate 0] [--source 127.0.0.1] [--logs DIR]
 
 The stack is the one the end-to-end tests use (PostgreSQL, Redis, api, bot in webhook
 mode, two workers, scheduler, nginx). The contest requires a subscription to its channel,
@@ -34,6 +34,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from tests.benchmarks.burst import answered_after, wait_for_answers, wait_for_participants
 from tests.benchmarks.report import BurstResult, render, sample_all
 from tests.conftest import TEST_TOKEN
 from tests.stack.conftest import ORGANIZER_ID
@@ -66,21 +67,27 @@ async def deliver(
     press: Callable[[int], CallbackQuery],
     user_ids: list[int],
     connections: int,
+    rate: float,
 ) -> tuple[list[CallbackQuery], dict[str, float], Counter[str]]:
     """Each user presses (just before the update goes out, so the 15 s answer window starts
-    then) and the update is POSTed, `connections` at a time; returns the queries, their
-    first-send times and the errors."""
+    then) and the update is POSTed, `connections` at a time; `rate` > 0 spreads the presses
+    at that many per second instead of all at once. Returns the queries, their first-send
+    times and the errors."""
     queries: list[CallbackQuery] = []
     sent_at: dict[str, float] = {}
     errors: Counter[str] = Counter()
-    pending = iter(enumerate(user_ids, 10_000_000))
+    pending = iter(enumerate(user_ids))
+    started = time.monotonic()
     headers = {SECRET_HEADER: secret, "Content-Type": "application/json"}
 
     async def sender() -> None:
-        for update_id, user_id in pending:
+        for number, user_id in pending:
+            if rate > 0:
+                await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
             query = press(user_id)
             queries.append(query)
-            body = httpx.Request("POST", "/", json=callback_update(update_id, query)).content
+            update = callback_update(10_000_000 + number, query)
+            body = httpx.Request("POST", "/", json=update).content
             delay = 0.05
             for _ in range(RETRIES):
                 sent_at.setdefault(query.id, time.monotonic())
@@ -116,7 +123,7 @@ async def count_participants(database_url: str, contest_id: int) -> int:
         await connection.close()
 
 
-async def run(users: int, connections: int, source: str, log_dir: Path) -> BurstResult:
+async def run(users: int, connections: int, source: str, rate: float, log_dir: Path) -> BurstResult:
     async with TelegramEmulator(token=TEST_TOKEN) as emulator:
         options = StackOptions(
             telegram_api_url=emulator.base_url,
@@ -148,35 +155,31 @@ async def run(users: int, connections: int, source: str, log_dir: Path) -> Burst
             ) as client:
                 started = time.monotonic()
                 queries, sent_at, errors = await deliver(
-                    client, options.webhook_secret, press, world.members, connections
+                    client, options.webhook_secret, press, world.members, connections, rate
                 )
-            try:
-                await emulator.wait_for(
-                    lambda: all(q.answer is not None for q in queries),
-                    timeout=emulator.callback_timeout + 5,
-                )
-            except TimeoutError:
-                errors["press never answered"] += sum(q.answer is None for q in queries)
-            answered = [q for q in queries if q.answer is not None]
-            finished = max((q.answer.answered_at for q in answered), default=time.monotonic())
+            errors.update(await wait_for_answers(emulator, queries))
+            elapsed = answered_after(queries, started)
             after = sample_all(with_self(stack.pids()))
             load_after = os.getloadavg()[0]
-            failures = emulator.failure_counts().get("answerCallbackQuery", 0)
-            if failures:
-                errors["answerCallbackQuery refused (too late)"] += failures
-            participants = await count_participants(stack.database_url, world.contest_id)
+            participants, recorded_after = await wait_for_participants(
+                lambda: count_participants(stack.database_url, world.contest_id), users, started
+            )
             stack.check_alive()
             return BurstResult(
-                title=f"{users} joins through nginx ({connections} connections from {source}),"
+                title=f"{users} joins through nginx ({connections} connections from {source},"
+                f" {f'{rate:g} presses/s' if rate else 'all at once'}),"
                 " PostgreSQL + Redis + 2 workers",
                 users=users,
-                latencies=[q.answer.answered_at - sent_at[q.id] for q in answered],
-                elapsed=finished - started,
+                latencies=[q.answer.answered_at - sent_at[q.id] for q in queries if q.answer],
+                elapsed=elapsed,
                 errors=dict(errors),
                 participants=participants,
                 before=before,
                 after=after,
                 notes=[
+                    f"all participants recorded {recorded_after:.1f} s after the first press"
+                    if participants == users
+                    else f"participants stopped at {participants} of {users}",
                     f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}"
                     f" on {os.cpu_count()} CPUs",
                     f"logs: {log_dir}",
@@ -193,6 +196,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=40, help="parallel webhook POSTs")
     parser.add_argument("--source", default="127.0.0.1", help="local address to send from")
+    parser.add_argument(
+        "--rate", type=float, default=0, help="presses per second (default: all at once)"
+    )
     parser.add_argument("--logs", type=Path, help="where the stack's logs go (default: a temp dir)")
     return parser.parse_args(argv)
 
@@ -200,7 +206,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     log_dir = args.logs or Path(tempfile.mkdtemp(prefix="contest-bot-bench-"))
-    result = asyncio.run(run(args.users, args.connections, args.source, log_dir))
+    result = asyncio.run(run(args.users, args.connections, args.source, args.rate, log_dir))
     print(render(result))
     if result.participants != args.users:
         raise SystemExit(f"FAIL: {result.participants} participants for {args.users} presses")

@@ -1,9 +1,10 @@
 """A contest on the running stack, driven as people would: an organizer in the Mini App
 API, a channel in the emulated Telegram, participants pressing the channel post's button.
 
-Every request goes through nginx. Deadlines: the API wants a deadline at least a minute
-after the start, and accepts a publish time up to a minute in the past; a publish time
-50 s ago therefore lets a test's deadline come a few seconds from now, legitimately.
+Every request goes through nginx (or to `contest-bot dev`, for its benchmark).
+Deadlines: the API wants a deadline at least a minute after the start, and accepts a
+publish time up to a minute in the past; a publish time 50 s ago therefore lets a test's
+deadline come a few seconds from now, legitimately.
 """
 
 from __future__ import annotations
@@ -31,20 +32,35 @@ def new_user_id() -> int:
     return next(_user_ids)
 
 
-class ApiUser:
-    """One Telegram user calling the Mini App API through nginx with signed initData."""
+@dataclass(frozen=True)
+class Site:
+    """Where the Mini App API answers and the bot token its initData is signed with: the
+    stack's nginx, or `contest-bot dev` on its own port."""
 
-    def __init__(self, stack: Stack, user_id: int, first_name: str = "Tester") -> None:
-        self.stack = stack
+    base_url: str
+    token: str
+
+
+def site_of(target: Stack | Site) -> Site:
+    if isinstance(target, Site):
+        return target
+    return Site(target.base_url, target.options.bot_token)
+
+
+class ApiUser:
+    """One Telegram user calling the Mini App API with signed initData."""
+
+    def __init__(self, target: Stack | Site, user_id: int, first_name: str = "Tester") -> None:
+        self.site = site_of(target)
         self.user = dev_user(user_id, first_name)
         self.id = user_id
 
     @property
     def init_data(self) -> str:
-        return sign(self.stack.options.bot_token, self.user)
+        return sign(self.site.token, self.user)
 
     async def call(self, method: str, path: str, json: Any = None) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=self.stack.base_url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=self.site.base_url, timeout=30) as client:
             return await client.request(
                 method, path, json=json, headers={"Authorization": f"tma {self.init_data}"}
             )
@@ -60,7 +76,7 @@ class ContestWorld:
     """A channel (bot is admin, subscription required) with members and outsiders."""
 
     emulator: TelegramEmulator
-    stack: Stack
+    site: Site
     organizer: ApiUser
     channel: Chat
     members: list[int]
@@ -75,7 +91,11 @@ class ContestWorld:
 
 
 def make_world(
-    emulator: TelegramEmulator, stack: Stack, organizer_id: int, members: int, outsiders: int
+    emulator: TelegramEmulator,
+    target: Stack | Site,
+    organizer_id: int,
+    members: int,
+    outsiders: int,
 ) -> ContestWorld:
     if organizer_id not in emulator.world.users:
         emulator.create_user(organizer_id, "Olga", username="olga_organizer")
@@ -92,9 +112,9 @@ def make_world(
     outsider_ids = [
         emulator.create_user(new_user_id(), f"Outsider{index}").id for index in range(outsiders)
     ]
-    return ContestWorld(
-        emulator, stack, ApiUser(stack, organizer_id, "Olga"), channel, member_ids, outsider_ids
-    )
+    site = site_of(target)
+    organizer = ApiUser(site, organizer_id, "Olga")
+    return ContestWorld(emulator, site, organizer, channel, member_ids, outsider_ids)
 
 
 async def publish_contest(
@@ -156,7 +176,7 @@ async def wait_for_status(world: ContestWorld, status: str, timeout: float) -> d
 
 
 async def public_proof(world: ContestWorld) -> proofs.Proof:
-    async with httpx.AsyncClient(base_url=world.stack.base_url) as client:
+    async with httpx.AsyncClient(base_url=world.site.base_url) as client:
         response = await client.get(f"/api/public/contests/{world.contest_id}/proof")
     assert response.status_code == 200, response.text
     return proofs.decode(response.content)
