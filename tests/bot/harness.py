@@ -1,8 +1,9 @@
 """The bot under test: the real dispatcher and runner against the Bot API emulator.
 
 `running_bot(...)` starts the emulator, the in-process task broker (so joins refresh
-counters and draws announce, as the worker would) and the bot in polling or webhook
-mode, and hands back a `BotHarness` whose helpers act as users and wait for answers.
+counters and draws announce, as the worker would), the worker's outbox sender, and the
+bot in polling or webhook mode, and hands back a `BotHarness` whose helpers act as
+users and wait for answers.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.config import Settings, load_settings
 from app.telegram.client import make_bot
 from app.telegram.limits import MemoryLimiter, RateLimitMiddleware, Rates
 from app.worker import broker
+from app.worker.delivery import Deliverer
 from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import CallbackAnswer, Message, TelegramEmulator
 
@@ -113,6 +115,7 @@ async def running_bot(
         emu.set_flood_limits(private_rate=20.0, private_burst=20.0)
         serve = runner.run_polling if mode == "polling" else runner.run_webhook
         task = asyncio.create_task(serve(settings, bot, dp))
+        sender = asyncio.create_task(Deliverer(worker, senders=2).run())
         try:
             if mode == "polling":
                 await emu.wait_for(lambda: emu.call_counts().get("deleteWebhook"), timeout=10)
@@ -123,8 +126,9 @@ async def running_bot(
             if mode == "polling":
                 with contextlib.suppress(RuntimeError):  # polling had not started
                     await dp.stop_polling()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for running in (task, sender):
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
             await broker.stop()
             await bot.session.close()

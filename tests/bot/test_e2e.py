@@ -4,8 +4,9 @@ An organizer creates and publishes a contest with two required channels through 
 wizard; 300 users join from the channel post, 60 of them not subscribed to one channel
 (they are told what is missing, subscribe, press 'Check again' and get in); the deadline
 passes; the draw re-checks the would-be winners (one has left a channel and is skipped);
-the results are posted under the channel post and the winners' messages are queued;
-then a winner who left is replaced from the reserve with a logged reason.
+the results are posted under the channel post and each winner is messaged once;
+then a winner who left is replaced from the reserve with a logged reason, the post is
+updated and the new winner is messaged.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ UNSUBSCRIBED = 60
 FIRST_USER = 10_001
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("mode", ["polling", "webhook"])
+@pytest.mark.parametrize(
+    ("mode", "database_url"),
+    [("polling", "sqlite"), ("webhook", "sqlite"), ("polling", "postgres")],
+    indirect=["database_url"],
+)
 async def test_contest_from_wizard_to_redraw(db: str, state_dir: Path, mode: str) -> None:
     async with running_bot(state_dir, mode) as h:
         await _scenario(h)
@@ -68,10 +72,13 @@ async def _scenario(h: BotHarness) -> None:
             emu.add_member(beta.id, uid)
 
     answers = await _press_all(h, users, alpha.id, post.message_id)
-    # Answers within a second; the build machine is shared, so allow a few stragglers.
+    # Answered within a second as a rule (on an idle 2-core machine: median ~0.04 s,
+    # p95 ~0.15 s). Other suites may share the machine, so the bounds leave headroom;
+    # every press must be answered long before Telegram's callback timeout.
     latencies = sorted(latency for _, latency in answers.values())
-    assert latencies[int(len(latencies) * 0.95)] < 1.0, latencies[-20:]
-    assert latencies[-1] < 5.0
+    assert latencies[len(latencies) // 2] < 0.5, latencies[-20:]
+    assert latencies[int(len(latencies) * 0.95)] < 2.5, latencies[-20:]
+    assert latencies[-1] < 10.0
     for uid, (answer, _) in answers.items():
         assert answer.show_alert
         if uid in late:
@@ -121,6 +128,8 @@ async def _scenario(h: BotHarness) -> None:
         assert (f"@user{uid}" if uid % 2 else f"User{uid}") in results.text
     expected = {f"winner:{contest_id}:{uid}" for uid in drawn.winners}
     assert await _eventually(lambda: _queued(contest_id), expected)
+    for uid in drawn.winners:
+        await emu.wait_for(lambda uid=uid: _congratulations(h, uid), timeout=10)
 
     # The proof link in the post leads to the bot, which sends a document that verifies.
     links = [e["url"] for e in results.entities or [] if e.get("type") == "text_link"]
@@ -157,6 +166,14 @@ async def _scenario(h: BotHarness) -> None:
     )
     expected |= {f"winner:{contest_id}:{redrawn.winners[2]}"}
     assert await _eventually(lambda: _queued(contest_id), expected)  # nobody is messaged twice
+    await emu.wait_for(lambda: _congratulations(h, redrawn.winners[2]), timeout=10)
+    await asyncio.sleep(0.5)
+    for uid in {*drawn.winners, *redrawn.winners}:
+        assert len(_congratulations(h, uid)) == 1, uid
+
+
+def _congratulations(h: BotHarness, uid: int) -> list:  # type: ignore[type-arg]
+    return [m for m in h.emu.bot_messages(uid) if "Congratulations" in (m.text or "")]
 
 
 def _names(text: str | None, uid: int) -> str:
