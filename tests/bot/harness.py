@@ -29,6 +29,7 @@ from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import CallbackAnswer, Message, TelegramEmulator
 
 WEBHOOK_SECRET = "test-webhook-secret_0123"
+BOT_ADMIN = 1  # ADMIN_IDS of the test bot
 # The tests type faster than a person and post more often than an organizer would.
 TEST_RATES = Rates(private_per_second=20.0, group_per_minute=600.0)
 
@@ -89,6 +90,7 @@ def make_settings(state_dir: Path, emu: TelegramEmulator, mode: str, **overrides
         "state_dir": state_dir,
         "default_language": "en",
         "default_timezone": "Europe/Berlin",
+        "admin_ids": frozenset({BOT_ADMIN}),
     }
     if mode == "webhook":
         port = free_port()

@@ -7,7 +7,7 @@ is the contest stored, so an abandoned wizard leaves nothing behind.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -156,6 +156,9 @@ async def deadline(
         ends_at = parse_deadline(message.text or "", zone_name)
     except DomainError:
         await message.answer(texts("organizer.deadline_invalid", timezone=zone_name))
+        return
+    if ends_at > datetime.now(UTC) + rules.MAX_DURATION:
+        await message.answer(texts("organizer.deadline_too_far", days=rules.MAX_DURATION.days))
         return
     await state.update_data(ends_at=ends_at.isoformat())
     await state.set_state(Wizard.max_participants)

@@ -1,0 +1,124 @@
+"""Organizer flows besides creation: scheduling, editing, stats, export, draw now, cancel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.contests.channels import ChannelRef
+from app.db import audit, contests
+from tests.bot.flows import button_texts, buttons, press_in_private, published_contest
+from tests.bot.harness import BOT_ADMIN, BotHarness
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+OWNER, ADMIN, FAN = 1000, BOT_ADMIN, 3000
+
+
+def _world(h: BotHarness) -> int:
+    h.emu.create_user(OWNER, "Olga")
+    channel = h.emu.create_channel("Alpha", username="alpha", creator=OWNER)
+    h.emu.set_bot_admin(channel.id)
+    return channel.id
+
+
+async def _open(h: BotHarness, user_id: int, title: str):  # type: ignore[no-untyped-def]
+    (listing,) = await h.say(user_id, "/manage")
+    label = next(t for t in button_texts(listing) if title in t)
+    (summary,) = await press_in_private(h, user_id, label)
+    return summary
+
+
+async def test_schedule_then_edit_title(harness: BotHarness) -> None:
+    _world(harness)
+    h = harness
+    await h.say(OWNER, "/new")
+    await h.say(OWNER, "Autumn draw")
+    await h.say(OWNER, "Prizes")
+    await press_in_private(h, OWNER, "Skip")
+    await h.say(OWNER, "1")
+    (far,) = await h.say(OWNER, "31.12.2099 18:00")
+    assert "at most a year" in far.text
+    await h.say(OWNER, "in 30 days")
+    await press_in_private(h, OWNER, "Skip")
+    await h.say(OWNER, "@alpha")
+    await press_in_private(h, OWNER, "Done")
+    await h.say(OWNER, "@alpha")
+    await press_in_private(h, OWNER, "Done", replies=3)
+    (mode,) = [
+        m for m in h.emu.bot_messages(OWNER) if "Results: reply to the post" in button_texts(m)
+    ]
+    answer, _ = await h.press(OWNER, OWNER, mode.message_id, text="Results: reply to the post")
+    assert answer.text == "Results: edit the post"
+    (asked,) = await press_in_private(h, OWNER, "Schedule")
+    assert "Europe/Berlin" in asked.text
+    (bad,) = await h.say(OWNER, "yesterday")
+    assert bad.text.startswith("That didn't work")
+    (done,) = await h.say(OWNER, "in 2 days")
+    assert "will be published at" in done.text
+    contest = (await contests.managed_by(OWNER))[0]
+    assert (contest.status, contest.results_mode) == ("scheduled", "edit")
+    assert timedelta(days=29) < contest.ends_at - datetime.now(UTC) <= timedelta(days=30)
+
+    summary = await _open(h, OWNER, "Autumn draw")
+    assert "Status: scheduled" in summary.text
+    (asked,) = await press_in_private(h, OWNER, "✏️ Title")
+    (too_long,) = await h.say(OWNER, "x" * 200)
+    assert "at most 120" in too_long.text
+    (saved,) = await h.say(OWNER, "Winter draw")
+    assert saved.text.startswith("Saved.")
+    assert (await contests.get(contest.id)).title == "Winter draw"
+
+
+async def test_stats_export_and_draw_now(harness: BotHarness) -> None:
+    h = harness
+    channel_id = _world(h)
+    contest_id = await published_contest(
+        h, OWNER, [ChannelRef(channel_id, "Alpha", "alpha")], [channel_id], title="Quick"
+    )
+    post = h.emu.bot_messages(channel_id)[0]
+    for uid in range(5000, 5005):
+        h.emu.create_user(uid, f"=cmd|{uid}")  # looks like a spreadsheet formula
+        h.emu.add_member(channel_id, uid)
+        await h.press(uid, channel_id, post.message_id, data=buttons(post)[0]["callback_data"])
+    summary = await _open(h, OWNER, "Quick")
+    assert "Participants: 5" in summary.text
+    (stats,) = await press_in_private(h, OWNER, "📊 Stats")
+    assert "Joined in the last hour: 5, last day: 5" in stats.text
+    (document,) = await press_in_private(h, OWNER, "⬇️ Export CSV")
+    rows = list(
+        csv.DictReader(io.StringIO(h.emu.file_bytes(document.document.file_id).decode("utf-8-sig")))
+    )
+    assert [row["user_id"] for row in rows] == [str(uid) for uid in range(5000, 5005)]
+    assert rows[0]["first_name"] == "'=cmd|5000"
+    (confirm,) = await press_in_private(h, OWNER, "🎲 Draw now")
+    assert "draw the winners" in confirm.text
+    await h.press(OWNER, OWNER, confirm.message_id, text="Yes")
+    results = await h.emu.wait_for(
+        lambda: [m for m in h.emu.bot_messages(channel_id) if m.reply_to is not None], timeout=10
+    )
+    assert "Results: Quick" in results[0].text
+    assert (await contests.get(contest_id)).status == "finished"
+
+
+async def test_cancel_by_a_bot_admin(harness: BotHarness) -> None:
+    h = harness
+    channel_id = _world(h)
+    h.emu.create_user(ADMIN, "Admin")
+    contest_id = await published_contest(
+        h, OWNER, [ChannelRef(channel_id, "Alpha", "alpha")], [channel_id], title="Oops"
+    )
+    h.emu.create_user(FAN, "Fan")
+    (none,) = await h.say(FAN, "/manage")
+    assert "don't manage any contests" in none.text
+    await _open(h, ADMIN, "Oops")
+    (confirm,) = await press_in_private(h, ADMIN, "✖️ Cancel contest")
+    answer, _ = await h.press(ADMIN, ADMIN, confirm.message_id, text="Yes")
+    assert answer.text == "The contest is cancelled."
+    assert (await contests.get(contest_id)).status == "cancelled"
+    assert any(
+        e["action"] == "cancel" and e["actor_id"] == ADMIN for e in await audit.entries(contest_id)
+    )
