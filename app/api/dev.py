@@ -7,6 +7,7 @@ only: initData signed with the bot token is as good as a Telegram session.
 
 from __future__ import annotations
 
+import mimetypes
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated
@@ -68,6 +69,18 @@ def miniapp_dir(settings: SettingsDep) -> Path:
     return settings.miniapp_dir or BUNDLED_MINIAPP
 
 
+def _file(path: Path, cache: str) -> File:
+    """A build file with its content type (browsers refuse untyped module scripts)."""
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return File(
+        path,
+        filename=path.name,
+        media_type=media_type,
+        content_disposition_type="inline",
+        headers={"Cache-Control": cache},
+    )
+
+
 def miniapp_router(directory: Path) -> Router:
     """The Mini App build at `/`; paths that are no file get index.html (client routes)."""
     root = directory.resolve()
@@ -78,13 +91,11 @@ def miniapp_router(directory: Path) -> Router:
         candidate = (root / path).resolve()
         if path and candidate.is_relative_to(root) and candidate.is_file():
             cache = "public, max-age=31536000, immutable" if "assets/" in path else "no-cache"
-            return File(
-                candidate, content_disposition_type="inline", headers={"Cache-Control": cache}
-            )
+            return _file(candidate, cache)
         index = root / "index.html"
         if not index.is_file():
             raise NotFoundException(f"the Mini App is not built ({index} is missing)")
-        return File(index, content_disposition_type="inline", headers={"Cache-Control": "no-cache"})
+        return _file(index, "no-cache")
 
     @get("/", include_in_schema=False, name="miniapp-index", sync_to_thread=False)
     def index() -> File:
