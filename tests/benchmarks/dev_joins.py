@@ -119,12 +119,13 @@ async def run(users: int, rate: float, log_dir: Path) -> BurstResult:
         elapsed=elapsed,
         errors=dict(errors),
         participants=participants,
+        recorded_after=recorded_after,
         before=before,
         after=after,
         notes=[
-            f"all participants recorded {recorded_after:.1f} s after the first press"
-            if participants == users
-            else f"participants stopped at {participants} of {users}",
+            f"participants stopped growing at {participants} of {users}"
+            if participants != users
+            else "every press became exactly one participant",
             f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}"
             f" on {os.cpu_count()} CPUs",
             f"logs: {log_dir}",

@@ -58,6 +58,7 @@ class BurstResult:
     elapsed: float
     errors: dict[str, int]
     participants: int
+    recorded_after: float  # seconds from the first press until the last participant row
     before: dict[str, ProcessSample]
     after: dict[str, ProcessSample]
     notes: list[str] = field(default_factory=list)
@@ -91,8 +92,15 @@ def render(result: BurstResult) -> str:
         for label, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
             figures.append([f"answer latency {label}", f"{percentile(ms, fraction):.0f} ms"])
         figures.append(["answer latency max", f"{max(ms):.0f} ms"])
-    figures.append(["burst duration", f"{result.elapsed:.2f} s"])
-    figures.append(["joins per second", f"{len(ms) / result.elapsed:.0f}"])
+    figures.append(["first press to last answer", f"{result.elapsed:.2f} s"])
+    figures.append(["answers per second", f"{len(ms) / max(result.elapsed, 1e-3):.0f}"])
+    figures.append(["first press to last participant row", f"{result.recorded_after:.2f} s"])
+    figures.append(
+        [
+            "joins recorded per second",
+            f"{result.participants / max(result.recorded_after, 1e-3):.0f}",
+        ]
+    )
     figures.append(["errors", str(result.error_total)])
     figures += [[f"  {kind}", str(count)] for kind, count in sorted(result.errors.items())]
     figures.append(["participants in the database", str(result.participants)])

@@ -115,7 +115,7 @@ class RoleProcess:
                 await self.kill()
                 raise self.failure(f"still running after {timeout} s")
             await asyncio.sleep(0.05)
-        return self._returncode()
+        return self._finish()
 
     async def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit status (None: not running).
