@@ -35,6 +35,16 @@ class BotMode(StrEnum):
     webhook = "webhook"
 
 
+class SignatureCheck(StrEnum):
+    ignore = "ignore"
+    verify = "verify"
+    require = "require"
+
+
+# Telegram's production key for third-party initData signatures (Bot API docs).
+TELEGRAM_PUBLIC_KEY = "e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d"
+
+
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
@@ -97,6 +107,14 @@ class Settings(BaseSettings):
     init_data_max_age: int = Field(
         default=86400, ge=60, description="Seconds a Mini App initData stays valid."
     )
+    init_data_signature: SignatureCheck = Field(
+        default=SignatureCheck.verify,
+        description="Telegram's Ed25519 initData signature: ignore, verify or require.",
+    )
+    init_data_public_key: str = Field(
+        default=TELEGRAM_PUBLIC_KEY,
+        description="Hex Ed25519 key Telegram signs initData with (production by default).",
+    )
     dev_login: bool = Field(
         default=False, description="Allow the loopback-only development login (dev only)."
     )
@@ -140,6 +158,13 @@ class Settings(BaseSettings):
         if value is not None and not WEBHOOK_SECRET_RE.match(value.get_secret_value()):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("init_data_public_key")
+    @classmethod
+    def _public_key_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("must be 64 hex characters (an Ed25519 public key)")
+        return value.lower()
 
     @field_validator("webhook_path")
     @classmethod

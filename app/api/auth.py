@@ -52,7 +52,11 @@ class InitDataAuthentication(AbstractAuthenticationMiddleware):
             )
         try:
             parsed = init_data.validate(
-                raw.strip(), settings.bot_token.get_secret_value(), settings.init_data_max_age
+                raw.strip(),
+                settings.bot_token.get_secret_value(),
+                settings.init_data_max_age,
+                signature=settings.init_data_signature,
+                public_key=settings.init_data_public_key,
             )
         except init_data.InitDataError as exc:
             raise NotAuthorizedException(str(exc)) from None

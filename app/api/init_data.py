@@ -5,10 +5,11 @@ Validation is aiogram's `safe_parse_webapp_init_data` (HMAC-SHA256 over the sort
 constant time) plus a freshness limit on `auth_date`, so a captured initData cannot be
 replayed after `max_age` seconds.
 
-The third-party Ed25519 `signature` field is not checked: it exists for parties that
-do not hold the bot token, while this server does, and the HMAC already covers the
-`signature` field (it is one of the signed lines). A client that strips or alters it
-therefore fails the HMAC check.
+Telegram also signs initData with Ed25519 for third parties (the `signature` field,
+over `<bot_id>:WebAppData` and the sorted lines without `hash` and `signature`). The
+HMAC already covers that field, so a client cannot strip or alter it; checking it as
+well (`INIT_DATA_SIGNATURE=verify`, the default, when present; `require` to insist)
+proves the data came from Telegram's own key, not just from someone with the token.
 
 `sign` builds initData exactly as Telegram does; the dev login, the API tests and the
 Mini App's browser tests use it.
@@ -16,6 +17,7 @@ Mini App's browser tests use it.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -25,6 +27,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiogram.utils.web_app import WebAppInitData, safe_parse_webapp_init_data
+from aiogram.utils.web_app_signature import check_webapp_signature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.config import SignatureCheck
 
 CLOCK_SKEW_SECONDS = 60
 MAX_LENGTH = 8192
@@ -35,9 +41,19 @@ class InitDataError(Exception):
 
 
 def validate(
-    init_data: str, token: str, max_age: int, *, now: float | None = None
+    init_data: str,
+    token: str,
+    max_age: int,
+    *,
+    now: float | None = None,
+    signature: SignatureCheck = SignatureCheck.ignore,
+    public_key: str = "",
 ) -> WebAppInitData:
-    """The parsed initData, if its hash matches `token` and it is at most `max_age` s old."""
+    """The parsed initData, if its hash matches `token` and it is at most `max_age` s old.
+
+    With `signature` verify (or require), Telegram's Ed25519 signature is checked
+    against `public_key` (hex) when present (or must be present).
+    """
     if not init_data:
         raise InitDataError("initData is empty")
     if len(init_data) > MAX_LENGTH:
@@ -52,12 +68,24 @@ def validate(
         raise InitDataError("initData is signed but malformed") from None
     if parsed.user is None:
         raise InitDataError("initData carries no user")
+    if signature is not SignatureCheck.ignore:
+        _check_signature(init_data, token, signature, public_key)
     age = (now if now is not None else time.time()) - parsed.auth_date.timestamp()
     if age > max_age:
         raise InitDataError(f"initData expired: issued {int(age)} s ago, valid for {max_age} s")
     if age < -CLOCK_SKEW_SECONDS:
         raise InitDataError("initData auth_date lies in the future")
     return parsed
+
+
+def _check_signature(init_data: str, token: str, mode: SignatureCheck, public_key: str) -> None:
+    if "signature=" not in init_data:
+        if mode is SignatureCheck.require:
+            raise InitDataError("initData carries no Ed25519 signature from Telegram")
+        return
+    bot_id = int(token.split(":", 1)[0])
+    if not check_webapp_signature(bot_id, init_data, bytes.fromhex(public_key)):
+        raise InitDataError("initData Ed25519 signature does not verify with Telegram's key")
 
 
 def data_check_string(fields: dict[str, str]) -> str:
@@ -78,8 +106,13 @@ def sign(
     query_id: str | None = "AAH-dev-login",
     start_param: str | None = None,
     extra: dict[str, str] | None = None,
+    signing_key: Ed25519PrivateKey | None = None,
 ) -> str:
-    """initData for `user` (a Telegram WebAppUser as a dict), signed with `token`."""
+    """initData for `user` (a Telegram WebAppUser as a dict), signed with `token`.
+
+    With `signing_key`, also the Ed25519 `signature` field Telegram adds (tests stand
+    in for Telegram's key with their own).
+    """
     if isinstance(auth_date, datetime):
         auth_date = int(auth_date.astimezone(UTC).timestamp())
     fields: dict[str, str] = {
@@ -91,6 +124,11 @@ def sign(
         fields["query_id"] = query_id
     if start_param is not None:
         fields["start_param"] = start_param
+    if signing_key is not None:
+        bot_id = token.split(":", 1)[0]
+        message = f"{bot_id}:WebAppData\n" + data_check_string(fields)
+        raw = signing_key.sign(message.encode())
+        fields["signature"] = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     fields["hash"] = compute_hash(fields, token)
     return urlencode(fields)
 

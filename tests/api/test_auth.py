@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.api import init_data
 from tests.api.conftest import ORGANIZER, OUTSIDER, PARTICIPANT, Api, auth_header
@@ -124,3 +125,41 @@ async def test_non_organizer_gets_403_on_organizer_routes(api: Api) -> None:
     # the draft stays invisible to participants
     card = await api.client.get(f"/api/contests/{contest_id}", headers=api.as_user(OUTSIDER))
     assert card.status_code == 404
+
+
+TELEGRAM_KEY = Ed25519PrivateKey.generate()
+TELEGRAM_PUBLIC = TELEGRAM_KEY.public_key().public_bytes_raw().hex()
+
+
+def signed(key: Ed25519PrivateKey | None) -> dict[str, str]:
+    return auth_header(PARTICIPANT, signing_key=key)
+
+
+@pytest.mark.parametrize(
+    ("mode", "header", "expected"),
+    [
+        ("verify", lambda: signed(TELEGRAM_KEY), None),
+        ("verify", lambda: signed(None), None),
+        ("verify", lambda: signed(Ed25519PrivateKey.generate()), "does not verify"),
+        ("require", lambda: signed(TELEGRAM_KEY), None),
+        ("require", lambda: signed(None), "carries no Ed25519 signature"),
+        ("ignore", lambda: signed(Ed25519PrivateKey.generate()), None),
+    ],
+)
+async def test_ed25519_signature_modes(
+    make_client: Callable[..., Any],
+    mode: str,
+    header: Callable[[], dict[str, str]],
+    expected: str | None,
+) -> None:
+    async with make_client(
+        None, init_data_signature=mode, init_data_public_key=TELEGRAM_PUBLIC
+    ) as built:
+        response = await built.client.get("/api/public/contests/1/proof", headers=header())
+        assert response.status_code != 401  # the public route never asks
+        response = await built.client.get("/api/me", headers=header())
+    if expected is None:
+        assert response.status_code != 401, response.text
+    else:
+        assert response.status_code == 401
+        assert expected in response.json()["detail"]
