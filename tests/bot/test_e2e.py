@@ -30,6 +30,7 @@ ORGANIZER = 1000
 PEOPLE = 300
 UNSUBSCRIBED = 60
 FIRST_USER = 10_001
+PRESSING_AT_ONCE = 5
 
 
 @pytest.mark.parametrize(
@@ -72,13 +73,10 @@ async def _scenario(h: BotHarness) -> None:
             emu.add_member(beta.id, uid)
 
     answers = await _press_all(h, users, alpha.id, post.message_id)
-    # Answered within a second as a rule (on an idle 2-core machine: median ~0.04 s,
-    # p95 ~0.15 s). Other suites may share the machine, so the bounds leave headroom;
-    # every press must be answered long before Telegram's callback timeout.
+    # Answered within a second (on an idle 2-core machine: median ~0.1 s, max ~0.3 s).
     latencies = sorted(latency for _, latency in answers.values())
-    assert latencies[len(latencies) // 2] < 0.5, latencies[-20:]
-    assert latencies[int(len(latencies) * 0.95)] < 2.5, latencies[-20:]
-    assert latencies[-1] < 10.0
+    assert latencies[int(len(latencies) * 0.95)] < 1.0, latencies[-20:]
+    assert latencies[-1] < 5.0, latencies[-20:]
     for uid, (answer, _) in answers.items():
         assert answer.show_alert
         if uid in late:
@@ -202,22 +200,25 @@ async def _reply_to(h: BotHarness, chat_id: int, message_id: int):  # type: igno
 
 
 async def _press_all(h: BotHarness, users: list[int], chat_id: int, message_id: int):  # type: ignore[no-untyped-def]
-    """Everyone presses Participate, 20 presses a second; answers and their latency.
+    """Everyone presses Participate, five at any moment; answers and their latency.
 
-    The emulator, the bot, the task broker and the test share one event loop on the
-    build machine's 2 cores, which handle about 25 joins a second all together.
+    A closed loop: the next person presses when one of the five got their answer, so the
+    latency measures the bot under concurrent presses rather than a queue that grows when
+    the shared build machine is slower than the arrival rate.
     """
-    queries = {}
     data = buttons(h.emu.message(chat_id, message_id))[0]["callback_data"]
-    for uid in users:
-        queries[uid] = h.emu.press_button(uid, chat_id, message_id, data=data)
-        await asyncio.sleep(0.05)
-    started = time.monotonic()
+    pressing = asyncio.Semaphore(PRESSING_AT_ONCE)
     answers = {}
-    for uid, query in queries.items():
-        answer = await h.emu.wait_for_answer(query.id, timeout=30)
-        answers[uid] = (answer, answer.answered_at - query.created_at)
-    assert time.monotonic() - started < 30
+
+    async def press(uid: int) -> None:
+        async with pressing:
+            query = h.emu.press_button(uid, chat_id, message_id, data=data)
+            answer = await h.emu.wait_for_answer(query.id, timeout=30)
+            answers[uid] = (answer, answer.answered_at - query.created_at)
+
+    async with asyncio.TaskGroup() as group:
+        for uid in users:
+            group.create_task(press(uid))
     return answers
 
 
