@@ -239,3 +239,13 @@ async def test_export_streams_every_participant(db: str) -> None:
     rows = [row async for row in participants.export(contest_id)]
     assert [row["user_id"] for row in rows] == [5, 6, 7]
     assert rows[0]["username"] == "eve" and rows[0]["source"] == "miniapp"
+
+
+async def test_sqlite_runs_in_wal_mode(state_dir) -> None:  # type: ignore[no-untyped-def]
+    from app.config import load_settings
+    from app.db import engine
+
+    sqlite = engine.make_engine(load_settings(state_dir=state_dir))
+    await engine.start(sqlite)
+    rows = await sqlite.run_ddl("PRAGMA journal_mode")
+    assert rows[0]["journal_mode"] == "wal"

@@ -70,10 +70,16 @@ async def transaction() -> AsyncIterator[Any]:
 
 
 async def start(engine: Engine | None = None) -> None:
-    """Open the connection pool (PostgreSQL); SQLite needs none."""
+    """Open the connection pool (PostgreSQL), or put SQLite in WAL mode.
+
+    WAL lets readers go on while one connection writes (the default rollback journal
+    makes every join wait for every reader); the mode is stored in the database file.
+    """
     engine = engine or current()
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=10)
+    elif isinstance(engine, SQLiteEngine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
 async def stop(engine: Engine | None = None) -> None:
