@@ -249,3 +249,26 @@ async def test_sqlite_runs_in_wal_mode(state_dir) -> None:  # type: ignore[no-un
     await engine.start(sqlite)
     rows = await sqlite.run_ddl("PRAGMA journal_mode")
     assert rows[0]["journal_mode"] == "wal"
+
+
+async def test_remembered_users_are_read_once_and_changes_show(db: str) -> None:
+    first = await users.remember(501, "Bo", "bo", "en")
+    assert await users.remember(501, "Bo", "bo", "en") is first  # no second read
+    renamed = await users.remember(501, "Bob", "bob", "en")
+    assert (renamed.first_name, renamed.username) == ("Bob", "bob")
+    assert (await users.get(501)).username == "bob"
+    await users.set_language(501, "ru")
+    assert (await users.remember(501, "Bob", "bob", "en")).language == "ru"
+    await users.forget(501)
+    again = await users.remember(501, "Bob", "bob", "en")
+    assert await users.get(501) is not None
+    assert again.language == "en"
+
+
+async def test_required_channels_cache_follows_edits(db: str) -> None:
+    contest = await contests.create(OWNER, fields(), required=[ChannelRef(-1, "One")])
+    row = await contests.get(contest.id)
+    assert [r.chat_id for r in await contests.channels_for_joining(row)] == [-1]
+    await contests.update(contest.id, OWNER, fields(), required=[ChannelRef(-2, "Two")])
+    row = await contests.get(contest.id)
+    assert [r.chat_id for r in await contests.channels_for_joining(row)] == [-2]

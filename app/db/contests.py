@@ -11,7 +11,7 @@ from app.contests import draw
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Action, Status, next_status
 from app.contests.rules import ContestFields, check_fields
-from app.db import audit
+from app.db import audit, engine
 from app.db.engine import transaction
 from app.db.tables import Contest, ContestOwner, Publication, RequiredChannel
 from app.errors import NotFoundError, PermissionDenied, TransitionError
@@ -118,6 +118,25 @@ async def _replace_channels(
         ]
         if rows:
             await Publication.insert(*rows)
+
+
+_channels_cache: dict[tuple[int, int, datetime], list[ChannelRef]] = {}
+_CHANNELS_CACHE_SIZE = 1024
+
+
+async def channels_for_joining(contest: Contest) -> list[ChannelRef]:
+    """The required channels of a contest row just read, cached per (id, updated_at).
+
+    Every edit of a contest moves its `updated_at`, so a cached list is never stale for
+    the row it was asked with, in any process. Spares a query on every join of a burst.
+    """
+    key = (id(engine.current()), contest.id, contest.updated_at)
+    cached = _channels_cache.get(key)
+    if cached is None:
+        if len(_channels_cache) >= _CHANNELS_CACHE_SIZE:
+            _channels_cache.clear()
+        cached = _channels_cache[key] = await required_channels(contest.id)
+    return list(cached)
 
 
 async def required_channels(contest_id: int) -> list[ChannelRef]:

@@ -40,15 +40,21 @@ class JoinResult:
 
 
 async def join(
-    contest_id: int, user_id: int, conditions: list[Condition], source: str = "bot"
+    contest_id: int,
+    user_id: int,
+    conditions: list[Condition],
+    source: str = "bot",
+    contest: Contest | None = None,
 ) -> JoinResult:
     """Join a contest once; a second join of the same user is `already_joined`.
 
     Conditions are checked before the insert (never on a repeat join, which stays
     cheap). When the participant limit is reached, the join that reaches it closes the
-    contest (`closed_contest`), and later ones are refused with `full`.
+    contest (`closed_contest`), and later ones are refused with `full`. `contest` is the
+    row when the caller has just read it.
     """
-    contest = await contests.get(contest_id)
+    if contest is None or contest.id != contest_id:
+        contest = await contests.get(contest_id)
     if await is_participant(contest_id, user_id):
         return JoinResult(JoinStatus.already_joined, await count(contest_id))
     refusal = _refusal(contest)

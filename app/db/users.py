@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
+from app.db import engine
 from app.db.tables import Contest as ContestTable
 from app.db.tables import ContestOwner, Notification, Participant, TelegramUser
 
 SUPPORTED_LANGUAGES = ("ru", "en")
+REMEMBERED_SECONDS = 30.0
+_REMEMBERED_MAX = 50_000
+
+# (database, user id) -> (until, the stored row): a user pressing buttons in a burst is
+# read once. Changes made in this process drop the entry; other processes see them
+# within 30 s.
+_remembered: dict[tuple[int, int], tuple[float, TelegramUser]] = {}
+
+
+def _key(user_id: int) -> tuple[int, int]:
+    return id(engine.current()), user_id
+
+
+def _forget_cached(user_id: int) -> None:
+    _remembered.pop(_key(user_id), None)
 
 
 def pick_language(language_code: str | None, default: str = "en") -> str:
@@ -24,6 +41,25 @@ async def remember(
     default_language: str = "en",
 ) -> TelegramUser:
     """Insert or refresh a user; an existing language choice is kept."""
+    cached = _remembered.get(_key(user_id))
+    if cached is not None and cached[0] > time.monotonic():
+        person = cached[1]
+        if (person.first_name, person.username) == (first_name[:256], username):
+            return person
+    user = await _load(user_id, first_name, username, language_code, default_language)
+    if len(_remembered) >= _REMEMBERED_MAX:
+        _remembered.clear()
+    _remembered[_key(user_id)] = (time.monotonic() + REMEMBERED_SECONDS, user)
+    return user
+
+
+async def _load(
+    user_id: int,
+    first_name: str,
+    username: str | None,
+    language_code: str | None,
+    default_language: str,
+) -> TelegramUser:
     user = await TelegramUser.objects().get(TelegramUser.id == user_id)
     now = datetime.now(UTC)
     if user is None:
@@ -58,15 +94,18 @@ async def get(user_id: int) -> TelegramUser | None:
 async def set_language(user_id: int, language: str) -> None:
     if language not in SUPPORTED_LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
+    _forget_cached(user_id)
     await TelegramUser.update({TelegramUser.language: language}).where(TelegramUser.id == user_id)
 
 
 async def set_timezone(user_id: int, timezone: str) -> None:
+    _forget_cached(user_id)
     await TelegramUser.update({TelegramUser.timezone: timezone}).where(TelegramUser.id == user_id)
 
 
 async def mark_blocked(user_id: int) -> None:
     """The user blocked the bot: stop sending to them until they come back."""
+    _forget_cached(user_id)
     await TelegramUser.update({TelegramUser.blocked_bot: True}).where(TelegramUser.id == user_id)
 
 
@@ -81,6 +120,7 @@ async def forget(user_id: int) -> int:
     Entries in drawn contests stay, because the published proof of those draws lists the
     user id and must remain verifiable. Returns how many entries were removed.
     """
+    _forget_cached(user_id)
     open_contests = ContestTable.select(ContestTable.id).where(
         ContestTable.status.is_in(["draft", "scheduled", "active"])
     )

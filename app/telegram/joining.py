@@ -24,13 +24,13 @@ async def join(
     await users.remember(
         user.id, user.first_name, user.username, user.language_code, default_language
     )
-    required = await contests.required_channels(contest_id)
+    contest = await contests.get(contest_id)
+    required = await contests.channels_for_joining(contest)
     result = await participants.join(
-        contest_id, user.id, subscription_conditions(bot, required), source
+        contest_id, user.id, subscription_conditions(bot, required), source, contest
     )
     if result.status is JoinStatus.undecided:
         reasons = "; ".join(sorted({r.reason for r in result.undecided}))
-        contest = await contests.get(contest_id)
         message = f"subscription checks fail: {reasons}"
         if contest.last_error != message:
             await contests.record_error(contest_id, message)
