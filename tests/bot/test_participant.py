@@ -34,9 +34,16 @@ async def test_deep_link_card_and_join_in_private(harness: BotHarness) -> None:
     assert button_texts(card) == ["Участвовать"]
     answer, _ = await harness.press(ANN, ANN, card.message_id, text="Участвовать")
     assert answer.text == "Пока нет: подпишитесь на Alpha и нажмите кнопку ещё раз."
-    assert harness.emu.bot_messages(ANN) == [card]  # no extra message inside the bot
+    assert len(harness.emu.bot_messages(ANN)) == 1  # the card itself changed, no new message
+    offered = await harness.emu.wait_for(
+        lambda: (m := harness.emu.message(ANN, card.message_id)).history and m
+    )
+    assert [b.get("url") for b in buttons(offered)] == ["https://t.me/alpha", None]
+    assert button_texts(offered) == ["Подписаться: Alpha", "Проверить снова"]
+    answer, _ = await harness.press(ANN, ANN, card.message_id, text="Проверить снова")
+    assert answer.text.startswith("Пока нет")  # pressing again changes nothing
     harness.emu.add_member(channel_id, ANN)
-    answer, _ = await harness.press(ANN, ANN, card.message_id, text="Участвовать")
+    answer, _ = await harness.press(ANN, ANN, card.message_id, text="Проверить снова")
     assert answer.text.startswith("Вы участвуете! Участников: 1")
     assert await participants.contests_of(ANN)
     (missing,) = await harness.say(ANN, "/start c999")

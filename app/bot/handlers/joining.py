@@ -1,8 +1,9 @@
 """The Participate / Join / Check again button.
 
 The callback is answered with a short alert saying exactly what happened. When channels
-are missing and the press came from a channel post, the user also gets a private
-message (if they have started the bot) with one button per channel and 'Check again'.
+are missing, the user gets one button per channel and 'Check again': in a private
+message when the press came from a channel post (if they have started the bot), or in
+place of the Join button when it was pressed in the bot's own chat.
 A user hammering the button gets 'checking…' while their first press is still running,
 so one person cannot multiply the getChatMember calls.
 """
@@ -13,7 +14,7 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
 from app.bot.callbacks import JoinButton
@@ -76,7 +77,9 @@ async def join(
             return
         missing = await _missing_channels(contest_id, result)
         await query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
-        if missing and not in_private:
+        if missing and in_private:
+            await _offer_subscriptions(query, contest_id, missing, texts)
+        elif missing:
             await _explain_privately(bot, user.id, contest_id, missing, texts)
     finally:
         join_guard.release(contest_id, user.id)
@@ -101,6 +104,20 @@ def _answer(result: JoinResult, missing: list[ChannelRef], texts: Texts) -> str:
         )
         return texts("bot.join_missing", channels=names)
     return texts(f"bot.join_{result.status.value}", count=result.count)
+
+
+async def _offer_subscriptions(
+    query: CallbackQuery, contest_id: int, missing: list[ChannelRef], texts: Texts
+) -> None:
+    """In the bot's own chat, turn the Join button into subscribe buttons + 'Check again'."""
+    if not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_reply_markup(
+            reply_markup=keyboards.subscribe(contest_id, missing, texts)
+        )
+    except TelegramBadRequest as exc:  # unchanged since the last press, or too old to edit
+        log.debug("kept the buttons of message %s: %s", query.message.message_id, exc.message)
 
 
 async def _explain_privately(
