@@ -66,23 +66,22 @@ async def join(
     if not join_guard.claim(contest_id, user.id):
         await query.answer(texts("bot.join_busy"))
         return
+    in_private = query.message is not None and query.message.chat.type == "private"
     try:
-        in_private = query.message is not None and query.message.chat.type == "private"
-        try:
-            result = await joining.join(
-                bot, contest_id, user, "bot" if in_private else "channel", settings.default_language
-            )
-        except NotFoundError:
-            await query.answer(texts("bot.contest_not_found"), show_alert=True)
-            return
+        result = await joining.join(
+            bot, contest_id, user, "bot" if in_private else "channel", settings.default_language
+        )
         missing = await _missing_channels(contest_id, result)
-        await query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
-        if missing and in_private:
-            await _offer_subscriptions(query, contest_id, missing, texts)
-        elif missing:
-            await _explain_privately(bot, user.id, contest_id, missing, texts)
+    except NotFoundError:
+        await query.answer(texts("bot.contest_not_found"), show_alert=True)
+        return
     finally:
         join_guard.release(contest_id, user.id)
+    await query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
+    if missing and in_private:
+        await _offer_subscriptions(query, contest_id, missing, texts)
+    elif missing:
+        await _explain_privately(bot, user.id, contest_id, missing, texts)
 
 
 async def _missing_channels(contest_id: int, result: JoinResult) -> list[ChannelRef]:
