@@ -249,6 +249,8 @@ async def test_sqlite_runs_in_wal_mode(state_dir) -> None:  # type: ignore[no-un
     await engine.start(sqlite)
     rows = await sqlite.run_ddl("PRAGMA journal_mode")
     assert rows[0]["journal_mode"] == "wal"
+    rows = await sqlite.run_ddl("PRAGMA synchronous")
+    assert rows[0]["synchronous"] == 1  # NORMAL
 
 
 async def test_remembered_users_are_read_once_and_changes_show(db: str) -> None:
