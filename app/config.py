@@ -138,7 +138,8 @@ class Settings(BaseSettings):
     default_language: str = Field(default="en", description="ru or en.")
     default_timezone: str = Field(default="UTC", description="IANA time zone for deadlines.")
     locales_dir: Path | None = Field(
-        default=None, description="Directory with locale overrides (<lang>/<area>.json or <lang>.json)."
+        default=None,
+        description="Directory with locale overrides (<lang>/<area>.json or <lang>.json).",
     )
 
     # Logging

@@ -29,12 +29,11 @@ from app.api.schemas import (
     RedrawOutcome,
     Stats,
 )
-from app.contests.conditions import CheckResult, evaluate
 from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
 from app.db import contests, draws, participants, users
 from app.db.tables import Contest
-from app.telegram.membership import subscription_conditions
+from app.telegram.membership import recheck_for
 
 ORGANIZER_PROBLEMS = problems.responses(400, 401, 403, 404, 409, 422, 503)
 ContestPath = Parameter(title="Contest id", ge=1, le=2**31 - 1)
@@ -47,17 +46,6 @@ def _fields(data: JSONBody[ContestInput] | ContestPatch, base: ContestFields) ->
         if name in asdict(base) and value is not msgspec.UNSET
     }
     return replace(base, **changes)
-
-
-def _recheck(bot: BotDep, contest_id: int):  # type: ignore[no-untyped-def]
-    """Re-checks a would-be winner's subscriptions, as the worker does at the draw."""
-
-    async def recheck(user_id: int) -> list[CheckResult]:
-        required = await contests.required_channels(contest_id)
-        verdict = await evaluate(subscription_conditions(bot, required), user_id)
-        return list(verdict.results)
-
-    return recheck
 
 
 class OrganizerController(Controller):
@@ -237,7 +225,7 @@ class OrganizerController(Controller):
 
         await contests.get_managed(contest_id, user.id, settings.admin_ids)
         outcome = await draws.replace_winner(
-            contest_id, data.user_id, data.reason, user.id, _recheck(bot, contest_id)
+            contest_id, data.user_id, data.reason, user.id, recheck_for(bot, contest_id)
         )
         await enqueue.announce(contest_id)
         return RedrawOutcome(winners=outcome.winners, reserves=outcome.reserves)

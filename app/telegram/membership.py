@@ -23,10 +23,14 @@ from aiogram.types import ChatMemberRestricted
 from app.contests.channels import ChannelRef
 from app.contests.conditions import (
     ChannelSubscription,
+    CheckResult,
     Condition,
     Membership,
     MembershipUnknown,
+    evaluate,
 )
+from app.db import contests
+from app.db.draws import Recheck
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +79,13 @@ def subscription_conditions(bot: Bot, channels: list[ChannelRef]) -> list[Condit
         ChannelSubscription(ref.chat_id, ref.title, checker, ref.username, ref.invite_link)
         for ref in channels
     ]
+
+
+def recheck_for(bot: Bot, contest_id: int) -> Recheck:
+    """A draw's re-check of a would-be winner: every required channel, asked again."""
+
+    async def recheck(user_id: int) -> list[CheckResult]:
+        required = await contests.required_channels(contest_id)
+        return list((await evaluate(subscription_conditions(bot, required), user_id)).results)
+
+    return recheck

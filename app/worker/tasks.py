@@ -15,11 +15,11 @@ from typing import Annotated
 from taskiq import TaskiqDepends, TaskiqState
 from taskiq.brokers.shared_broker import async_shared_broker
 
-from app.contests.conditions import CheckResult, evaluate
 from app.contests.lifecycle import Status
 from app.db import audit, contests, draws
 from app.db.tables import AuditLog, Notification
 from app.errors import DomainError, TransitionError
+from app.telegram.membership import recheck_for
 from app.worker.broker import Worker
 from app.worker.locks import exclusive
 from app.worker.retry import retrying
@@ -88,18 +88,6 @@ async def refresh_counter(contest_id: int, worker: Context) -> int:
         )
 
 
-def recheck_for(worker: Worker, contest_id: int):  # type: ignore[no-untyped-def]
-    """The draw's re-check of a would-be winner: every required channel, asked again."""
-    from app.telegram.membership import subscription_conditions
-
-    async def recheck(user_id: int) -> list[CheckResult]:
-        channels = await contests.required_channels(contest_id)
-        verdict = await evaluate(subscription_conditions(worker.bot, channels), user_id)
-        return list(verdict.results)
-
-    return recheck
-
-
 @async_shared_broker.task(task_name="contest.draw")
 async def draw_contest(contest_id: int, worker: Context) -> str:
     """Close, draw (once) and finish a contest, then announce the results."""
@@ -113,7 +101,7 @@ async def draw_contest(contest_id: int, worker: Context) -> str:
             try:
                 outcome = await retrying(
                     f"drawing contest {contest_id}",
-                    lambda: draws.run(contest_id, recheck_for(worker, contest_id)),
+                    lambda: draws.run(contest_id, recheck_for(worker.bot, contest_id)),
                     "contest.draw",
                 )
             except DomainError as exc:

@@ -16,12 +16,11 @@ from app.bot.callbacks import ManageAction, ManageButton, RedrawButton
 from app.bot.handlers.manage import _managed
 from app.bot.states import Managing
 from app.config import Settings
-from app.contests.conditions import CheckResult, evaluate
 from app.db import contests, draws
 from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import cards, publication
-from app.telegram.membership import subscription_conditions
+from app.telegram.membership import recheck_for
 
 router = Router(name="redraw")
 REASON_MAX = 500
@@ -65,16 +64,6 @@ async def ask_reason(
     await query.message.answer(texts("organizer.redraw_reason", user_id=callback_data.user_id))
 
 
-def recheck_with(bot: Bot, contest_id: int):  # type: ignore[no-untyped-def]
-    """Re-checks a would-be winner against every required channel."""
-
-    async def recheck(user_id: int) -> list[CheckResult]:
-        channels = await contests.required_channels(contest_id)
-        return list((await evaluate(subscription_conditions(bot, channels), user_id)).results)
-
-    return recheck
-
-
 @router.message(Managing.redraw_reason, F.text, F.chat.type == "private")
 async def redraw(
     message: Message, state: FSMContext, texts: Texts, settings: Settings, bot: Bot
@@ -92,7 +81,7 @@ async def redraw(
             data["contest_id"], message.from_user.id, settings.admin_ids
         )
         outcome = await draws.replace_winner(
-            contest.id, data["user_id"], reason, message.from_user.id, recheck_with(bot, contest.id)
+            contest.id, data["user_id"], reason, message.from_user.id, recheck_for(bot, contest.id)
         )
     except DomainError as exc:
         await state.clear()
