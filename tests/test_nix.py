@@ -8,18 +8,26 @@ includes the same nginx files the local stack tests run.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from app.api.init_data import InitDataError
+from app.api.init_data import validate as init_data_validate
 from app.cli import ROLES
 from app.config import env_names
+from tests.conftest import TEST_TOKEN
 from tests.nginx_stack import NGINX_DIR, TEMPLATE
+from tests.telegram_emulator import TelegramEmulator
+from tests.telegram_emulator.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 NIX = ROOT / "nix"
@@ -232,3 +240,74 @@ def test_prod_host_reads_only_terraform_keys() -> None:
     assert used <= contract, sorted(used - contract)
     example = json.loads((NIX / "hosts" / "prod" / "terraform.json").read_text())
     assert used <= set(example), sorted(used - set(example))
+
+
+VM_TEST = NIX / "tests" / "vm.nix"
+DRIVER = NIX / "tests" / "drive_contest.py"
+
+
+def load_driver() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("drive_contest", DRIVER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_vm_driver_signs_init_data_as_the_api_checks_it() -> None:
+    token = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ0"
+    init_data = load_driver().sign_init_data(token, 700000001, "Olga")
+    parsed = init_data_validate(init_data, token, max_age=60)
+    assert parsed.user is not None and parsed.user.id == 700000001
+    with pytest.raises(InitDataError):
+        init_data_validate(init_data, token.replace("AA", "BB", 1), max_age=60)
+
+
+def flags_after(text: str, marker: str) -> set[str]:
+    """The `--flags` of the command that starts at `marker` in the VM test, up to `]` or `)`."""
+    start = text.index(marker)
+    end = min(text.index(stop, start) for stop in ("];", "))") if stop in text[start:])
+    return set(re.findall(r"(--[a-z][a-z-]*)", text[start:end]))
+
+
+def test_vm_test_runs_the_driver_with_flags_it_knows() -> None:
+    text = VM_TEST.read_text()
+    assert "${./drive_contest.py}" in text
+    used = flags_after(text, "${./drive_contest.py}")
+    parser = load_driver().build_parser()
+    known = {flag for action in parser._actions for flag in action.option_strings}
+    assert {"--site", "--emulator", "--token", "--organizer", "--channel", "--members"} <= used
+    assert used <= known, sorted(used - known)
+
+
+def test_vm_emulator_flags_exist_and_allow_the_webhook_host() -> None:
+    text = VM_TEST.read_text()
+    used = flags_after(text, "-m tests.telegram_emulator")
+    parser_source = (ROOT / "tests" / "telegram_emulator" / "__main__.py").read_text()
+    known = set(re.findall(r'"(--[a-z-]+)"', parser_source))
+    assert {"--token", "--scenario", "--webhook-host"} <= used
+    assert used <= known, sorted(used - known)
+    # The bot's webhook URL is http://<domain>/...: the emulator must be told that name.
+    assert '"--webhook-host ${domain}"' in text
+    assert "nginx.tls = false;" in text
+
+
+@cache
+def vm_people() -> dict:
+    return nix_eval_json("import ./nix/tests/scenario.nix")  # type: ignore[return-value]
+
+
+async def test_vm_scenario_loads_into_the_emulator() -> None:
+    people = vm_people()
+    async with TelegramEmulator(token=TEST_TOKEN) as emulator:
+        await load_scenario(emulator, people["emulator"])
+        channel = emulator.world.find_chat("@" + people["channel"])
+        assert channel is not None and channel.type == "channel"
+        assert channel.members[people["organizer"]].status == "creator"
+        for user_id in people["members"]:
+            assert channel.members[user_id].status == "member", user_id
+        for user_id in people["outsiders"]:
+            assert user_id not in channel.members, user_id
+        assert channel.members[emulator.bot.id].is_admin
+    assert len(people["members"]) > 2, "two winners need more than two participants"

@@ -1,6 +1,9 @@
 # NixOS VM test: the module on one machine with a local Telegram Bot API emulator;
 # every unit comes up, nginx routes as the local stack tests expect, the webhook
-# checks its secret and takes an update, and only 22/80/443 listen publicly.
+# checks its secret and takes an update, a whole contest runs through nginx
+# (drive_contest.py: publish, participants press Participate, draw at the deadline,
+# results reply in the channel, one private message per winner), every role survives
+# a restart, and only 22/80/443 listen publicly.
 {
   pkgs,
   nixosModule,
@@ -8,9 +11,13 @@
   source,
 }:
 let
+  inherit (pkgs) lib;
   botToken = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ0";
   webhookSecret = "vm-test-webhook-secret";
   domain = "contest-bot.test";
+  people = import ./scenario.nix;
+  scenario = pkgs.writeText "contest-bot-vm-scenario.json" (builtins.toJSON people.emulator);
+  idList = ids: lib.concatMapStringsSep "," toString ids;
   startUpdate = builtins.toJSON {
     update_id = 1;
     message = {
@@ -60,7 +67,16 @@ pkgs.testers.runNixOSTest {
         wantedBy = [ "multi-user.target" ];
         before = [ "contest-bot.target" ];
         serviceConfig = {
-          ExecStart = "${testEnv}/bin/python -m tests.telegram_emulator --host 127.0.0.1 --port 8081";
+          # The bot's webhook is http://${domain}/telegram/webhook (nginx.tls = false), a
+          # name the emulator only posts to when told; /etc/hosts points it at 127.0.0.1.
+          ExecStart = lib.concatStringsSep " " [
+            "${testEnv}/bin/python -m tests.telegram_emulator"
+            "--host 127.0.0.1 --port 8081"
+            "--token ${botToken}"
+            "--scenario ${scenario}"
+            "--no-flood"
+            "--webhook-host ${domain}"
+          ];
           WorkingDirectory = "${source}";
           DynamicUser = true;
         };
@@ -73,7 +89,10 @@ pkgs.testers.runNixOSTest {
         openFirewall = true;
         monitoring.enable = true;
         environmentFiles = [ "/etc/contest-bot/test.env" ];
-        settings.TELEGRAM_API_URL = "http://127.0.0.1:8081";
+        settings = {
+          TELEGRAM_API_URL = "http://127.0.0.1:8081";
+          ADMIN_IDS = toString people.organizer;
+        };
         worker.processes = {
           main = { };
           second = { };
@@ -126,6 +145,20 @@ pkgs.testers.runNixOSTest {
         assert post_update(
             "-H 'X-Telegram-Bot-Api-Secret-Token: ${webhookSecret}'"
         ) == "200"
+
+    with subtest("a whole contest through nginx: publish, join, draw, announce, notify"):
+        # The driver is standard-library Python; tests/stack/test_vm_driver.py runs the
+        # same file against the local production stack.
+        summary = json.loads(machine.succeed(
+            "${testEnv}/bin/python ${./drive_contest.py}"
+            " --site http://${domain} --emulator http://127.0.0.1:8081"
+            " --token '${botToken}' --organizer ${toString people.organizer}"
+            " --channel @${people.channel}"
+            " --members ${idList people.members} --outsiders ${idList people.outsiders}"
+            " --winners 2 --deadline-in 20"
+        ))
+        assert summary["participants"] == ${toString (builtins.length people.members)}, summary
+        assert len(summary["winners"]) == 2, summary
 
     with subtest("every role survives a restart of its own"):
         for role in ["api", "bot", "worker-main", "scheduler"]:
