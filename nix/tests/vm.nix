@@ -17,6 +17,10 @@ let
   domain = "contest-bot.test";
   people = import ./scenario.nix;
   scenario = pkgs.writeText "contest-bot-vm-scenario.json" (builtins.toJSON people.emulator);
+  afterEmulator = {
+    after = [ "telegram-emulator.service" ];
+    wants = [ "telegram-emulator.service" ];
+  };
   idList = ids: lib.concatMapStringsSep "," toString ids;
   startUpdate = builtins.toJSON {
     update_id = 1;
@@ -81,6 +85,14 @@ pkgs.testers.runNixOSTest {
           DynamicUser = true;
         };
       };
+
+      # The roles call the Bot API at startup (the bot sets its webhook): start them
+      # after the emulator rather than relying on restarts.
+      systemd.services.contest-bot-api = afterEmulator;
+      systemd.services.contest-bot-bot = afterEmulator;
+      systemd.services.contest-bot-scheduler = afterEmulator;
+      systemd.services.contest-bot-worker-main = afterEmulator;
+      systemd.services.contest-bot-worker-second = afterEmulator;
 
       services.contest-bot = {
         enable = true;
