@@ -8,7 +8,8 @@
     │   ├── ValidationError    contest fields that do not make sense (winners < 1, ...)
     │   ├── NotFoundError      no such contest, participant or draw
     │   ├── PermissionDenied   the user may not do this to this contest
-    │   └── JoinRefused        a participant cannot join (conditions, status)
+    │   ├── JoinRefused        a participant cannot join (conditions, status)
+    │   └── ChannelProblem     a channel an organizer named cannot be used (rights, type)
     ├── ProofError             a proof document is unreadable or does not verify
     └── TelegramUnavailable    Telegram could not be reached or answered with an error
 
@@ -69,6 +70,22 @@ class JoinRefused(DomainError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons or []
+
+
+class ChannelProblem(DomainError):
+    """A channel an organizer named cannot be used for a contest.
+
+    `code` is stable for programs (the API's problem code), `key` names the organizer's
+    locale text and `params` fill it; the message is a readable English explanation.
+    """
+
+    code = "invalid_channel"
+
+    def __init__(self, message: str, code: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.key = key
+        self.params = params
 
 
 class ProofError(ContestBotError):
