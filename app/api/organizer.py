@@ -15,7 +15,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
-from app.api import auth, channels, csv_export, problems, views
+from app.api import auth, csv_export, problems, views
 from app.api.deps import BotDep, SettingsDep, UserDep
 from app.api.problems import ApiProblem
 from app.api.schemas import (
@@ -33,6 +33,7 @@ from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
 from app.db import contests, draws, participants, users
 from app.db.tables import Contest
+from app.telegram.channels import Purpose, resolve_all
 from app.telegram.membership import recheck_for
 
 ORGANIZER_PROBLEMS = problems.responses(400, 401, 403, 404, 409, 422, 503)
@@ -74,8 +75,10 @@ class OrganizerController(Controller):
                 "name at least one target channel you administer (only bot admins may create"
                 " contests without one)",
             )
-        targets = await channels.targets(bot, data.target_channels, user.id, is_admin)
-        required = await channels.required(bot, data.required_channels)
+        targets = await resolve_all(bot, data.target_channels, Purpose.target, user.id, is_admin)
+        required = await resolve_all(
+            bot, data.required_channels, Purpose.required, user.id, is_admin
+        )
         stored = await users.remember(
             user.id, user.first_name, user.username, user.language_code, settings.default_language
         )
@@ -83,7 +86,7 @@ class OrganizerController(Controller):
             user.id,
             _fields(data, ContestFields(title=data.title)),
             required=required,
-            targets=targets,
+            targets=[ref.chat_id for ref in targets],
             language=stored.language,
             notify_participants=data.notify_participants,
             results_mode=data.results_mode,
@@ -110,12 +113,17 @@ class OrganizerController(Controller):
         """Change a contest before it starts; absent fields keep their value."""
         contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
         next_status(contest_id, contest.status, Action.edit)  # 409 before asking Telegram
+        is_admin = user.id in settings.admin_ids
         targets = required = None
         if data.target_channels is not msgspec.UNSET:
-            is_admin = user.id in settings.admin_ids
-            targets = await channels.targets(bot, data.target_channels, user.id, is_admin)
+            checked = await resolve_all(
+                bot, data.target_channels, Purpose.target, user.id, is_admin
+            )
+            targets = [ref.chat_id for ref in checked]
         if data.required_channels is not msgspec.UNSET:
-            required = await channels.required(bot, data.required_channels)
+            required = await resolve_all(
+                bot, data.required_channels, Purpose.required, user.id, is_admin
+            )
         options = {
             name: getattr(data, name)
             for name in ("notify_participants", "results_mode")

@@ -20,6 +20,7 @@ from litestar.types import ExceptionHandlersMap
 
 from app.api.schemas import Problem
 from app.errors import (
+    ChannelProblem,
     DomainError,
     JoinRefused,
     NotFoundError,
@@ -112,6 +113,12 @@ def _domain(_: Request, exc: Exception) -> Response[bytes]:
     return problem_response(status, exc.code, str(exc))
 
 
+def _channel(_: Request, exc: Exception) -> Response[bytes]:
+    assert isinstance(exc, ChannelProblem)
+    status = 403 if exc.code == "not_channel_admin" else 400
+    return problem_response(status, exc.code, str(exc))
+
+
 def _proof(_: Request, exc: Exception) -> Response[bytes]:
     return problem_response(422, "invalid_proof", str(exc))
 
@@ -151,6 +158,7 @@ def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain,
+    ChannelProblem: _channel,
     ProofError: _proof,
     TelegramUnavailable: _telegram,
     ValidationException: _validation,

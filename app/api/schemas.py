@@ -33,8 +33,9 @@ UserId = Annotated[int, Meta(ge=1, le=2**53 - 1, description="Telegram user id")
 ContestId = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 UtcTime = Annotated[datetime, Meta(tz=True, description="ISO 8601 with a UTC offset")]
 ChannelHandle = str | int
-"""A channel as an organizer names it: `@username` or its numeric chat id (checked
-against Telegram when the contest is saved; an unknown one is a 400 naming it)."""
+"""A channel as an organizer names it: `@username`, a `t.me/<username>` link or its
+numeric chat id (checked against Telegram when the contest is saved by
+`app.telegram.channels`; an unknown one is a 400 naming it)."""
 
 Title = Annotated[str, Meta(min_length=1, max_length=rules.TITLE_MAX)]
 Description = Annotated[str, Meta(max_length=rules.DESCRIPTION_MAX)]

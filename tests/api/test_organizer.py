@@ -71,6 +71,22 @@ async def test_create_refusals_name_the_channel_and_the_missing_right(api: Api) 
     assert "check subscriptions" in body["detail"]
 
 
+async def test_channels_by_link_or_id_and_only_ones_the_organizer_administers(api: Api) -> None:
+    card = await api.create_contest(
+        targetChannels=["https://t.me/news"], requiredChannels=["t.me/news"]
+    )
+    chat_id = card["requiredChannels"][0]["chatId"]
+    card = await api.create_contest(targetChannels=[chat_id], requiredChannels=[str(chat_id)])
+    assert [c["chatId"] for c in card["requiredChannels"]] == [chat_id]
+
+    status, body = await _problem(api, ORGANIZER, targetChannels=["https://t.me/+AbCdEf"])
+    assert (status, body["code"]) == (400, "invalid_channel")
+    assert "invite link" in body["detail"]
+    status, body = await _problem(api, ORGANIZER, requiredChannels=["@other_channel"])
+    assert (status, body["code"]) == (403, "not_channel_admin")
+    assert "@other_channel" in body["detail"]
+
+
 async def test_bot_admin_may_create_anywhere_the_bot_can_post(api: Api) -> None:
     card = await api.create_contest(ADMIN, targetChannels=["@other_channel"], requiredChannels=[])
     assert card["status"] == "draft"

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
 from app.bot.callbacks import WizardAction, WizardButton
-from app.bot.channels import ChannelProblem, Purpose, named_in, resolve
+from app.bot.channels import named_in
 from app.bot.states import Wizard
 from app.config import Settings
 from app.contests import rules
@@ -25,9 +25,10 @@ from app.contests.channels import ChannelRef
 from app.contests.deadlines import parse_deadline
 from app.db import contests
 from app.db.tables import Contest, TelegramUser
-from app.errors import DomainError
+from app.errors import ChannelProblem, DomainError
 from app.locales import Texts
 from app.telegram import cards
+from app.telegram.channels import Purpose, resolve
 
 router = Router(name="wizard")
 router.message.filter(F.chat.type == "private")
