@@ -33,7 +33,7 @@ from app.errors import ChannelProblem, TelegramUnavailable
 _USERNAME = re.compile(
     r"^(?:@|(?:https?://)?(?:t\.me|telegram\.me)/)?([A-Za-z][A-Za-z0-9_]{3,31})/?$"
 )
-_CHAT_ID = re.compile(r"^-\d{1,20}$")
+_CHAT_ID = re.compile(r"^-\d{1,18}$")  # fits in int64
 _INVITE_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/(?:\+|joinchat/)")
 _ADMINS = (ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR)
 _TARGET_RIGHTS = ("can_post_messages", "can_edit_messages")

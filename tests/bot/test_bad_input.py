@@ -210,6 +210,9 @@ async def test_wizard_checks_channel_rights(harness: BotHarness) -> None:
         "In “Delta” I'm missing these admin rights: can_post_messages, can_edit_messages."
         " Grant them, then send it again."
     )
+    emu.inject_fault("server_error", method="getChat")
+    (answer,) = await harness.say(OWNER, "@gamma")
+    assert answer.text == "Something went wrong on our side. Please try again in a minute."
     assert channel_id
 
 

@@ -7,6 +7,7 @@ is the contest stored, so an abandoned wizard leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,11 +26,12 @@ from app.contests.channels import ChannelRef
 from app.contests.deadlines import parse_deadline
 from app.db import contests
 from app.db.tables import Contest, TelegramUser
-from app.errors import ChannelProblem, DomainError
+from app.errors import ChannelProblem, DomainError, TelegramUnavailable
 from app.locales import Texts
 from app.telegram import cards
 from app.telegram.channels import Purpose, resolve
 
+log = logging.getLogger(__name__)
 router = Router(name="wizard")
 router.message.filter(F.chat.type == "private")
 
@@ -235,6 +237,10 @@ async def _add_channel(
     except ChannelProblem as problem:
         params = {k: cards.quote(str(v)) for k, v in problem.params.items()}
         await message.answer(texts(problem.key, **params))
+        return
+    except TelegramUnavailable as exc:
+        log.warning("could not check a channel for user %s: %s", message.from_user.id, exc)
+        await message.answer(texts("bot.try_again"))
         return
     if all(item["chat_id"] != ref.chat_id for item in chosen):
         chosen.append(
