@@ -1,4 +1,4 @@
-"""Outer middleware: remember who writes, and hand handlers their texts."""
+"""Middlewares: remember who writes and hand handlers their texts; load managed contests."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import CallbackQuery, TelegramObject, User
 
-from app.db import users
+from app.config import Settings
+from app.db import contests, users
+from app.errors import DomainError, PermissionDenied
 from app.locales import Texts
 
 
@@ -38,4 +40,33 @@ class PeopleMiddleware(BaseMiddleware):
         )
         data["person"] = person
         data["texts"] = Texts(person.language)
+        return await handler(event, data)
+
+
+class ManagedContestMiddleware(BaseMiddleware):
+    """For organizer buttons: puts the `contest` the presser may manage into `data`.
+
+    Runs after the button's filter unpacked `callback_data`; a press on someone else's
+    contest (or a gone one) is answered here and never reaches the handler.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        contest_id = getattr(data.get("callback_data"), "contest_id", None)
+        if not isinstance(event, CallbackQuery) or contest_id is None:
+            return await handler(event, data)
+        texts: Texts = data["texts"]
+        settings: Settings = data["settings"]
+        try:
+            data["contest"] = await contests.get_managed(
+                contest_id, event.from_user.id, settings.admin_ids
+            )
+        except PermissionDenied:
+            return await event.answer(texts("organizer.not_yours"), show_alert=True)
+        except DomainError:
+            return await event.answer(texts("bot.contest_not_found"), show_alert=True)
         return await handler(event, data)

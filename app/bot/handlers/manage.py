@@ -18,16 +18,18 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from app.bot import keyboards
 from app.bot.callbacks import ManageAction, ManageButton
+from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
 from app.contests import rules
 from app.db import contests, participants
 from app.db.tables import Contest
-from app.errors import DomainError, PermissionDenied
+from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import cards
 
 router = Router(name="manage")
+router.callback_query.middleware(ManagedContestMiddleware())
 router.message.filter(F.chat.type == "private")
 
 LISTED = 20
@@ -42,19 +44,6 @@ async def managed(message: Message, texts: Texts, settings: Settings) -> None:
         await message.answer(texts("organizer.manage_none"))
         return
     await message.answer(texts("organizer.manage_list"), reply_markup=keyboards.managed(found))
-
-
-async def _managed(
-    query: CallbackQuery, contest_id: int, settings: Settings, texts: Texts
-) -> Contest | None:
-    """The contest if the presser may manage it; otherwise answers the press and returns None."""
-    try:
-        return await contests.get_managed(contest_id, query.from_user.id, settings.admin_ids)
-    except PermissionDenied:
-        await query.answer(texts("organizer.not_yours"), show_alert=True)
-    except DomainError:
-        await query.answer(texts("bot.contest_not_found"), show_alert=True)
-    return None
 
 
 async def summary(contest: Contest, texts: Texts) -> str:
@@ -75,11 +64,10 @@ async def summary(contest: Contest, texts: Texts) -> str:
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.open))
 async def open_contest(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     await query.answer()
     assert query.message is not None
     await query.message.answer(
@@ -89,11 +77,10 @@ async def open_contest(
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.stats))
 async def stats(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     joins = await participants.joins_over_time(contest.id)
     now = datetime.now(UTC)
     last_hour = sum(1 for at in joins if at >= now - timedelta(hours=1))
@@ -112,14 +99,11 @@ async def stats(
 )
 async def edit(
     query: CallbackQuery,
+    contest: Contest,
     callback_data: ManageButton,
     texts: Texts,
-    settings: Settings,
     state: FSMContext,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     await query.answer()
     is_title = callback_data.action is ManageAction.edit_title
     await state.set_state(Managing.title if is_title else Managing.description)
@@ -156,11 +140,11 @@ async def edited(message: Message, state: FSMContext, texts: Texts, settings: Se
 
 @router.callback_query(ManageButton.filter(F.action.in_({ManageAction.cancel, ManageAction.draw})))
 async def ask_confirmation(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+    query: CallbackQuery,
+    contest: Contest,
+    callback_data: ManageButton,
+    texts: Texts,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     await query.answer()
     confirmed = (
         ManageAction.cancel_confirm
@@ -176,11 +160,10 @@ async def ask_confirmation(
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.cancel_confirm))
 async def cancel(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     try:
         await contests.cancel(
             contest.id, query.from_user.id, "cancelled by the organizer in the bot"
@@ -193,13 +176,12 @@ async def cancel(
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.draw_confirm))
 async def draw_now(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
 ) -> None:
     from app.worker import enqueue
 
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     if contest.status != "active":
         await query.answer(texts("organizer.draw_not_active"), show_alert=True)
         return
@@ -217,11 +199,11 @@ def _cell(value: object) -> object:
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.export))
 async def export(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings, bot: Bot
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
+    bot: Bot,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     await query.answer(texts("organizer.exporting"))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)

@@ -13,26 +13,27 @@ from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
 from app.bot.callbacks import ManageAction, ManageButton, RedrawButton
-from app.bot.handlers.manage import _managed
+from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
 from app.db import contests, draws
+from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import cards, publication
 from app.telegram.membership import recheck_for
 
 router = Router(name="redraw")
+router.callback_query.middleware(ManagedContestMiddleware())
 REASON_MAX = 500
 
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.redraw))
 async def choose_winner(
-    query: CallbackQuery, callback_data: ManageButton, texts: Texts, settings: Settings
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     try:
         row = await draws.get(contest.id)
     except DomainError:
@@ -49,14 +50,11 @@ async def choose_winner(
 @router.callback_query(RedrawButton.filter())
 async def ask_reason(
     query: CallbackQuery,
+    contest: Contest,
     callback_data: RedrawButton,
     texts: Texts,
-    settings: Settings,
     state: FSMContext,
 ) -> None:
-    contest = await _managed(query, callback_data.contest_id, settings, texts)
-    if contest is None:
-        return
     await query.answer()
     await state.set_state(Managing.redraw_reason)
     await state.update_data(contest_id=contest.id, user_id=callback_data.user_id)
