@@ -13,22 +13,12 @@ import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
 
 from tests import miniapp_build
+from tests.browser import chromium
 from tests.browser.layout import VIEWPORT
 from tests.browser.scenario import ORGANIZER_ID
 from tests.browser.stack import Stack, running_stack
 from tests.browser.telegram_stub import OUTSIDE_TELEGRAM, SCRIPT_URL, stub_script
 from tests.conftest import TEST_TOKEN
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 OpenApp = Callable[..., Awaitable[Page]]
 SECURITY_HEADERS = Path(__file__).resolve().parents[2] / "nginx" / "security-headers.conf"
@@ -57,15 +47,8 @@ def miniapp_dist() -> Path:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-            "(apt-get install chromium; never `playwright install`)"
-        )
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
+        browser = await chromium.launch(playwright)
         yield browser
         await browser.close()
 

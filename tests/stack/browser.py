@@ -7,25 +7,15 @@ must go to the stack's nginx.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Request, Route, async_playwright, expect
 
 from app.api.init_data import dev_user
+from tests.browser import chromium
 from tests.browser.telegram_stub import SCRIPT_URL, stub_script
 from tests.stack.launcher import Stack
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 30_000
 
 
@@ -44,9 +34,7 @@ async def join_in_mini_app(stack: Stack, user_id: int, contest_id: int) -> dict[
             problems.append(f"request outside the stack: {request.url}")
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
+        browser = await chromium.launch(playwright)
         try:
             page = await browser.new_page()
             page.set_default_timeout(TIMEOUT_MS)
