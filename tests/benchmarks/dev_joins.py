@@ -23,7 +23,7 @@ import httpx
 
 from app.config import env_names
 from tests.benchmarks.burst import answered_after, wait_for_answers, wait_for_participants
-from tests.benchmarks.report import BurstResult, render, sample_all
+from tests.benchmarks.report import BurstResult, notes, render, sample_all
 from tests.conftest import TEST_TOKEN
 from tests.nginx_stack import free_port
 from tests.stack.conftest import ORGANIZER_ID
@@ -122,14 +122,7 @@ async def run(users: int, rate: float, log_dir: Path) -> BurstResult:
         recorded_after=recorded_after,
         before=before,
         after=after,
-        notes=[
-            f"participants stopped growing at {participants} of {users}"
-            if participants != users
-            else "every press became exactly one participant",
-            f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}"
-            f" on {os.cpu_count()} CPUs",
-            f"logs: {log_dir}",
-        ],
+        notes=notes(participants, users, load_before, load_after, log_dir),
     )
 
 

@@ -68,6 +68,20 @@ class BurstResult:
         return sum(self.errors.values())
 
 
+def notes(
+    participants: int, users: int, load_before: float, load_after: float, log_dir: Path
+) -> list[str]:
+    """The lines under every burst table: completeness, machine load, where the logs are."""
+    return [
+        f"participants stopped growing at {participants} of {users}"
+        if participants != users
+        else "every press became exactly one participant",
+        f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f}"
+        f" on {os.cpu_count()} CPUs",
+        f"logs: {log_dir}",
+    ]
+
+
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
