@@ -23,11 +23,30 @@ pytestmark = pytest.mark.nginx
 DRIVER = Path(__file__).resolve().parents[2] / "nix" / "tests" / "drive_contest.py"
 
 
-async def run_driver(*args: str) -> tuple[int, str, str]:
+async def run_driver(
+    stack: Stack,
+    emulator: TelegramEmulator,
+    channel: str,
+    members: list[int],
+    *options: str,
+) -> tuple[int, str, str]:
+    """Run the driver as the VM test does, against this stack; (exit code, stdout, stderr)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(DRIVER),
-        *args,
+        "--site",
+        stack.base_url,
+        "--emulator",
+        emulator.base_url,
+        "--token",
+        stack.options.bot_token,
+        "--organizer",
+        str(ORGANIZER_ID),
+        "--channel",
+        channel,
+        "--members",
+        ",".join(map(str, members)),
+        *options,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -39,18 +58,10 @@ async def run_driver(*args: str) -> tuple[int, str, str]:
 async def test_driver_runs_a_whole_contest(stack: Stack, emulator: TelegramEmulator) -> None:
     world = make_world(emulator, stack, ORGANIZER_ID, members=4, outsiders=1)
     code, stdout, stderr = await run_driver(
-        "--site",
-        stack.base_url,
-        "--emulator",
-        emulator.base_url,
-        "--token",
-        stack.options.bot_token,
-        "--organizer",
-        str(ORGANIZER_ID),
-        "--channel",
+        stack,
+        emulator,
         world.handle,
-        "--members",
-        ",".join(map(str, world.members)),
+        world.members,
         "--outsiders",
         ",".join(map(str, world.outsiders)),
         "--winners",
@@ -74,18 +85,10 @@ async def test_driver_fails_when_a_member_cannot_join(
     """An outsider passed as a member is not a participant: the driver must say so."""
     world = make_world(emulator, stack, ORGANIZER_ID, members=2, outsiders=1)
     code, _, stderr = await run_driver(
-        "--site",
-        stack.base_url,
-        "--emulator",
-        emulator.base_url,
-        "--token",
-        stack.options.bot_token,
-        "--organizer",
-        str(ORGANIZER_ID),
-        "--channel",
+        stack,
+        emulator,
         world.handle,
-        "--members",
-        ",".join(map(str, [*world.members, *world.outsiders])),
+        [*world.members, *world.outsiders],
         "--winners",
         "1",
         "--deadline-in",
