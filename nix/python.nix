@@ -16,6 +16,14 @@ let
         lib.composeManyExtensions [
           pyproject-build-systems.overlays.wheel
           (workspace.mkPyprojectOverlay { sourcePreference = "wheel"; })
+          # The Mini App is its own derivation (miniapp.nix): no Node in this build.
+          (_final: prev: {
+            contest-bot = prev.contest-bot.overrideAttrs (old: {
+              env = (old.env or { }) // {
+                CONTEST_BOT_MINIAPP = "skip";
+              };
+            });
+          })
         ]
       );
 

@@ -110,5 +110,9 @@ async def serve_dev(settings: Settings, *, bot: Bot | None = None) -> None:
     """The API as `contest-bot dev` runs it: loopback port, Mini App build at `/`."""
     directory = dev.miniapp_dir(settings)
     if not (directory / "index.html").is_file():
-        log.warning("Mini App build not found in %s; run `npm run build` in app/miniapp", directory)
+        log.warning(
+            "Mini App build not found in %s; build it with `python app/miniapp/build.py`"
+            " (needs Node.js and npm) or set MINIAPP_DIR",
+            directory,
+        )
     await serve_in_loop(settings, bot=bot, miniapp=directory)

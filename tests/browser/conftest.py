@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
 
-from tests import miniapp_build
+from app.miniapp import build as miniapp_build
 from tests.browser import chromium
 from tests.browser.layout import VIEWPORT
 from tests.browser.scenario import ORGANIZER_ID
@@ -41,7 +41,7 @@ def console_problem(message: ConsoleMessage, problems: list[str]) -> None:
 @pytest.fixture(scope="session")
 def miniapp_dist() -> Path:
     """The production build, rebuilt first when missing or stale."""
-    miniapp_build.build()
+    miniapp_build.ensure_built()
     return miniapp_build.DIST
 
 
