@@ -34,17 +34,16 @@ def fresh_clone(tmp_path: Path) -> Path:
     return clone
 
 
-def uv_env(tmp_path: Path, path: str) -> dict[str, str]:
-    keep = {"HOME", "UV_CACHE_DIR", "XDG_CACHE_HOME", "npm_config_cache"}
-    env = {name: value for name, value in os.environ.items() if name in keep}
+def uv_env(path: str) -> dict[str, str]:
+    """This environment (registry certificates, caches), with `path` and no active venv."""
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
     env.update(PATH=path, UV_PYTHON_DOWNLOADS="never", UV_PYTHON=sys.executable)
-    env.pop("VIRTUAL_ENV", None)
     return env
 
 
 def test_fresh_clone_dev_serves_the_mini_app_and_packages_carry_it(tmp_path: Path) -> None:
     clone = fresh_clone(tmp_path)
-    env = uv_env(tmp_path, os.environ["PATH"])
+    env = uv_env(os.environ["PATH"])
     port = free_port()
     process = subprocess.Popen(
         [UV, "run", "--frozen", "contest-bot", "dev"],
@@ -94,7 +93,7 @@ def test_without_node_the_build_says_what_to_install(tmp_path: Path) -> None:
     done = subprocess.run(
         [UV, "build", "--wheel", "-o", str(tmp_path / "out")],
         cwd=clone,
-        env=uv_env(tmp_path, str(bin_dir)),
+        env=uv_env(str(bin_dir)),
         capture_output=True,
         text=True,
         check=False,
