@@ -130,6 +130,11 @@
             testEnv
             source
             ;
+          # The layout of ../shared/nix/src that tests/test_nix_eval.py reads.
+          evalSources = pkgs.linkFarm "contest-bot-eval-sources" {
+            nixpkgs-lib = nixpkgs;
+            inherit sops-nix disko;
+          };
         }
         // {
           vm = import ./nix/tests/vm.nix {

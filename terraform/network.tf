@@ -1,10 +1,11 @@
 # Primary IPs live apart from the server so the addresses (and the DNS records
-# pointing at them) survive a server replacement.
+# pointing at them) survive a server replacement. The server assigns them to itself
+# (public_net); no assignee here (hcloud >= 1.67 warns about assignee_type without
+# assignee_id, and an assignee_id would be a cycle).
 resource "hcloud_primary_ip" "ipv4" {
   name              = "${var.server_name}-ipv4"
   type              = "ipv4"
   location          = var.location
-  assignee_type     = "server"
   auto_delete       = false
   delete_protection = var.delete_protection
   labels            = local.labels
@@ -14,7 +15,6 @@ resource "hcloud_primary_ip" "ipv6" {
   name              = "${var.server_name}-ipv6"
   type              = "ipv6"
   location          = var.location
-  assignee_type     = "server"
   auto_delete       = false
   delete_protection = var.delete_protection
   labels            = local.labels

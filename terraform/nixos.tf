@@ -24,9 +24,11 @@ resource "local_file" "nixos_vars" {
 }
 
 module "deploy" {
-  # Pinned to a commit of nix-community/nixos-anywhere; see README.md
+  # checkov:skip=CKV_TF_1: a release tag, whose inputs the offline tests check against that tag's variables.tf (1.13.0 = commit bad98b0685cf47eaeadcaf6787da8b51cf025693)
+  # Pinned to a release tag of nix-community/nixos-anywhere; tests/test_terraform.py
+  # checks the inputs below against that tag's variables.tf. See README.md
   # ("nixos-anywhere pin") before bumping.
-  source = "github.com/nix-community/nixos-anywhere//terraform/all-in-one?ref=31d472a1e14878b875255dc5c077fc4d35ef6c61"
+  source = "github.com/nix-community/nixos-anywhere//terraform/all-in-one?ref=1.13.0"
 
   # The flake must see the new terraform.json, and the volume must be attached
   # and DNS in place before the first boot (mount, ACME).

@@ -5,8 +5,9 @@ terraform {
   required_providers {
     hcloud = {
       source = "hetznercloud/hcloud"
-      # 1.58 added `location` on primary IPs; `datacenter` is gone from the API.
-      version = "~> 1.58"
+      # 1.58 added `location` on primary IPs (`datacenter` is gone from the API);
+      # 1.67 made a primary IP's `assignee_type` optional (network.tf leaves it out).
+      version = "~> 1.67"
     }
     # null and external are what the nixos-anywhere modules run on.
     null = {

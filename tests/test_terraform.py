@@ -24,6 +24,9 @@ NIXOS_VARS = ROOT / "nix" / "hosts" / "prod" / "terraform.json"
 HCL_OPTIONS = SerializationOptions(strip_string_quotes=True)
 PUBLIC = ["0.0.0.0/0", "::/0"]
 EXAMPLE_TOKEN = "0" * 64
+# The release of nix-community/nixos-anywhere that nixos.tf pins (a tag, which
+# `terraform init` can fetch) and whose terraform/ lies in the pinned Nix sources.
+NIXOS_ANYWHERE_TAG = "1.13.0"
 
 
 def parse(path: Path) -> dict[str, Any]:
@@ -211,7 +214,7 @@ def test_deploy_installs_the_prod_flake_host_with_a_pinned_module() -> None:
     deploy = deploy_module()
     source = "github.com/nix-community/nixos-anywhere//terraform/all-in-one?ref="
     assert deploy["source"].startswith(source)
-    assert re.fullmatch(r"[0-9a-f]{40}", deploy["source"].removeprefix(source))
+    assert deploy["source"].removeprefix(source) == NIXOS_ANYWHERE_TAG
     attr = "#nixosConfigurations.${local.nixos_host}.config.system.build"
     assert deploy["nixos_system_attr"] == "${local.flake}" + attr + ".toplevel"
     assert deploy["nixos_partitioner_attr"] == "${local.flake}" + attr + ".diskoScript"

@@ -43,9 +43,9 @@
         }
         {
           alert = "ContestBotTaskFailures";
-          expr = "sum(increase(found_errors_total[15m])) > 5";
+          expr = ''sum(increase(contest_bot_tasks_total{outcome="failed"}[15m])) > 5'';
           labels.severity = "warning";
-          annotations.summary = "Background tasks are failing ({{ $value }} errors in 15 minutes)";
+          annotations.summary = "Background tasks are failing ({{ $value }} failed in 15 minutes)";
         }
         {
           alert = "ContestBotRedisDown";

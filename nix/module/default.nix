@@ -410,6 +410,7 @@ in
           inherit environment;
           wantedBy = [ "contest-bot.target" ];
           partOf = [ "contest-bot.target" ];
+          wants = [ "network-online.target" ];
           after = dependencies;
           requires = lib.remove "network-online.target" dependencies;
           restartTriggers = [ cfg.package ];

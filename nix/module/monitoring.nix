@@ -72,6 +72,8 @@ in
         nginx = {
           enable = true;
           listenAddress = "127.0.0.1";
+          # The status page is on the loopback server (nix/module/nginx.nix).
+          scrapeUri = "http://127.0.0.1:${toString cfg.nginx.internalPort}/nginx_status";
         };
         blackbox = mkIf cfg.nginx.tls {
           enable = true;

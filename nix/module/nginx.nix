@@ -72,9 +72,20 @@ in
     services.nginx = {
       enable = true;
       recommendedOptimisation = true;
-      recommendedTlsSettings = true;
-      statusPage = true;
-      appendHttpConfig = "include ${httpConf};";
+      # nixpkgs writes `worker_processes` nowhere; without it nginx runs one worker.
+      appendConfig = "worker_processes auto;";
+      # http.conf names the log format, zones and maps the servers use. nixpkgs writes
+      # commonHttpConfig before the virtual hosts and appendHttpConfig after them, where
+      # `access_log … contest_bot_json` would name a format nginx does not know yet.
+      # The TLS session settings are recommendedTlsSettings' without its OCSP stapling:
+      # Let's Encrypt no longer runs OCSP, and stapling would need a `resolver`.
+      commonHttpConfig = ''
+        include ${httpConf};
+        ssl_session_timeout 1d;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_tickets off;
+        ssl_prefer_server_ciphers off;
+      '';
 
       upstreams = {
         contest_bot_api = {
@@ -102,7 +113,17 @@ in
           }
         ];
         root = "${cfg.miniapp}";
-        extraConfig = siteConfig "/var/log/nginx/contest-bot-internal.access.log" false;
+        # nginx's own counters for the Prometheus exporter, on loopback only (rather
+        # than nixpkgs' statusPage, a second server on the public port 80).
+        extraConfig = siteConfig "/var/log/nginx/contest-bot-internal.access.log" false + ''
+          location = /nginx_status {
+            stub_status;
+            access_log off;
+            allow 127.0.0.1;
+            allow ::1;
+            deny all;
+          }
+        '';
       };
     };
   };

@@ -10,6 +10,9 @@
 let
   host = builtins.fromJSON (builtins.readFile ./terraform.json);
   secretsFile = ./secrets.yaml;
+  # Until secrets.yaml exists nothing below may read the sops template: the assertion
+  # then says what to do instead of an "attribute missing" error.
+  hasSecrets = builtins.pathExists secretsFile;
   ipv6Address =
     if lib.hasInfix "/" host.ipv6 then
       host.ipv6
@@ -60,12 +63,12 @@ in
 
   assertions = [
     {
-      assertion = builtins.pathExists secretsFile;
+      assertion = hasSecrets;
       message = "nix/hosts/prod/secrets.yaml is missing: create it with sops (keys bot_token, webhook_secret); see nix/README.md.";
     }
   ];
 
-  sops = lib.mkIf (builtins.pathExists secretsFile) {
+  sops = lib.mkIf hasSecrets {
     defaultSopsFile = secretsFile;
     age.sshKeyPaths = [ "/etc/ssh/ssh_host_ed25519_key" ];
     secrets.bot_token = { };
@@ -84,7 +87,7 @@ in
     enable = true;
     inherit (host) domain;
     nginx.acmeEmail = host.acme_email;
-    environmentFiles = [ config.sops.templates."contest-bot.env".path ];
+    environmentFiles = lib.optional hasSecrets config.sops.templates."contest-bot.env".path;
     openFirewall = true;
     monitoring.enable = true;
     worker.processes = {
