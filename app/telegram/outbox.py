@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from app.db.tables import Notification, TelegramUser
 
 PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
 _CONTEST_IN_KEY = re.compile(r"^[a-z_]+:(\d+):")
+ENQUEUE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +59,44 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to record: sent once per `key`."""
+
+    key: str
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+
+
 async def enqueue(key: str, chat_id: int, kind: str, payload: dict[str, Any]) -> bool:
     """Record a message to send once; False when `key` was already recorded."""
-    if len(key) > 128:
+    return await enqueue_many([Message(key, chat_id, kind, payload)]) == 1
+
+
+async def enqueue_many(messages: Iterable[Message]) -> int:
+    """Record many messages, `ENQUEUE_BATCH` rows per INSERT; returns how many were new.
+
+    Keys already recorded are skipped (ON CONFLICT DO NOTHING), so enqueueing an
+    announcement again after a crash half-way adds only what is missing.
+    """
+    pending = list(messages)
+    if any(len(message.key) > 128 for message in pending):
         raise ValueError("outbox keys are at most 128 characters")
-    inserted = (
-        await Notification.insert(
-            Notification(key=key, chat_id=chat_id, kind=kind, payload=payload)
+    added = 0
+    for start in range(0, len(pending), ENQUEUE_BATCH):
+        batch = pending[start : start + ENQUEUE_BATCH]
+        rows = [
+            Notification(key=m.key, chat_id=m.chat_id, kind=m.kind, payload=m.payload)
+            for m in batch
+        ]
+        inserted = (
+            await Notification.insert(*rows)
+            .on_conflict(action="DO NOTHING")
+            .returning(Notification.id)
         )
-        .on_conflict(action="DO NOTHING")
-        .returning(Notification.id)
-    )
-    return bool(inserted)
+        added += len(inserted)
+    return added
 
 
 _CLAIM_POSTGRES = """

@@ -274,8 +274,10 @@ async def announce(bot: Bot, contest_id: int, settings: Settings | None = None) 
             await _channel_problem(contest_id, publication.chat_id, "announce the results", exc)
             continue
         changed += done
-    for message in await results_messages(bot, contest_id, settings):
-        await outbox.enqueue(message.key, message.chat_id, message.kind, message.payload())
+    await outbox.enqueue_many(
+        outbox.Message(message.key, message.chat_id, message.kind, message.payload())
+        for message in await results_messages(bot, contest_id, settings)
+    )
     return changed
 
 
