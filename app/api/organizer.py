@@ -183,10 +183,9 @@ class OrganizerController(Controller):
     ) -> Stats:
         """Participants over time (running total), status and the last error."""
         contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
-        joins = await participants.joins_over_time(contest_id)
         return Stats(
-            participant_count=len(joins),
-            series=views.series(joins),
+            participant_count=await participants.count(contest_id),
+            series=await views.series(contest_id),
             status=contest.status,  # type: ignore[arg-type]
             last_error=contest.last_error,
         )

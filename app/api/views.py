@@ -95,12 +95,7 @@ async def my_contest(contest: Contest) -> schemas.MyContest:
     )
 
 
-def series(joins: list[datetime]) -> list[schemas.SeriesPoint]:
+async def series(contest_id: int) -> list[schemas.SeriesPoint]:
     """The running total after each join, thinned to at most `SERIES_MAX_POINTS` points."""
-    if not joins:
-        return []
-    step = max(1, -(-len(joins) // SERIES_MAX_POINTS))
-    picked = list(range(step - 1, len(joins), step))
-    if picked[-1] != len(joins) - 1:
-        picked.append(len(joins) - 1)
-    return [schemas.SeriesPoint(at=joins[i], count=i + 1) for i in picked]
+    points = await participants.running_total(contest_id, SERIES_MAX_POINTS)
+    return [schemas.SeriesPoint(at=at, count=n) for at, n in points]

@@ -118,13 +118,41 @@ async def user_ids(contest_id: int) -> list[int]:
     return [row["user_id"] for row in rows]
 
 
-async def joins_over_time(contest_id: int) -> list[datetime]:
-    rows = (
-        await Participant.select(Participant.joined_at)
-        .where(Participant.contest == contest_id)
-        .order_by(Participant.joined_at)
+_RUNNING_TOTAL = """
+SELECT joined_at, n FROM (
+    SELECT joined_at, ROW_NUMBER() OVER (ORDER BY joined_at, id) AS n
+    FROM participant WHERE contest = {}
+) AS ranked
+WHERE n % {} = 0 OR n = {}
+ORDER BY n
+"""
+
+
+async def running_total(contest_id: int, max_points: int) -> list[tuple[datetime, int]]:
+    """(time of the n-th join, n) for every `step`-th join and the last, at most `max_points`.
+
+    The database numbers the joins and returns only the picked rows, so a contest with
+    a million entries sends a couple of hundred rows, not a million timestamps.
+    """
+    total = await count(contest_id)
+    if total == 0:
+        return []
+    step = max(1, -(-total // max_points))
+    rows = await Participant.raw(_RUNNING_TOTAL, contest_id, step, total)
+    return [(_timestamp(row["joined_at"]), row["n"]) for row in rows]
+
+
+def _timestamp(value: datetime | str) -> datetime:
+    """A raw SQLite row holds the stored text; PostgreSQL gives a datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def joined_since(contest_id: int, since: datetime) -> int:
+    return await Participant.count().where(
+        (Participant.contest == contest_id) & (Participant.joined_at >= since)
     )
-    return [row["joined_at"] for row in rows]
 
 
 async def contests_of(user_id: int) -> list[Contest]:

@@ -81,10 +81,9 @@ async def stats(
     contest: Contest,
     texts: Texts,
 ) -> None:
-    joins = await participants.joins_over_time(contest.id)
     now = datetime.now(UTC)
-    last_hour = sum(1 for at in joins if at >= now - timedelta(hours=1))
-    last_day = sum(1 for at in joins if at >= now - timedelta(days=1))
+    last_hour = await participants.joined_since(contest.id, now - timedelta(hours=1))
+    last_day = await participants.joined_since(contest.id, now - timedelta(days=1))
     await query.answer()
     assert query.message is not None
     await query.message.answer(
