@@ -38,6 +38,7 @@ from app.telegram.membership import recheck_for
 
 ORGANIZER_PROBLEMS = problems.responses(400, 401, 403, 404, 409, 422, 503)
 ContestPath = Parameter(title="Contest id", ge=1, le=2**31 - 1)
+LIST_MAX = 200
 
 
 def _fields(data: JSONBody[ContestInput] | ContestPatch, base: ContestFields) -> ContestFields:
@@ -57,10 +58,18 @@ class OrganizerController(Controller):
     security = auth.SECURITY
 
     @get("/", operation_id="listOrganizerContests", responses=ORGANIZER_PROBLEMS)
-    async def list_contests(self, user: UserDep, settings: SettingsDep) -> list[OrganizerContest]:
-        """Contests the user manages, newest first."""
-        managed = await contests.managed_by(user.id, settings.admin_ids)
-        return [await views.organizer_row(contest) for contest in managed]
+    async def list_contests(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        before: int | None = Parameter(
+            title="Only contests with a smaller id (the next page)", ge=1, default=None
+        ),
+        limit: int = Parameter(title="Page size", ge=1, le=LIST_MAX, default=LIST_MAX),
+    ) -> list[OrganizerContest]:
+        """Contests the user manages, newest first, a page at a time."""
+        found = await contests.managed_by(user.id, settings.admin_ids, before=before, limit=limit)
+        return await views.organizer_rows(found)
 
     @post("/", operation_id="createContest", responses=ORGANIZER_PROBLEMS)
     async def create(

@@ -66,7 +66,7 @@ class ParticipantController(Controller):
     @get("/me/contests", operation_id="listMyContests", responses=problems.responses(400, 401))
     async def my_contests(self, user: UserDep) -> list[MyContest]:
         """Contests the user takes part in, newest first."""
-        return [await views.my_contest(c) for c in await participants.contests_of(user.id)]
+        return await views.my_contests(await participants.contests_of(user.id))
 
     @get(
         "/contests/{contest_id:int}",

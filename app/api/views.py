@@ -73,26 +73,35 @@ async def contest_settings(contest: Contest) -> schemas.ContestSettings:
     )
 
 
-async def organizer_row(contest: Contest) -> schemas.OrganizerContest:
-    return schemas.OrganizerContest(
-        id=contest.id,
-        title=contest.title,
-        status=contest.status,  # type: ignore[arg-type]
-        participant_count=await participants.count(contest.id),
-        ends_at=contest.ends_at,
-        publish_at=contest.publish_at,
-        last_error=contest.last_error,
-    )
+async def organizer_rows(found: list[Contest]) -> list[schemas.OrganizerContest]:
+    """List rows; the participant counts of the whole list come from one query."""
+    counts = await participants.counts([contest.id for contest in found])
+    return [
+        schemas.OrganizerContest(
+            id=contest.id,
+            title=contest.title,
+            status=contest.status,  # type: ignore[arg-type]
+            participant_count=counts[contest.id],
+            ends_at=contest.ends_at,
+            publish_at=contest.publish_at,
+            last_error=contest.last_error,
+        )
+        for contest in found
+    ]
 
 
-async def my_contest(contest: Contest) -> schemas.MyContest:
-    return schemas.MyContest(
-        id=contest.id,
-        title=contest.title,
-        status=contest.status,  # type: ignore[arg-type]
-        ends_at=contest.ends_at,
-        participant_count=await participants.count(contest.id),
-    )
+async def my_contests(found: list[Contest]) -> list[schemas.MyContest]:
+    counts = await participants.counts([contest.id for contest in found])
+    return [
+        schemas.MyContest(
+            id=contest.id,
+            title=contest.title,
+            status=contest.status,  # type: ignore[arg-type]
+            ends_at=contest.ends_at,
+            participant_count=counts[contest.id],
+        )
+        for contest in found
+    ]
 
 
 async def series(contest_id: int) -> list[schemas.SeriesPoint]:

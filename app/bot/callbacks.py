@@ -72,6 +72,12 @@ class ManageButton(CallbackData, prefix="v1m"):
     contest_id: int
 
 
+class ManagePage(CallbackData, prefix="v1p"):
+    """The next page of /manage: contests with ids below `before`."""
+
+    before: int
+
+
 class RedrawButton(CallbackData, prefix="v1r"):
     """Pick the winner to replace."""
 

@@ -15,6 +15,7 @@ from app.bot.callbacks import (
     LanguageButton,
     ManageAction,
     ManageButton,
+    ManagePage,
     RedrawButton,
     ResultsButton,
     WizardAction,
@@ -104,12 +105,17 @@ def preview(texts: Texts, results_mode: str, notify: bool) -> InlineKeyboardMark
     return builder.as_markup()
 
 
-def managed(contests: Sequence[Contest]) -> InlineKeyboardMarkup:
+def managed(contests: Sequence[Contest], texts: Texts, more: bool) -> InlineKeyboardMarkup:
+    """One button per contest; `more` adds a button to the next (older) page."""
     builder = InlineKeyboardBuilder()
     for contest in contests:
         builder.button(
             text=f"#{contest.id} {contest.title[:40]} · {contest.status}",
             callback_data=ManageButton(action=ManageAction.open, contest_id=contest.id),
+        )
+    if more and contests:
+        builder.button(
+            text=texts("organizer.manage_more"), callback_data=ManagePage(before=contests[-1].id)
         )
     builder.adjust(1)
     return builder.as_markup()

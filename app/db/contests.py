@@ -242,12 +242,26 @@ async def get_managed(contest_id: int, user_id: int, admin_ids: Iterable[int] = 
     return contest
 
 
-async def managed_by(user_id: int, admin_ids: Iterable[int] = ()) -> list[Contest]:
-    """Contests a user owns or co-owns (all of them for bot admins), newest first."""
+async def managed_by(
+    user_id: int,
+    admin_ids: Iterable[int] = (),
+    *,
+    before: int | None = None,
+    limit: int | None = None,
+) -> list[Contest]:
+    """Contests a user owns or co-owns (all of them for bot admins), newest first.
+
+    A page is `limit` contests with ids below `before` (keyset paging: a bot admin of a
+    platform with thousands of contests reads one page, not the whole table).
+    """
     query = Contest.objects().order_by(Contest.id, ascending=False)
     if user_id not in set(admin_ids):
         co_owned = ContestOwner.select(ContestOwner.contest).where(ContestOwner.user_id == user_id)
         query = query.where((Contest.owner_id == user_id) | Contest.id.is_in(co_owned))
+    if before is not None:
+        query = query.where(Contest.id < before)
+    if limit is not None:
+        query = query.limit(limit)
     return await query
 
 

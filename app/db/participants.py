@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from app.contests.conditions import CheckResult, Condition, evaluate
 from app.contests.lifecycle import JOINABLE, Action, Status
 from app.db import contests
@@ -111,6 +113,19 @@ async def is_participant(contest_id: int, user_id: int) -> bool:
 
 async def count(contest_id: int) -> int:
     return await Participant.count().where(Participant.contest == contest_id)
+
+
+async def counts(contest_ids: list[int]) -> dict[int, int]:
+    """Participants of several contests in one grouped query (a list view, not a row each)."""
+    if not contest_ids:
+        return {}
+    rows = (
+        await Participant.select(Participant.contest, Count(Participant.id, alias="count"))
+        .where(Participant.contest.is_in(contest_ids))
+        .group_by(Participant.contest)
+    )
+    found = {row["contest"]: row["count"] for row in rows}
+    return {contest_id: found.get(contest_id, 0) for contest_id in contest_ids}
 
 
 async def user_ids(contest_id: int) -> list[int]:

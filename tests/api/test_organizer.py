@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.contests.proof import to_dict
 from app.db import audit, draws
+from app.db.tables import Participant
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
 CREATE = "/api/organizer/contests"
@@ -228,3 +229,21 @@ async def test_redraw_replaces_a_winner_with_a_logged_reason(api: Api) -> None:
     proof = await draws.proof(contest_id)
     excluded = to_dict(proof)["excluded"]
     assert [(item["user_id"], item["reason"]) for item in excluded] == [(winner, "did not answer")]
+
+
+async def test_contest_list_pages_with_counts(api: Api) -> None:
+    ids = [(await api.create_contest(title=f"Bike {n}"))["id"] for n in range(5)]
+    first = await api.published_contest(title="Busy")
+    await Participant.insert(
+        Participant(contest=first, user_id=PARTICIPANT),
+        Participant(contest=first, user_id=OUTSIDER),
+    )
+    listed = (await api.client.get(CREATE, headers=api.as_user(ORGANIZER))).json()
+    assert [row["id"] for row in listed] == [first, *reversed(ids)]
+    assert [row["participantCount"] for row in listed] == [2, 0, 0, 0, 0, 0]
+    page = await api.client.get(
+        CREATE, params={"before": ids[3], "limit": 2}, headers=api.as_user(ORGANIZER)
+    )
+    assert [row["id"] for row in page.json()] == [ids[2], ids[1]]
+    too_big = await api.client.get(CREATE, params={"limit": 201}, headers=api.as_user(ORGANIZER))
+    assert too_big.status_code == 400

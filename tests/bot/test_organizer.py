@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.contests.channels import ChannelRef
+from app.contests.rules import ContestFields
 from app.db import audit, contests
 from tests.bot.flows import button_texts, buttons, press_in_private, published_contest
 from tests.bot.harness import BOT_ADMIN, BotHarness
@@ -122,3 +123,27 @@ async def test_cancel_by_a_bot_admin(harness: BotHarness) -> None:
     assert any(
         e["action"] == "cancel" and e["actor_id"] == ADMIN for e in await audit.entries(contest_id)
     )
+
+
+async def test_manage_list_pages_for_a_bot_admin(harness: BotHarness) -> None:
+    h = harness
+    h.emu.create_user(ADMIN, "Ada")
+    h.emu.create_user(OWNER, "Olga")
+    ends = datetime.now(UTC) + timedelta(days=1)
+    for number in range(45):
+        await contests.create(
+            OWNER + number % 3,
+            ContestFields(title=f"Contest {number}", description="", ends_at=ends),
+        )
+    (first,) = await h.say(ADMIN, "/manage")
+    labels = button_texts(first)
+    assert len(labels) == 21 and labels[-1] == "Older contests ›"
+    assert labels[0].startswith("#45 Contest 44") and labels[19].startswith("#26 Contest 25")
+    (second,) = await press_in_private(h, ADMIN, "Older contests ›")
+    labels = button_texts(second)
+    assert labels[0].startswith("#25 ") and labels[19].startswith("#6 ")
+    assert labels[-1] == "Older contests ›"
+    (last,) = await press_in_private(h, ADMIN, "Older contests ›")
+    assert [label.split()[0] for label in button_texts(last)] == ["#5", "#4", "#3", "#2", "#1"]
+    (owner_view,) = await h.say(OWNER, "/manage")  # an owner sees only their own 15
+    assert len(button_texts(owner_view)) == 15

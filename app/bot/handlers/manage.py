@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import ManageAction, ManageButton
+from app.bot.callbacks import ManageAction, ManageButton, ManagePage
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
@@ -36,14 +36,34 @@ LISTED = 20
 EXPORT_COLUMNS = ("user_id", "username", "first_name", "source", "joined_at")
 
 
+async def _page(
+    user_id: int, settings: Settings, texts: Texts, before: int | None = None
+) -> InlineKeyboardMarkup | None:
+    """`LISTED` contests below `before`, with a 'more' button when older ones exist."""
+    found = await contests.managed_by(user_id, settings.admin_ids, before=before, limit=LISTED + 1)
+    if not found:
+        return None
+    return keyboards.managed(found[:LISTED], texts, more=len(found) > LISTED)
+
+
 @router.message(Command("manage"))
 async def managed(message: Message, texts: Texts, settings: Settings) -> None:
     assert message.from_user is not None
-    found = (await contests.managed_by(message.from_user.id, settings.admin_ids))[:LISTED]
-    if not found:
+    page = await _page(message.from_user.id, settings, texts)
+    if page is None:
         await message.answer(texts("organizer.manage_none"))
         return
-    await message.answer(texts("organizer.manage_list"), reply_markup=keyboards.managed(found))
+    await message.answer(texts("organizer.manage_list"), reply_markup=page)
+
+
+@router.callback_query(ManagePage.filter())
+async def next_page(
+    query: CallbackQuery, callback_data: ManagePage, texts: Texts, settings: Settings
+) -> None:
+    await query.answer()
+    page = await _page(query.from_user.id, settings, texts, before=callback_data.before)
+    if page is not None and query.message is not None:
+        await query.message.answer(texts("organizer.manage_list"), reply_markup=page)
 
 
 async def summary(contest: Contest, texts: Texts) -> str:
