@@ -1,0 +1,96 @@
+"""Evaluate the NixOS module offline with the real module system (tests/nix_eval).
+
+The pinned sources (nixpkgs' lib, sops-nix, disko, nixos-anywhere's terraform/) come
+from the directory named by NIX_EVAL_SOURCES, which tests/run points at
+../shared/nix/src when it exists. Without them these checks cannot run, so they fail
+and say how to get the sources.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = ROOT / "tests" / "nix_eval"
+SOURCES_ENV = "NIX_EVAL_SOURCES"
+SOURCES_NEEDED = (
+    "nixpkgs-lib/lib/default.nix",
+    "sops-nix/modules/sops/default.nix",
+    "disko/module.nix",
+    "nixos-anywhere/terraform/all-in-one/variables.tf",
+)
+HOW_TO_GET_SOURCES = f"""\
+{SOURCES_ENV} must name the pinned Nix sources ({", ".join(SOURCES_NEEDED)}).
+tests/run sets it to ../shared/nix/src when that folder exists. Elsewhere, with network:
+  nix flake archive --json   # store paths of nixpkgs, sops-nix and disko
+and lay them out as nix/README.md ("Offline evaluation") describes, plus the
+terraform/ folder of github.com/nix-community/nixos-anywhere at tag 1.13.0."""
+# The repository parts the module, the hosts and the VM test read.
+REPO_PARTS = ("nix", "nginx")
+
+
+def eval_sources() -> Path:
+    """The pinned sources, or a test failure that says how to get them."""
+    value = os.environ.get(SOURCES_ENV)
+    if not value:
+        pytest.fail(f"{SOURCES_ENV} is not set.\n{HOW_TO_GET_SOURCES}")
+    sources = Path(value).resolve()
+    missing = [part for part in SOURCES_NEEDED if not (sources / part).exists()]
+    if missing:
+        pytest.fail(f"{sources} lacks {', '.join(missing)}.\n{HOW_TO_GET_SOURCES}")
+    return sources
+
+
+def repo_copy(destination: Path, *, secrets: bool) -> Path:
+    """The parts of the repository the evaluation reads, with or without secrets.yaml.
+
+    A stand-in `secrets.yaml` is enough: evaluation only checks the file exists and
+    hashes it (sops-nix decrypts on the host).
+    """
+    for part in REPO_PARTS:
+        shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("result*"))
+    secrets_file = destination / "nix" / "hosts" / "prod" / "secrets.yaml"
+    secrets_file.unlink(missing_ok=True)
+    if secrets:
+        secrets_file.write_text("bot_token: ENC[AES256_GCM,data:c3RhbmQtaW4=]\nsops: {}\n")
+    return destination
+
+
+def nix_eval(attribute: str, repo: Path) -> Any:
+    """`nix-instantiate --eval --strict --json` of one attribute of tests/nix_eval."""
+    command = [
+        shutil.which("nix-instantiate") or "nix-instantiate",
+        "--eval",
+        "--strict",
+        "--json",
+        str(HARNESS),
+        "--argstr",
+        "sources",
+        str(eval_sources()),
+        "--argstr",
+        "repo",
+        str(repo),
+        "-A",
+        attribute,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"evaluation of {attribute} failed:\n{result.stderr}"
+    return json.loads(result.stdout)
+
+
+@cache
+def evaluated(name: str) -> dict[str, Any]:
+    """One evaluated configuration: `prod`, `prod-without-secrets` or `vm`, cached."""
+    attribute = name.removesuffix("-without-secrets")
+    with tempfile.TemporaryDirectory(prefix="contest-bot-nix-eval-") as raw:
+        repo = repo_copy(Path(raw), secrets=not name.endswith("-without-secrets"))
+        return nix_eval(attribute, repo)

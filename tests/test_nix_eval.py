@@ -1,0 +1,208 @@
+"""nix/module, nix/hosts/prod and the VM test's node, evaluated by the real NixOS
+module system offline (tests/nix_eval: nixpkgs' lib, the real sops-nix and disko
+modules, typed declarations of the nixpkgs options in use).
+
+Each check here failed on the code before issue 13's fixes: the prod host did not
+evaluate without secrets.yaml, migrate drew nixpkgs' network-online warning, the VM
+test waited for a unit nixpkgs does not define and its script was not valid Python.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from app.cli import ROLES
+from app.config import env_names
+from tests.nix_eval_support import evaluated
+
+SECRETS_MESSAGE = "nix/hosts/prod/secrets.yaml is missing"
+LONG_RUNNING = {"api", "bot", "scheduler"}
+# What the NixOS test driver puts in the script's scope besides the machines
+# (nixos/lib/test-driver/src/test_driver/driver.py, `test_symbols`).
+DRIVER_SYMBOLS = (
+    "start_all",
+    "test_script",
+    "machines",
+    "vlans",
+    "driver",
+    "log",
+    "os",
+    "create_machine",
+    "subtest",
+    "run_tests",
+    "join_all",
+    "retry",
+    "serial_stdout_off",
+    "serial_stdout_on",
+    "polling_condition",
+    "Machine",
+    "t",
+)
+
+
+def unit_names(config: dict[str, Any]) -> set[str]:
+    units = config["units"]
+    return (
+        {f"{name}.service" for name in units["services"]}
+        | {f"{name}.target" for name in units["targets"]}
+        | {f"{name}.timer" for name in units["timers"]}
+    )
+
+
+def test_prod_without_secrets_stops_at_the_assertion_that_says_what_to_do() -> None:
+    config = evaluated("prod-without-secrets")
+    assert len(config["failedAssertions"]) == 1, config["failedAssertions"]
+    assert config["failedAssertions"][0].startswith(SECRETS_MESSAGE)
+    assert config["environmentFiles"] == []
+
+
+@pytest.mark.parametrize("name", ["prod", "vm"])
+def test_configuration_holds_every_assertion_without_warnings(name: str) -> None:
+    config = evaluated(name)
+    assert config["failedAssertions"] == []
+    assert config["warnings"] == []
+
+
+def test_prod_reads_the_bot_secrets_from_the_sops_template() -> None:
+    config = evaluated("prod")
+    assert set(config["sops"]["secrets"]) == {"bot_token", "webhook_secret"}
+    template = config["sops"]["templates"]["contest-bot.env"]
+    assert config["environmentFiles"] == [template["path"]]
+    assert template["owner"] == "contest-bot"
+    assert template["restartUnits"] == ["contest-bot.target"]
+    lines = dict(line.split("=", 1) for line in template["content"].splitlines())
+    assert set(lines) == {"BOT_TOKEN", "WEBHOOK_SECRET"}
+    assert all(value.startswith("<SOPS:") for value in lines.values())
+
+
+def test_prod_disks_are_disko_s() -> None:
+    config = evaluated("prod")
+    assert config["fileSystems"]["/"]["fsType"] == "ext4"
+    assert config["fileSystems"]["/boot"]["fsType"] == "vfat"
+    assert config["grubDevices"] == ["/dev/sda"]
+
+
+@pytest.mark.parametrize("name", ["prod", "vm"])
+def test_every_role_is_a_unit_running_its_cli_role(name: str) -> None:
+    config = evaluated(name)
+    units = config["contestBot"]
+    package = units["contest-bot-api"]["serviceConfig"]["ExecStart"].split(" ")[0]
+    assert package.endswith("/bin/contest-bot")
+    roles = {
+        unit: command.removeprefix(package + " ")
+        for unit, spec in units.items()
+        for command in [spec["serviceConfig"]["ExecStart"]]
+    }
+    assert set(roles.values()) == set(ROLES)
+    for role in LONG_RUNNING:
+        assert roles[f"contest-bot-{role}"] == role
+    workers = {unit for unit, role in roles.items() if role == "worker"}
+    assert workers == {"contest-bot-worker-main", "contest-bot-worker-second"}
+
+
+@pytest.mark.parametrize("name", ["prod", "vm"])
+def test_units_start_after_their_dependencies(name: str) -> None:
+    units = evaluated(name)["contestBot"]
+    migrate = units.pop("contest-bot-migrate")
+    assert migrate["serviceConfig"]["Type"] == "oneshot"
+    assert "network-online.target" in migrate["wants"]
+    for unit, spec in {**units, "contest-bot-migrate": migrate}.items():
+        assert {"postgresql.target", "redis-contest-bot.service"} <= set(spec["requires"]), unit
+        assert set(spec["requires"]) <= set(spec["after"]), unit
+        assert spec["partOf"] == ["contest-bot.target"], unit
+    for unit, spec in units.items():
+        assert "contest-bot-migrate.service" in spec["requires"], unit
+        assert spec["serviceConfig"]["Restart"] == "on-failure", unit
+
+
+@pytest.mark.parametrize("name", ["prod", "vm"])
+def test_every_unit_has_the_production_environment(name: str) -> None:
+    config = evaluated(name)
+    known = set(env_names())
+    domain = {"prod": "contest.example.org", "vm": "contest-bot.test"}[name]
+    scheme = {"prod": "https", "vm": "http"}[name]
+    for unit, spec in config["contestBot"].items():
+        environment = spec["environment"]
+        assert set(environment) <= known, (unit, sorted(set(environment) - known))
+        assert not {"BOT_TOKEN", "WEBHOOK_SECRET"} & set(environment), unit
+        assert environment["PUBLIC_URL"] == f"{scheme}://{domain}", unit
+        assert environment["WEBHOOK_BASE_URL"] == f"{scheme}://{domain}", unit
+        assert environment["DATABASE_URL"] == "postgresql:///contest-bot?host=/run/postgresql"
+        assert environment["REDIS_URL"] == "unix:///run/redis-contest-bot/redis.sock?db=0"
+        assert environment["API_SOCKET"] == "/run/contest-bot/api.sock"
+        assert environment["BOT_SOCKET"] == "/run/contest-bot/bot.sock"
+
+
+def test_vm_test_script_is_valid_python() -> None:
+    ast.parse(evaluated("vm")["testScript"], filename="testScript")
+
+
+def test_vm_test_script_passes_pyflakes_rules() -> None:
+    """What the driver's own lint (pyflakes, machine names and driver symbols as
+    builtins) would report, checked with ruff's pyflakes rules."""
+    builtins = json.dumps(["machine", *DRIVER_SYMBOLS])
+    ruff = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated", "--select", "F"]
+    result = subprocess.run(
+        [*ruff, "--config", f"builtins = {builtins}", "--stdin-filename", "testScript.py", "-"],
+        input=evaluated("vm")["testScript"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def waited_units(script: str) -> set[str]:
+    """Every unit name the script passes to `wait_for_unit`, loops over lists unrolled."""
+    tree = ast.parse(script)
+    loops: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.List)
+        ):
+            loops[node.target.id] = [ast.literal_eval(item) for item in node.iter.elts]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "wait_for_unit"
+        ):
+            continue
+        argument = node.args[0]
+        if isinstance(argument, ast.Constant):
+            found.add(argument.value)
+        elif isinstance(argument, ast.Name):
+            found.update(loops[argument.id])
+        elif isinstance(argument, ast.JoinedStr):
+            (loop_name,) = {
+                part.value.id
+                for part in argument.values
+                if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name)
+            }
+            for value in loops[loop_name]:
+                found.add(
+                    "".join(
+                        part.value if isinstance(part, ast.Constant) else value
+                        for part in argument.values
+                    )
+                )
+        else:
+            pytest.fail(f"cannot read the unit of {ast.unparse(node)}")
+    return found
+
+
+def test_every_unit_the_vm_test_waits_for_exists() -> None:
+    config = evaluated("vm")
+    waited = waited_units(config["testScript"])
+    assert {"postgresqlBackup-contest-bot.timer", "contest-bot-api.service"} <= waited
+    missing = waited - unit_names(config)
+    assert not missing, f"the VM test waits for units nothing defines: {sorted(missing)}"
