@@ -145,6 +145,11 @@ class Deliverer:
                 await self._fail(row, f"gave up after {row.attempts} attempts: {exc}")
             else:
                 await self._later(row, backoff(row.attempts), str(exc))
+        except Exception as exc:
+            # A row this code cannot send (a malformed payload, a bug): fail it and go on,
+            # or it would be reclaimed and take down every worker in turn.
+            log.exception("outbox: message %s could not be sent", row.key)
+            await self._fail(row, f"unexpected error: {type(exc).__name__}: {exc}")
         else:
             await self._persist(lambda: outbox.mark_sent(row.id, message.message_id))
             metrics.MESSAGES.labels("sent").inc()
