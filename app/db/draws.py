@@ -15,7 +15,7 @@ from app.contests import proof as proofs
 from app.contests.conditions import CheckResult, Outcome
 from app.contests.lifecycle import Action, Status, next_status
 from app.db import audit, contests, participants
-from app.db.engine import transaction
+from app.db.engine import is_sqlite, transaction
 from app.db.tables import Contest, Draw
 from app.errors import NotFoundError, ValidationError
 
@@ -184,18 +184,23 @@ async def replace_winner(
     actor_id: int | None,
     recheck: Recheck | None = None,
 ) -> DrawOutcome:
-    """Exclude a winner (logged with the reason) and continue the same ranking."""
+    """Exclude a winner (logged with the reason) and continue the same ranking.
+
+    Read, re-check and write happen in one transaction holding the draw row's lock, so
+    two organizers re-drawing at once (the bot and the Mini App) both keep their
+    exclusion: the second waits for the first and continues from its result.
+    """
     reason = reason.strip()
     if not reason:
         raise ValidationError("a re-draw needs a reason")
     contest = await contests.get(contest_id)
     next_status(contest_id, contest.status, Action.redraw)
-    row = await get(contest_id)
-    if user_id not in row.winners:
-        raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
-    excluded = [*_exclusions(row), proofs.Exclusion(user_id, reason, _now())]
-    proof = await _compute(contest, row.participants, excluded, recheck)
     async with transaction():
+        row = await _locked(contest_id)
+        if user_id not in row.winners:
+            raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
+        excluded = [*_exclusions(row), proofs.Exclusion(user_id, reason, _now())]
+        proof = await _compute(contest, row.participants, excluded, recheck)
         await Draw.update(
             {
                 Draw.winners: proof.winners,
@@ -212,6 +217,17 @@ async def replace_winner(
             winners=proof.winners,
         )
     return DrawOutcome.of(proof)
+
+
+async def _locked(contest_id: int) -> Draw:
+    """The draw row, locked until the transaction ends (SQLite's write lock already is)."""
+    query = Draw.objects().where(Draw.contest == contest_id).output(load_json=True)
+    if not is_sqlite():
+        query = query.lock_rows("UPDATE")
+    row = await query.first()
+    if row is None:
+        raise NotFoundError(f"contest {contest_id} has not been drawn")
+    return row
 
 
 async def proof(contest_id: int) -> proofs.Proof:

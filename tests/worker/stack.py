@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from app.contests.channels import ChannelRef
 from app.contests.rules import ContestFields
 from app.db import contests
 from app.db.tables import Participant, TelegramUser
@@ -106,7 +107,12 @@ async def wait_until(
 
 
 async def contest_with_participants(
-    count: int, *, notify: bool = True, targets: tuple[int, ...] = (), first_user: int = 10_000
+    count: int,
+    *,
+    notify: bool = True,
+    targets: tuple[int, ...] = (),
+    channels: tuple[int, ...] = (),
+    first_user: int = 10_000,
 ) -> tuple[int, list[int]]:
     """An active contest with `count` participants (also known as users)."""
     contest = await contests.create(
@@ -117,6 +123,7 @@ async def contest_with_participants(
             reserve_count=2,
             ends_at=datetime.now(UTC) + timedelta(hours=1),
         ),
+        required=[ChannelRef(chat_id, f"Channel {chat_id}") for chat_id in channels],
         targets=targets,
         notify_participants=notify,
     )
