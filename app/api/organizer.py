@@ -29,6 +29,7 @@ from app.api.schemas import (
     RedrawOutcome,
     Stats,
 )
+from app.contests import rules
 from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
 from app.db import contests, draws, participants, users
@@ -37,7 +38,7 @@ from app.telegram.channels import Purpose, resolve_all
 from app.telegram.membership import recheck_for
 
 ORGANIZER_PROBLEMS = problems.responses(400, 401, 403, 404, 409, 422, 503)
-ContestPath = Parameter(title="Contest id", ge=1, le=2**31 - 1)
+ContestPath = Parameter(title="Contest id", ge=1, le=rules.ID_MAX)
 LIST_MAX = 200
 
 

@@ -18,13 +18,14 @@ from app.api.schemas import (
     UserProfile,
 )
 from app.contests import proof as proofs
+from app.contests import rules
 from app.contests.lifecycle import Status
 from app.db import contests, draws, participants, users
 from app.db.tables import Contest
 from app.errors import NotFoundError
 from app.telegram import joining
 
-ContestPath = Parameter(title="Contest id", ge=1, le=2**31 - 1)
+ContestPath = Parameter(title="Contest id", ge=1, le=rules.ID_MAX)
 
 
 async def visible_contest(contest_id: int, user_id: int, settings: SettingsDep) -> Contest:

@@ -7,6 +7,7 @@ from litestar.params import Parameter
 
 from app.api import auth, problems
 from app.api.problems import ApiProblem
+from app.contests import rules
 from app.contests.lifecycle import Status
 from app.contests.proof import Proof
 from app.db import contests, draws
@@ -24,7 +25,7 @@ class PublicController(Controller):
         operation_id="getProof",
         responses=problems.responses(400, 404, 409),
     )
-    async def proof(self, contest_id: int = Parameter(ge=1, le=2**31 - 1)) -> Proof:
+    async def proof(self, contest_id: int = Parameter(ge=1, le=rules.ID_MAX)) -> Proof:
         """The proof document of a drawn contest (the seed is revealed with it)."""
         contest = await contests.get(contest_id)
         if contest.status != Status.finished.value:

@@ -14,6 +14,13 @@ RESERVE_MAX = 100
 PARTICIPANTS_MAX = 10_000_000
 MIN_DURATION = timedelta(minutes=1)
 MAX_DURATION = timedelta(days=366)
+ID_MAX = 2**31 - 1
+"""Contest ids are PostgreSQL serials: a number past this names no contest."""
+
+
+def is_contest_id(value: int) -> bool:
+    """Whether a number people typed or sent could be a contest id at all."""
+    return 1 <= value <= ID_MAX
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from app.contests import draw
+from app.contests import draw, rules
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Action, Status, next_status
 from app.contests.rules import ContestFields, check_fields
@@ -51,6 +51,9 @@ async def create(
 
 
 async def get(contest_id: int) -> Contest:
+    """The contest; `NotFoundError` also for ids out of range (typed or forged by people)."""
+    if not rules.is_contest_id(contest_id):
+        raise NotFoundError(f"contest {contest_id} does not exist")
     contest = await Contest.objects().get(Contest.id == contest_id)
     if contest is None:
         raise NotFoundError(f"contest {contest_id} does not exist")

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from app.bot import keyboards
 from app.bot.callbacks import ResultsButton
 from app.contests import proof as proofs
-from app.db import draws, participants
+from app.db import contests, draws, participants
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import cards
@@ -36,6 +36,11 @@ async def my_contests(message: Message, texts: Texts) -> None:
 
 @router.callback_query(ResultsButton.filter())
 async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: Texts) -> None:
+    try:
+        await contests.get(callback_data.contest_id)
+    except NotFoundError:
+        await query.answer(texts("bot.contest_not_found"), show_alert=True)
+        return
     try:
         document = await draws.proof(callback_data.contest_id)
     except NotFoundError:

@@ -66,6 +66,11 @@ async def proof_command(message: Message, command: CommandObject, texts: Texts) 
 
 async def send_proof(message: Message, contest_id: int, texts: Texts) -> None:
     try:
+        await contests.get(contest_id)
+    except NotFoundError:
+        await message.answer(texts("bot.contest_not_found"))
+        return
+    try:
         document = await draws.proof(contest_id)
     except NotFoundError:
         await message.answer(texts("bot.proof_not_ready"))
