@@ -12,6 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AnyHttpUrl,
@@ -79,10 +80,10 @@ class Settings(BaseSettings):
     state_dir: Path = Field(
         default=Path("state"), description="Directory for the SQLite file and local state."
     )
-    database_url: str | None = Field(
+    database_url: SecretStr | None = Field(
         default=None, description="postgresql://… URL; empty means SQLite under STATE_DIR."
     )
-    redis_url: str | None = Field(
+    redis_url: SecretStr | None = Field(
         default=None, description="redis:// or unix:// URL; empty means in-process broker."
     )
 
@@ -193,15 +194,19 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _database_scheme(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+    def _database_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
             raise ValueError("must be a postgresql:// URL (leave empty for SQLite)")
         return value
 
     @field_validator("redis_url")
     @classmethod
-    def _redis_scheme(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return value
 
@@ -242,6 +247,25 @@ class Settings(BaseSettings):
     @property
     def bot_id(self) -> int:
         return int(self.bot_token.get_secret_value().split(":", 1)[0])
+
+    @property
+    def database_dsn(self) -> str | None:
+        return self.database_url.get_secret_value() if self.database_url else None
+
+    @property
+    def redis_dsn(self) -> str | None:
+        return self.redis_url.get_secret_value() if self.redis_url else None
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values no log line may show: the token, the webhook secret, URL passwords."""
+        values = [self.bot_token.get_secret_value()]
+        if self.webhook_secret is not None:
+            values.append(self.webhook_secret.get_secret_value())
+        for url in (self.database_dsn, self.redis_dsn):
+            password = urlsplit(url).password if url else None
+            if password:
+                values += [password, unquote(password)]
+        return tuple(values)
 
     @property
     def sqlite_path(self) -> Path:

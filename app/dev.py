@@ -29,7 +29,7 @@ async def run(settings: Settings) -> None:
     bot, dispatcher = bot_runner.build(settings)
     log.info(
         "dev: database %s, tasks in-process, Mini App on http://%s:%s",
-        "PostgreSQL" if settings.database_url else settings.sqlite_path,
+        "PostgreSQL" if settings.database_dsn else settings.sqlite_path,
         settings.api_host,
         settings.api_port,
     )

@@ -1,8 +1,9 @@
 """One logging setup for every role: JSON lines in production, readable lines in dev.
 
 A filter scrubs secrets from every record before it is formatted: the bot token (also
-inside Bot API URLs) and Mini App initData (its `hash=` and `signature=` fields), so
-neither can reach a log line whatever a library decides to log.
+inside Bot API URLs), Mini App initData (its `hash=` and `signature=` fields), passwords
+inside URLs (`scheme://user:password@host`, and the configured database and Redis
+passwords wherever they appear), so none can reach a log line whatever a library logs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 
 _TOKEN_RE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,}")
 _INIT_DATA_RE = re.compile(r"((?:hash|signature|query_id|user)(?:=|%3D))[^&\s\"']+", re.I)
+_URL_PASSWORD_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.I)
 _REDACTED = "[redacted]"
 _QUIET = ("aiogram.event", "httpx", "uvicorn.access", "piccolo")
 
@@ -25,6 +27,7 @@ def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
         if secret:
             text = text.replace(secret, _REDACTED)
     text = _TOKEN_RE.sub(_REDACTED, text)
+    text = _URL_PASSWORD_RE.sub(rf"\1{_REDACTED}@", text)
     return _INIT_DATA_RE.sub(rf"\1{_REDACTED}", text)
 
 

@@ -20,10 +20,7 @@ Role = Callable[[Settings], Awaitable[None]]
 
 
 def configure_logging(settings: Settings, fmt: str | None = None) -> None:
-    secrets = [settings.bot_token.get_secret_value()]
-    if settings.webhook_secret is not None:
-        secrets.append(settings.webhook_secret.get_secret_value())
-    logs.setup(settings.log_level, fmt or settings.log_format.value, tuple(secrets))
+    logs.setup(settings.log_level, fmt or settings.log_format.value, settings.secrets())
 
 
 def run(role: Role, settings: Settings, *, name: str, database: bool = True) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
-from app import logs
+from app import logs, runtime
+from app.config import load_settings
 
 TOKEN = "123456789:AAHsecretsecretsecretsecretsecret00"
 
@@ -52,3 +54,32 @@ def test_text_format_is_readable(captured) -> None:  # type: ignore[no-untyped-d
     logging.getLogger("app.test").info("hello %s", "world")
     line = capsys.readouterr().err.strip()
     assert line.endswith("INFO    app.test: hello world")
+
+
+def test_url_passwords_never_reach_a_log_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """DATABASE_URL and REDIS_URL may carry passwords: hidden in settings and in every log."""
+    settings = load_settings(
+        database_url="postgresql://contest:pg%2Fpass-1@db.internal:5432/contest",
+        redis_url="redis://:redis-pass-2@127.0.0.1:6379/0",
+        state_dir=tmp_path,
+    )
+    shown = f"{settings!r} {settings.model_dump()} {settings.model_dump_json()}"
+    try:
+        runtime.configure_logging(settings, "json")
+        log = logging.getLogger("test")
+        log.error("cannot reach %s", settings.database_dsn)
+        log.warning("redis %s is down", settings.redis_dsn)
+        log.info("a library repeats the password alone: %s", "redis-pass-2")
+        log.info("or decoded: %s", "pg/pass-1")
+        log.info("any URL: amqp://guest:other-pass@mq/")
+    finally:
+        logging.getLogger().handlers.clear()
+    text = capsys.readouterr().err
+    print(f"\nsettings shown as: {shown[:300]}\nlogged:\n{text}")
+    for secret in ("pg%2Fpass-1", "pg/pass-1", "redis-pass-2", "other-pass"):
+        assert secret not in shown
+        assert secret not in text
+    assert "postgresql://contest:[redacted]@db.internal:5432/contest" in text
+    assert settings.database_dsn == "postgresql://contest:pg%2Fpass-1@db.internal:5432/contest"

@@ -87,7 +87,7 @@ class OpsController(Controller):
         """The database is reachable and migrated, and Redis answers when configured."""
         checks = {"database": await database_state()}
         if settings.redis_url:
-            checks["redis"] = await redis_state(settings.redis_url)
+            checks["redis"] = await redis_state(settings.redis_dsn)
         failing = {name: state for name, state in checks.items() if state != "ok"}
         if failing:
             detail = "; ".join(f"{name}: {state}" for name, state in failing.items())

@@ -18,7 +18,7 @@ def make_storage(settings: Settings) -> BaseStorage:
         from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 
         return RedisStorage.from_url(
-            settings.redis_url,
+            settings.redis_dsn,
             key_builder=DefaultKeyBuilder(prefix="contest-bot:fsm"),
             state_ttl=7 * 86400,
             data_ttl=7 * 86400,

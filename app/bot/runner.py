@@ -92,7 +92,7 @@ def build(settings: Settings, redis: Redis | None = None) -> tuple[Bot, Dispatch
 async def run(settings: Settings) -> None:
     """The `bot` role."""
     locales.load(settings.locales_dir)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = Redis.from_url(settings.redis_dsn) if settings.redis_dsn else None
     bot, dp = build(settings, redis)
     try:
         if settings.bot_mode is BotMode.polling:

@@ -42,7 +42,7 @@ class _SQLiteConnection(sqlite3.Connection):
 def make_engine(settings: Settings) -> Engine:
     """Build the engine the settings ask for (without connecting)."""
     if settings.database_url:
-        return PostgresEngine(config={"dsn": settings.database_url})
+        return PostgresEngine(config={"dsn": settings.database_dsn})
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return SQLiteEngine(
         path=str(settings.sqlite_path),

@@ -73,7 +73,7 @@ def build(settings: Settings, *, in_place: bool = False) -> Worker:
     """A broker for `settings`; `in_place` makes the in-process one finish tasks on kick."""
     if settings.redis_url:
         broker: AsyncBroker = ResilientStreamBroker(
-            settings.redis_url,
+            settings.redis_dsn,
             queue_name=QUEUE,
             consumer_group_name=CONSUMER_GROUP,
             consumer_name=f"{os.uname().nodename}-{os.getpid()}",
@@ -82,10 +82,10 @@ def build(settings: Settings, *, in_place: bool = False) -> Worker:
             xread_count=10,
         ).with_result_backend(
             RedisAsyncResultBackend(
-                settings.redis_url, result_ex_time=RESULT_SECONDS, prefix_str="contest-bot:result"
+                settings.redis_dsn, result_ex_time=RESULT_SECONDS, prefix_str="contest-bot:result"
             )
         )
-        redis = Redis.from_url(settings.redis_url)
+        redis = Redis.from_url(settings.redis_dsn)
         worker = Worker(settings, broker, RedisKeyStore(redis), redis)
     else:
         broker = InMemoryBroker(await_inplace=in_place, max_async_tasks=100)
