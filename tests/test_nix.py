@@ -332,11 +332,20 @@ AARCH64_LINUX = {
 
 
 def nix_env_groups(env_name: str) -> list[str]:
-    """The dependency groups nix/python.nix puts into one virtualenv."""
+    """The dependency groups nix/python.nix puts into one virtualenv (uv2nix's
+    `workspace.deps.all` is every group, `.default` pyproject's `default-groups`)."""
     text = (NIX / "python.nix").read_text()
-    match = re.search(rf'mkVirtualEnv "{env_name}" \{{ contest-bot = \[([^\]]*)\]; \}}', text)
-    assert match, f"nix/python.nix no longer names the groups of {env_name}"
-    return re.findall(r'"([\w-]+)"', match.group(1))
+    match = re.search(rf'mkVirtualEnv "{env_name}" (\{{[^}}]*\}}|[\w.]+)', text)
+    assert match, f"nix/python.nix no longer builds {env_name}"
+    spec = match.group(1)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    if spec == "workspace.deps.all":
+        return sorted(pyproject["dependency-groups"])
+    if spec == "workspace.deps.default":
+        return pyproject.get("tool", {}).get("uv", {}).get("default-groups", [])
+    literal = re.fullmatch(r"\{ contest-bot = \[([^\]]*)\]; \}", spec)
+    assert literal, f"nix/python.nix: cannot read the groups of {env_name} from {spec}"
+    return re.findall(r'"([\w-]+)"', literal.group(1))
 
 
 def locked_closure(groups: list[str]) -> dict[str, dict]:
