@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -620,3 +620,102 @@ async def test_aiogram_webhook_replies_with_methods(emu: TelegramEmulator, bot: 
     finally:
         await bot.delete_webhook(drop_pending_updates=True)
         await runner.cleanup()
+
+
+class LaneReceiver:
+    """A slow webhook endpoint counting how many updates it handles at once, per user."""
+
+    def __init__(self, fail_first_of: int | None = None) -> None:
+        self.running: dict[int, int] = {}
+        self.peak = 0
+        self.order: list[tuple[int, str]] = []
+        self.fail_first_of = fail_first_of
+        self.arrivals: dict[str, list[float]] = {}
+
+    async def handle(self, request: web.Request) -> web.Response:
+        update = await request.json()
+        query = update["callback_query"]
+        user_id = query["from"]["id"]
+        self.arrivals.setdefault(query["id"], []).append(time.monotonic())
+        if user_id == self.fail_first_of and len(self.arrivals[query["id"]]) == 1:
+            return web.Response(status=503, headers={"Retry-After": "1"})
+        assert not self.running.get(user_id), "two updates of one user at once"
+        self.running[user_id] = 1
+        self.peak = max(self.peak, sum(self.running.values()))
+        await asyncio.sleep(0.2)
+        self.running[user_id] = 0
+        self.order.append((user_id, query["id"]))
+        return web.json_response(
+            {"method": "answerCallbackQuery", "callback_query_id": query["id"]}
+        )
+
+
+async def test_webhook_lanes_follow_the_bot_api_server(emu: TelegramEmulator, bot: Bot) -> None:
+    """Presses by different users on one channel post arrive in parallel (up to
+    max_connections); one user's presses arrive in order; Retry-After is honoured."""
+    receiver = LaneReceiver()
+    runner = await start_receiver_at(receiver.handle)
+    port = runner.addresses[0][1]
+    try:
+        owner = emu.create_user()
+        channel = emu.create_channel("Giveaways", username="giveaways", creator=owner.id)
+        emu.set_bot_admin(channel.id)
+        post = await bot.send_message(
+            channel.id,
+            "Join",
+            reply_markup=keyboard(InlineKeyboardButton(text="Go", callback_data="go")),
+        )
+        users = [emu.create_user() for _ in range(6)]
+        receiver.fail_first_of = users[1].id
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=4)
+        presses = [emu.press_button(u.id, channel.id, post.message_id, data="go") for u in users]
+        again = emu.press_button(users[0].id, channel.id, post.message_id, data="go")
+        for press in [*presses, again]:
+            await emu.wait_for_answer(press.id, timeout=10)
+        assert 1 < receiver.peak <= 4
+        first = [query for user, query in receiver.order if user == users[0].id]
+        assert first == [presses[0].id, again.id]
+        tries = receiver.arrivals[presses[1].id]
+        assert len(tries) == 2 and tries[1] - tries[0] >= 0.9
+    finally:
+        await bot.delete_webhook(drop_pending_updates=True)
+        await runner.cleanup()
+
+
+async def test_webhook_drops_an_undeliverable_callback_after_its_lifetime(
+    emu: TelegramEmulator, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.telegram_emulator import webhook
+
+    monkeypatch.setitem(webhook._LIFETIMES, "callback_query", 0.3)
+
+    async def refuse(_: web.Request) -> web.Response:
+        return web.Response(status=500)
+
+    runner = await start_receiver_at(refuse)
+    try:
+        user = emu.create_user()
+        sent = await bot.send_message(
+            user.id,
+            "Join?",
+            reply_markup=keyboard(InlineKeyboardButton(text="Y", callback_data="y")),
+        )
+        await bot.set_webhook(f"http://127.0.0.1:{runner.addresses[0][1]}/hook")
+        emu.press_button(user.id, user.id, sent.message_id, data="y")
+        delivery = emu.deliveries[emu.bot.id]
+        await emu.wait_for(lambda: delivery.dropped == 1, timeout=5)
+        assert delivery.failed_attempts >= 2 and len(emu.bot.queue) == 0
+    finally:
+        await bot.delete_webhook(drop_pending_updates=True)
+        await runner.cleanup()
+
+
+async def start_receiver_at(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> web.AppRunner:
+    app = web.Application()
+    app.router.add_post("/hook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner

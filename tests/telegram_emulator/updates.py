@@ -43,6 +43,7 @@ class UpdateQueue:
         self._items: deque[dict[str, Any]] = deque()
         self._ids = itertools.count(first_update_id)
         self._waiter: asyncio.Future[None] | None = None
+        self.pushed = asyncio.Event()  # set on every push; webhook delivery clears it
         self.allowed: frozenset[str] = DEFAULT_UPDATE_KINDS
 
     def __len__(self) -> int:
@@ -57,6 +58,7 @@ class UpdateQueue:
             return None
         update_id = next(self._ids)
         self._items.append({"update_id": update_id, kind: payload})
+        self.pushed.set()
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)

@@ -1,7 +1,7 @@
 """Webhook targets and delivery: one update per POST, retried until accepted.
 
-Up to max_connections updates are in flight at once, never two of the same chat, so
-each chat's updates arrive in order (a failed one holds back the rest of its chat).
+Delivery follows Telegram's Bot API server (tdlib/telegram-bot-api, WebhookActor.cpp
+and the queue ids Client.cpp gives each update kind): see `WebhookDelivery`.
 
 Targets are http(s) URLs on loopback (or on hosts the emulator was told about) and
 `http+unix://<percent-encoded socket path>/<path>` for unix sockets. The emulator never
@@ -93,8 +93,28 @@ async def _reply_params(response: aiohttp.ClientResponse) -> tuple[str, Params] 
     return method, Params(values)
 
 
+@dataclass(slots=True)
+class _Attempts:
+    """Delivery state of one queued update."""
+
+    lane: object
+    expires_at: float
+    wakeup_at: float = 0.0
+    delay: float = 0.0
+    failures: int = 0
+
+
 class WebhookDelivery:
-    """Delivers one bot's queued updates to its webhook."""
+    """Delivers one bot's queued updates to its webhook, as Telegram's Bot API server does.
+
+    Up to `max_connections` requests are in flight at once. Updates of one lane go in
+    order, one at a time (a chat's messages; a user's callback queries; a user's
+    chat_member changes); other updates, e.g. presses by different users on one channel
+    post, go in parallel. A non-2xx answer or a broken connection makes the update wait
+    and go again: after `Retry-After` seconds when the answer has that header, else
+    after a delay doubling from `retry_delay` up to `retry_max`. An update older than
+    its kind's lifetime (150 s for a callback query) is dropped, as Telegram does.
+    """
 
     def __init__(
         self,
@@ -114,44 +134,108 @@ class WebhookDelivery:
         self._retry_max = retry_max
         self._notify = notify
         self._task: asyncio.Task[None] | None = None
+        self._states: dict[int, _Attempts] = {}
+        self._busy_lanes: set[object] = set()
+        self._running: set[asyncio.Task[None]] = set()
+        self._finished = asyncio.Event()
         self.delivered = 0
+        self.failed_attempts = 0
+        self.dropped = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"webhook-{self.bot.id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [task for task in (self._task, *self._running) if task is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
+        self._running.clear()
 
     async def _run(self) -> None:
         if self.target.unix_path is not None:
-            connector: aiohttp.BaseConnector = aiohttp.UnixConnector(path=self.target.unix_path)
+            connector: aiohttp.BaseConnector = aiohttp.UnixConnector(
+                path=self.target.unix_path, limit=self.webhook.max_connections
+            )
         else:
-            connector = aiohttp.TCPConnector(ssl=False)
+            connector = aiohttp.TCPConnector(ssl=False, limit=self.webhook.max_connections)
         queue = self.bot.queue
-        delay = self._retry_delay
         async with aiohttp.ClientSession(connector=connector) as session:
             while True:
-                with contextlib.suppress(ApiError):
-                    await queue.wait(None)
-                batch = _one_per_chat(queue.peek(self.webhook.max_connections))
-                if not batch:
-                    continue
-                results = await asyncio.gather(*(self._post(session, u) for u in batch))
-                delivered = [update for update, ok in zip(batch, results, strict=True) if ok]
-                queue.remove(delivered)
-                self.delivered += len(delivered)
-                self._notify()
-                if len(delivered) == len(batch):
-                    delay = self._retry_delay
-                else:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self._retry_max)
+                queue.pushed.clear()
+                self._finished.clear()
+                next_wakeup = self._start_ready(session)
+                waits = [
+                    asyncio.ensure_future(queue.pushed.wait()),
+                    asyncio.ensure_future(self._finished.wait()),
+                ]
+                timeout = None if next_wakeup is None else max(0.0, next_wakeup - _now())
+                try:
+                    await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for waiter in waits:
+                        waiter.cancel()
 
-    async def _post(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> bool:
+    def _start_ready(self, session: aiohttp.ClientSession) -> float | None:
+        """Start every update that may go now; return when the next waiting one may go."""
+        now = _now()
+        next_wakeup: float | None = None
+        blocked = set(self._busy_lanes)
+        expired = []
+        for update in self.bot.queue.peek(len(self.bot.queue)):
+            if len(self._running) >= self.webhook.max_connections:
+                break
+            state = self._states.get(update["update_id"])
+            if state is None:
+                state = self._states[update["update_id"]] = _Attempts(
+                    _lane_of(update), now + _lifetime(update)
+                )
+            if state.lane in blocked:
+                continue
+            blocked.add(state.lane)  # later updates of this lane wait for this one
+            if state.expires_at <= now:
+                expired.append(update)
+                continue
+            if state.wakeup_at > now:
+                next_wakeup = min(next_wakeup or state.wakeup_at, state.wakeup_at)
+                continue
+            self._busy_lanes.add(state.lane)
+            task = asyncio.create_task(self._deliver(session, update, state))
+            self._running.add(task)
+        if expired:
+            self._forget(expired)
+            self.dropped += len(expired)
+        return next_wakeup
+
+    async def _deliver(
+        self, session: aiohttp.ClientSession, update: dict[str, Any], state: _Attempts
+    ) -> None:
+        try:
+            retry_after = await self._post(session, update)
+            if retry_after is None:
+                self._forget([update])
+                self.delivered += 1
+            else:
+                self.failed_attempts += 1
+                state.failures += 1
+                state.delay = min(max(state.delay * 2, self._retry_delay), self._retry_max)
+                state.wakeup_at = _now() + (retry_after if retry_after > 0 else state.delay)
+        finally:
+            self._busy_lanes.discard(state.lane)
+            self._running.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._finished.set()
+            self._notify()
+
+    def _forget(self, updates: list[dict[str, Any]]) -> None:
+        self.bot.queue.remove(updates)
+        for update in updates:
+            self._states.pop(update["update_id"], None)
+
+    async def _post(self, session: aiohttp.ClientSession, update: dict[str, Any]) -> float | None:
+        """POST one update; None when accepted, else the seconds Telegram would wait (0: own)."""
         headers = {"Content-Type": "application/json"}
         if self.webhook.secret_token:
             headers[SECRET_HEADER] = self.webhook.secret_token
@@ -166,43 +250,57 @@ class WebhookDelivery:
                     self._fail(
                         f"Wrong response from the webhook: {response.status} {response.reason}"
                     )
-                    return False
+                    return _retry_after(response.headers.get("Retry-After"))
                 reply = await _reply_params(response)
         except (aiohttp.ClientError, OSError, TimeoutError, msgspec.DecodeError) as exc:
             self._fail(_connection_error(exc))
-            return False
+            return 0.0
         if reply is not None:
             with contextlib.suppress(ApiError):
                 await self._execute(self.bot, reply[0], reply[1])
-        return True
+        return None
 
     def _fail(self, message: str) -> None:
         self.webhook.last_error_date = int(time.time())
         self.webhook.last_error_message = message
 
 
-def _chat_of(update: dict[str, Any]) -> object:
-    """The chat an update belongs to, for per-chat ordering."""
-    for key, payload in update.items():
-        if key == "update_id" or not isinstance(payload, dict):
-            continue
-        chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
-        if chat:
-            return chat.get("id")
-        sender = payload.get("from")
-        return sender.get("id") if sender else update["update_id"]
-    return update["update_id"]
+_now = time.monotonic
+# Seconds an update waits for delivery before Telegram drops it (Bot API server).
+_LIFETIMES = {"callback_query": 150.0, "inline_query": 30.0}
+_DEFAULT_LIFETIME = 86400.0
+_RETRY_AFTER_MAX = 3600.0
 
 
-def _one_per_chat(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[object] = set()
-    batch = []
-    for update in pending:
-        chat = _chat_of(update)
-        if chat not in seen:
-            seen.add(chat)
-            batch.append(update)
-    return batch
+def _kind_of(update: dict[str, Any]) -> str:
+    return next(key for key in update if key != "update_id")
+
+
+def _lifetime(update: dict[str, Any]) -> float:
+    return _LIFETIMES.get(_kind_of(update), _DEFAULT_LIFETIME)
+
+
+def _retry_after(header: str | None) -> float:
+    try:
+        return min(max(float(header or 0), 0.0), _RETRY_AFTER_MAX)
+    except ValueError:
+        return 0.0
+
+
+def _lane_of(update: dict[str, Any]) -> object:
+    """The ordered lane an update travels in (the Bot API server's webhook queue id)."""
+    kind = _kind_of(update)
+    payload = update[kind]
+    if not isinstance(payload, dict):
+        return ("update", update["update_id"])
+    if kind in ("callback_query", "chat_join_request"):
+        return (kind, (payload.get("from") or {}).get("id"))
+    if kind == "chat_member":
+        return (kind, ((payload.get("new_chat_member") or {}).get("user") or {}).get("id"))
+    chat = payload.get("chat")
+    if isinstance(chat, dict) and "id" in chat:
+        return ("chat", chat["id"])
+    return ("update", update["update_id"])
 
 
 def _connection_error(exc: BaseException) -> str:
