@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="X-Telegram-Bot-Api-Secret-Token value (A-Za-z0-9_-)."
     )
+    webhook_max_connections: int = Field(
+        default=40,
+        ge=1,
+        le=100,
+        description="Updates Telegram delivers at once (setWebhook max_connections); the"
+        " bot's concurrency and pool sizes follow it.",
+    )
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(), description="Comma-separated Telegram user ids of bot admins."
     )
@@ -85,6 +92,9 @@ class Settings(BaseSettings):
     )
     redis_url: SecretStr | None = Field(
         default=None, description="redis:// or unix:// URL; empty means in-process broker."
+    )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="PostgreSQL connections per process (at most)."
     )
 
     # HTTP

@@ -52,7 +52,9 @@ async def _main(role: Role, settings: Settings, name: str, database: bool) -> No
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop, signum)
     if database:
-        await engine.start(engine.use(engine.make_engine(settings)))
+        await engine.start(
+            engine.use(engine.make_engine(settings)), pool_size=settings.database_pool_size
+        )
     try:
         await role(settings)
     except asyncio.CancelledError:

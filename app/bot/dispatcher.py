@@ -5,20 +5,25 @@ from __future__ import annotations
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from redis.asyncio import Redis
 
+from app import redis_pool
 from app.bot.handlers import get_routers
 from app.bot.handlers.joining import InFlight
 from app.bot.middlewares import PeopleMiddleware
 from app.config import Settings
+from app.telegram.member_cache import make_cache
 
 
-def make_storage(settings: Settings) -> BaseStorage:
-    """Wizard state in Redis when configured (survives restarts, shared by bot processes)."""
+def make_storage(settings: Settings, redis: Redis | None = None) -> BaseStorage:
+    """Wizard state in Redis when configured (survives restarts, shared by bot processes).
+
+    `redis` is the process's client (its waiting pool); without it one is made.
+    """
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
-
-        return RedisStorage.from_url(
-            settings.redis_dsn,
+        return RedisStorage(
+            redis or redis_pool.connect(settings),
             key_builder=DefaultKeyBuilder(prefix="contest-bot:fsm"),
             state_ttl=7 * 86400,
             data_ttl=7 * 86400,
@@ -26,10 +31,14 @@ def make_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
-def create_dispatcher(settings: Settings, storage: BaseStorage | None = None) -> Dispatcher:
-    """A dispatcher whose handlers receive `settings`, `texts`, `person` and `join_guard`."""
-    dp = Dispatcher(storage=storage or make_storage(settings), settings=settings)
+def create_dispatcher(
+    settings: Settings, storage: BaseStorage | None = None, redis: Redis | None = None
+) -> Dispatcher:
+    """A dispatcher whose handlers receive `settings`, `texts`, `person`, `join_guard` and
+    `member_cache` (in Redis, shared by the bot processes, when `redis` is given)."""
+    dp = Dispatcher(storage=storage or make_storage(settings, redis), settings=settings)
     dp["join_guard"] = InFlight()
+    dp["member_cache"] = make_cache(redis if settings.redis_url else None)
     dp.update.outer_middleware(PeopleMiddleware(settings.default_language))
     dp.include_routers(*get_routers())
     return dp

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, TelegramObject, User
+from aiogram.types import CallbackQuery, TelegramObject, Update, User
 
 from app.config import Settings
 from app.db import contests, users
@@ -18,7 +18,8 @@ class PeopleMiddleware(BaseMiddleware):
     """Puts `texts` (in the user's language) and `person` (the stored user) into `data`.
 
     Users are remembered (or refreshed) on every update they cause, so names in results
-    and the language choice stay current; bots and anonymous updates get default texts.
+    and the language choice stay current; bots, anonymous updates and channel
+    membership changes get default texts.
     """
 
     def __init__(self, default_language: str) -> None:
@@ -31,7 +32,7 @@ class PeopleMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or user.is_bot:
+        if user is None or user.is_bot or _is_membership_change(event):
             data["texts"] = Texts(self.default_language)
             data["person"] = None
             return await handler(event, data)
@@ -41,6 +42,11 @@ class PeopleMiddleware(BaseMiddleware):
         data["person"] = person
         data["texts"] = Texts(person.language)
         return await handler(event, data)
+
+
+def _is_membership_change(event: TelegramObject) -> bool:
+    """chat_member updates come for every subscriber of a channel: nobody to remember."""
+    return isinstance(event, Update) and event.chat_member is not None
 
 
 class ManagedContestMiddleware(BaseMiddleware):

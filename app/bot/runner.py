@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import User
 from redis.asyncio import Redis
 
-from app import locales
+from app import locales, redis_pool
 from app.bot.dispatcher import create_dispatcher
 from app.bot.webhook import make_app, start_server
 from app.config import BotMode, Settings
@@ -23,6 +23,8 @@ from app.telegram.client import make_bot
 from app.telegram.limits import RateLimitMiddleware, make_limiter
 
 log = logging.getLogger(__name__)
+# aiogram logs every update at INFO; in a burst that is most of the log and of the CPU.
+logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
@@ -65,7 +67,10 @@ async def run_polling(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
 
 
 async def run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
-    """Serve the webhook, then register it with Telegram; runs until cancelled."""
+    """Serve the webhook, then register it with Telegram; runs until cancelled.
+
+    On cancellation the server stops accepting and lets the updates in flight finish.
+    """
     assert settings.webhook_url is not None
     assert settings.webhook_secret is not None
     runner = await start_server(settings, make_app(settings, bot, dp))
@@ -76,6 +81,7 @@ async def run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
             secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=dp.resolve_used_update_types(),
             drop_pending_updates=False,
+            max_connections=settings.webhook_max_connections,
         )
         log.info("bot @%s receives updates at %s", me.username, settings.webhook_url)
         await asyncio.Event().wait()
@@ -84,15 +90,15 @@ async def run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
 
 
 def build(settings: Settings, redis: Redis | None = None) -> tuple[Bot, Dispatcher]:
-    """The rate-limited Bot and the dispatcher of this process."""
+    """The rate-limited Bot and the dispatcher of this process (sharing `redis`)."""
     bot = make_bot(settings, RateLimitMiddleware(make_limiter(settings, redis)))
-    return bot, create_dispatcher(settings)
+    return bot, create_dispatcher(settings, redis=redis)
 
 
 async def run(settings: Settings) -> None:
     """The `bot` role."""
     locales.load(settings.locales_dir)
-    redis = Redis.from_url(settings.redis_dsn) if settings.redis_dsn else None
+    redis = redis_pool.connect(settings) if settings.redis_dsn else None
     bot, dp = build(settings, redis)
     try:
         if settings.bot_mode is BotMode.polling:

@@ -86,15 +86,16 @@ async def transaction() -> AsyncIterator[Any]:
             yield txn
 
 
-async def start(engine: Engine | None = None) -> None:
+async def start(engine: Engine | None = None, pool_size: int = 10) -> None:
     """Open the connection pool (PostgreSQL), or put SQLite in WAL mode.
 
-    WAL lets readers go on while one connection writes (the default rollback journal
-    makes every join wait for every reader); the mode is stored in the database file.
+    A query finding all `pool_size` connections busy waits for one (asyncpg's pool
+    queues it). WAL lets readers go on while one connection writes (the default rollback
+    journal makes every join wait for every reader); the mode is stored in the file.
     """
     engine = engine or current()
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=pool_size)
     elif isinstance(engine, SQLiteEngine):
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 

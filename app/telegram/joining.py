@@ -13,11 +13,17 @@ from aiogram.types import User
 
 from app.db import contests, participants, users
 from app.db.participants import JoinResult, JoinStatus
+from app.telegram.member_cache import MemberCache
 from app.telegram.membership import subscription_conditions
 
 
 async def join(
-    bot: Bot, contest_id: int, user: User, source: str, default_language: str = "en"
+    bot: Bot,
+    contest_id: int,
+    user: User,
+    source: str,
+    default_language: str = "en",
+    cache: MemberCache | None = None,
 ) -> JoinResult:
     from app.worker import enqueue
 
@@ -27,7 +33,7 @@ async def join(
     contest = await contests.get(contest_id)
     required = await contests.channels_for_joining(contest)
     result = await participants.join(
-        contest_id, user.id, subscription_conditions(bot, required), source, contest
+        contest_id, user.id, subscription_conditions(bot, required, cache), source, contest
     )
     if result.status is JoinStatus.undecided:
         reasons = "; ".join(sorted({r.reason for r in result.undecided}))

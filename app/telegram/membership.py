@@ -18,7 +18,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import ChatMemberRestricted
+from aiogram.types import ChatMember, ChatMemberRestricted
 
 from app.contests.channels import ChannelRef
 from app.contests.conditions import (
@@ -31,6 +31,7 @@ from app.contests.conditions import (
 )
 from app.db import contests
 from app.db.draws import Recheck
+from app.telegram.member_cache import CHECKED_SECONDS, MemberCache
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,21 @@ _MEMBER_STATUSES = frozenset(
 
 
 class TelegramMembership:
-    """A `MembershipChecker` asking Telegram."""
+    """A `MembershipChecker` asking Telegram, unless `cache` knows a recent "yes"."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, cache: MemberCache | None = None) -> None:
         self.bot = bot
+        self.cache = cache
 
     async def membership(self, chat_id: int, user_id: int) -> Membership:
+        if self.cache is not None and await self.cache.is_member(chat_id, user_id):
+            return Membership.member
+        answer = await self._ask(chat_id, user_id)
+        if answer is Membership.member and self.cache is not None:
+            await self.cache.remember(chat_id, user_id, CHECKED_SECONDS)
+        return answer
+
+    async def _ask(self, chat_id: int, user_id: int) -> Membership:
         try:
             member = await self.bot.get_chat_member(chat_id, user_id)
         except TelegramBadRequest as exc:
@@ -60,11 +70,7 @@ class TelegramMembership:
             raise self._unknown(chat_id, f"Telegram asked to wait {exc.retry_after} s") from exc
         except (TelegramNetworkError, TelegramAPIError) as exc:
             raise self._unknown(chat_id, f"Telegram could not be reached: {exc}") from exc
-        if member.status in _MEMBER_STATUSES:
-            return Membership.member
-        if isinstance(member, ChatMemberRestricted) and member.is_member:
-            return Membership.member
-        return Membership.not_member
+        return Membership.member if is_subscribed(member) else Membership.not_member
 
     @staticmethod
     def _unknown(chat_id: int, reason: str) -> MembershipUnknown:
@@ -72,9 +78,18 @@ class TelegramMembership:
         return MembershipUnknown(reason)
 
 
-def subscription_conditions(bot: Bot, channels: list[ChannelRef]) -> list[Condition]:
-    """One subscription condition per required channel."""
-    checker = TelegramMembership(bot)
+def is_subscribed(member: ChatMember) -> bool:
+    """Creator, administrator, member, or restricted but still in the chat."""
+    if member.status in _MEMBER_STATUSES:
+        return True
+    return isinstance(member, ChatMemberRestricted) and bool(member.is_member)
+
+
+def subscription_conditions(
+    bot: Bot, channels: list[ChannelRef], cache: MemberCache | None = None
+) -> list[Condition]:
+    """One subscription condition per required channel; `cache` spares repeat checks."""
+    checker = TelegramMembership(bot, cache)
     return [
         ChannelSubscription(ref.chat_id, ref.title, checker, ref.username, ref.invite_link)
         for ref in channels
@@ -82,7 +97,8 @@ def subscription_conditions(bot: Bot, channels: list[ChannelRef]) -> list[Condit
 
 
 def recheck_for(bot: Bot, contest_id: int) -> Recheck:
-    """A draw's re-check of a would-be winner: every required channel, asked again."""
+    """A draw's re-check of a would-be winner: every required channel, asked again
+    (never from the cache)."""
 
     async def recheck(user_id: int) -> list[CheckResult]:
         required = await contests.required_channels(contest_id)

@@ -21,6 +21,7 @@ from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
 from taskiq.brokers.shared_broker import async_shared_broker
 from taskiq_redis import RedisAsyncResultBackend
 
+from app import redis_pool
 from app.config import Settings, get_settings
 from app.worker.store import KeyStore, MemoryKeyStore, RedisKeyStore
 from app.worker.streams import ResilientStreamBroker
@@ -80,12 +81,16 @@ def build(settings: Settings, *, in_place: bool = False) -> Worker:
             idle_timeout=ABANDONED_AFTER_MS,
             xread_block=1000,
             xread_count=10,
+            max_connection_pool_size=redis_pool.pool_size(settings),
         ).with_result_backend(
             RedisAsyncResultBackend(
-                settings.redis_dsn, result_ex_time=RESULT_SECONDS, prefix_str="contest-bot:result"
+                settings.redis_dsn,
+                result_ex_time=RESULT_SECONDS,
+                prefix_str="contest-bot:result",
+                max_connection_pool_size=redis_pool.pool_size(settings),
             )
         )
-        redis = Redis.from_url(settings.redis_dsn)
+        redis = redis_pool.connect(settings)
         worker = Worker(settings, broker, RedisKeyStore(redis), redis)
     else:
         broker = InMemoryBroker(await_inplace=in_place, max_async_tasks=100)

@@ -47,6 +47,7 @@ class BotHarness:
     dp: Dispatcher
     settings: Settings
     worker: broker.Worker
+    serving: asyncio.Task[None]  # run_polling or run_webhook
 
     async def say(self, user_id: int, text: str, *, replies: int = 1) -> list[Message]:
         """Send `text` in the private chat and return the bot's next `replies` messages."""
@@ -123,7 +124,7 @@ async def running_bot(
                 await emu.wait_for(lambda: emu.call_counts().get("deleteWebhook"), timeout=10)
             else:
                 await emu.wait_for(lambda: emu.bot.webhook is not None, timeout=10)
-            yield BotHarness(emu, bot, dp, settings, worker)
+            yield BotHarness(emu, bot, dp, settings, worker, task)
         finally:
             if mode == "polling":
                 with contextlib.suppress(RuntimeError):  # polling had not started

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from app.bot.handlers import fallback, joining, manage, mine, preferences, redraw, start, wizard
+from app.bot.handlers import (
+    fallback,
+    joining,
+    manage,
+    members,
+    mine,
+    preferences,
+    redraw,
+    start,
+    wizard,
+)
 
 
 def _detached(router: Router) -> Router:
@@ -28,6 +38,7 @@ def get_routers() -> list[Router]:
             wizard.router,
             start.router,
             joining.router,
+            members.router,
             mine.router,
             preferences.router,
             manage.router,

@@ -8,6 +8,7 @@ import logging
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from app.errors import DomainError
@@ -28,11 +29,11 @@ async def stray_message(message: Message, texts: Texts) -> None:
 
 
 @router.callback_query()
-async def stale_button(query: CallbackQuery, texts: Texts) -> None:
+async def stale_button(query: CallbackQuery, texts: Texts) -> AnswerCallbackQuery:
     log.info(
         "unrecognised callback data %r from user %s", (query.data or "")[:64], query.from_user.id
     )
-    await query.answer(texts("bot.button_outdated"), show_alert=True)
+    return query.answer(texts("bot.button_outdated"), show_alert=True)
 
 
 @router.error(ExceptionTypeFilter(DomainError))
@@ -50,12 +51,18 @@ async def domain_error(event: ErrorEvent, texts: Texts | None = None) -> None:
 
 
 @router.error()
-async def unexpected(event: ErrorEvent, texts: Texts | None = None) -> None:
+async def unexpected(
+    event: ErrorEvent, texts: Texts | None = None, redelivered_on_failure: bool = False
+) -> None:
     """Log the failure once with the update id, and tell a pressing user to try again.
 
+    Behind a webhook (`redelivered_on_failure`) the error goes on instead: the webhook
+    answers non-2xx and Telegram sends the update again, so the press is not lost.
     `texts` is missing when the failure happened before the middleware set it up
     (e.g. the database was unreachable).
     """
+    if redelivered_on_failure:
+        raise event.exception
     texts = texts or Texts(FALLBACK)
     log.error(
         "update %s failed: %r", event.update.update_id, event.exception, exc_info=event.exception

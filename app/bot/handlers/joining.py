@@ -1,6 +1,7 @@
 """The Participate / Join / Check again button.
 
-The callback is answered with a short alert saying exactly what happened. When channels
+The callback is answered with a short alert saying exactly what happened; the answer is
+the handler's return value, so in webhook mode it is the HTTP response to the update. When channels
 are missing, the user gets one button per channel and 'Check again': in a private
 message when the press came from a channel post (if they have started the bot), or in
 place of the Join button when it was pressed in the bot's own chat.
@@ -14,6 +15,7 @@ import logging
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
@@ -25,6 +27,7 @@ from app.db.participants import JoinResult, JoinStatus
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import joining
+from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)
 router = Router(name="joining")
@@ -61,27 +64,32 @@ async def join(
     settings: Settings,
     texts: Texts,
     join_guard: InFlight,
-) -> None:
+    member_cache: MemberCache,
+) -> AnswerCallbackQuery | None:
+    """Returns the answer, which travels back in the webhook's HTTP response."""
     contest_id, user = callback_data.contest_id, query.from_user
     if not join_guard.claim(contest_id, user.id):
-        await query.answer(texts("bot.join_busy"))
-        return
+        return query.answer(texts("bot.join_busy"))
     in_private = query.message is not None and query.message.chat.type == "private"
     try:
+        source = "bot" if in_private else "channel"
         result = await joining.join(
-            bot, contest_id, user, "bot" if in_private else "channel", settings.default_language
+            bot, contest_id, user, source, settings.default_language, member_cache
         )
         missing = await _missing_channels(contest_id, result)
     except NotFoundError:
-        await query.answer(texts("bot.contest_not_found"), show_alert=True)
-        return
+        return query.answer(texts("bot.contest_not_found"), show_alert=True)
     finally:
         join_guard.release(contest_id, user.id)
-    await query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
-    if missing and in_private:
+    answer = query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
+    if not missing:
+        return answer
+    await answer  # the alert first, then the buttons to subscribe
+    if in_private:
         await _offer_subscriptions(query, contest_id, missing, texts)
-    elif missing:
+    else:
         await _explain_privately(bot, user.id, contest_id, missing, texts)
+    return None
 
 
 async def _missing_channels(contest_id: int, result: JoinResult) -> list[ChannelRef]:

@@ -1,0 +1,26 @@
+"""chat_member updates keep the membership cache fresh.
+
+Telegram sends them for chats where the bot is an administrator, once `chat_member` is
+in allowed_updates (aiogram lists it because this router handles it): someone who
+just subscribed finds their "yes" waiting when they press Participate, and someone who
+left is asked about again.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import ChatMemberUpdated
+
+from app.telegram.member_cache import UPDATE_SECONDS, MemberCache
+from app.telegram.membership import is_subscribed
+
+router = Router(name="members")
+
+
+@router.chat_member()
+async def member_changed(update: ChatMemberUpdated, member_cache: MemberCache) -> None:
+    user_id = update.new_chat_member.user.id
+    if is_subscribed(update.new_chat_member):
+        await member_cache.remember(update.chat.id, user_id, UPDATE_SECONDS)
+    else:
+        await member_cache.forget(update.chat.id, user_id)
