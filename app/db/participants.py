@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
+from piccolo.columns.combination import WhereRaw
 
 from app.contests.conditions import CheckResult, Condition, evaluate
 from app.contests.lifecycle import JOINABLE, Action, Status
 from app.db import contests
-from app.db.engine import is_sqlite, transaction
+from app.db.engine import transaction
 from app.db.tables import Contest, Participant, TelegramUser
 
 EXPORT_BATCH = 1000
@@ -58,17 +58,19 @@ async def join(
     if contest is None or contest.id != contest_id:
         contest = await contests.get(contest_id)
     if await is_participant(contest_id, user_id):
-        return JoinResult(JoinStatus.already_joined, await count(contest_id))
+        return JoinResult(JoinStatus.already_joined, contest.participant_count)
     refusal = _refusal(contest)
     if refusal is not None:
-        return JoinResult(refusal, await count(contest_id))
+        return JoinResult(refusal, contest.participant_count)
     verdict = await evaluate(conditions, user_id)
     if not verdict.passed:
         status = JoinStatus.undecided if verdict.undecided else JoinStatus.conditions_missing
         return JoinResult(status, 0, verdict.missing, verdict.undecided)
-    if contest.max_participants is None:
+    try:
         return await _insert(contest_id, user_id, source)
-    return await _insert_limited(contest, user_id, source)
+    except _Refused:
+        current = await contests.get(contest_id)
+        return JoinResult(_refusal(current) or JoinStatus.full, current.participant_count)
 
 
 def _refusal(contest: Contest) -> JoinStatus | None:
@@ -79,30 +81,47 @@ def _refusal(contest: Contest) -> JoinStatus | None:
     return None
 
 
+class _Refused(Exception):
+    """The contest stopped taking entries (closed, past its deadline, or full)."""
+
+
 async def _insert(contest_id: int, user_id: int, source: str) -> JoinResult:
-    inserted = (
-        await Participant.insert(Participant(contest=contest_id, user_id=user_id, source=source))
-        .on_conflict(action="DO NOTHING")
-        .returning(Participant.id)
-    )
-    status = JoinStatus.joined if inserted else JoinStatus.already_joined
-    return JoinResult(status, await count(contest_id))
+    """Record an entry and count it, only while the contest is open: one transaction.
 
-
-async def _insert_limited(contest: Contest, user_id: int, source: str) -> JoinResult:
-    """Insert under a lock on the contest row, so the limit is never exceeded."""
+    The entry is inserted first (concurrent joins do not wait for each other there),
+    then the counter in the contest row goes up only if the contest still takes
+    entries. That UPDATE locks the contest row until commit, and the draw's freeze
+    (`contests.close`, an UPDATE of the same row) waits for it: a join either commits
+    before the freeze, and is in the frozen list, or finds the contest closed and rolls
+    back. On SQLite the immediate transaction serialises the same steps.
+    """
     async with transaction():
-        if not is_sqlite():  # SQLite's immediate transaction already serialises writers
-            await Contest.select(Contest.id).where(Contest.id == contest.id).lock_rows()
-        current = await contests.get(contest.id)
-        if _refusal(current) is not None:
-            return JoinResult(JoinStatus.full, await count(contest.id))
-        result = await _insert(contest.id, user_id, source)
-        limit = current.max_participants or 0
-        if result.status is JoinStatus.joined and result.count >= limit:
-            await contests.transition(contest.id, Action.close)
-            return JoinResult(result.status, result.count, closed_contest=True)
-        return result
+        inserted = (
+            await Participant.insert(
+                Participant(contest=contest_id, user_id=user_id, source=source)
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Participant.id)
+        )
+        if not inserted:
+            return JoinResult(JoinStatus.already_joined, await count(contest_id))
+        counted = (
+            await Contest.update({Contest.participant_count: Contest.participant_count + 1})
+            .where(
+                (Contest.id == contest_id)
+                & Contest.status.is_in([status.value for status in JOINABLE])
+                & (Contest.ends_at.is_null() | (Contest.ends_at > datetime.now(UTC)))
+                & WhereRaw("(max_participants IS NULL OR participant_count < max_participants)")
+            )
+            .returning(Contest.participant_count, Contest.max_participants)
+        )
+        if not counted:
+            raise _Refused  # rolls the entry back
+        total, limit = counted[0]["participant_count"], counted[0]["max_participants"]
+        if limit is not None and total >= limit:
+            await contests.transition(contest_id, Action.close)
+            return JoinResult(JoinStatus.joined, total, closed_contest=True)
+        return JoinResult(JoinStatus.joined, total)
 
 
 async def is_participant(contest_id: int, user_id: int) -> bool:
@@ -112,19 +131,25 @@ async def is_participant(contest_id: int, user_id: int) -> bool:
 
 
 async def count(contest_id: int) -> int:
-    return await Participant.count().where(Participant.contest == contest_id)
+    """Participants of a contest: the counter kept in its row (no scan)."""
+    rows = await Contest.select(Contest.participant_count).where(Contest.id == contest_id)
+    return rows[0]["participant_count"] if rows else 0
+
+
+async def recount(contest_id: int) -> None:
+    """Set a contest's counter from its entries (after a bulk load)."""
+    entries = await Participant.count().where(Participant.contest == contest_id)
+    await Contest.update({Contest.participant_count: entries}).where(Contest.id == contest_id)
 
 
 async def counts(contest_ids: list[int]) -> dict[int, int]:
-    """Participants of several contests in one grouped query (a list view, not a row each)."""
+    """Participants of several contests in one query (a list view), from their counters."""
     if not contest_ids:
         return {}
-    rows = (
-        await Participant.select(Participant.contest, Count(Participant.id, alias="count"))
-        .where(Participant.contest.is_in(contest_ids))
-        .group_by(Participant.contest)
+    rows = await Contest.select(Contest.id, Contest.participant_count).where(
+        Contest.id.is_in(contest_ids)
     )
-    found = {row["contest"]: row["count"] for row in rows}
+    found = {row["id"]: row["participant_count"] for row in rows}
     return {contest_id: found.get(contest_id, 0) for contest_id in contest_ids}
 
 

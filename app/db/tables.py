@@ -60,6 +60,7 @@ class Contest(Table):
     reserve_count = Integer(default=3)
     ends_at = Timestamptz(null=True, default=None)
     max_participants = Integer(null=True, default=None)
+    participant_count = Integer(default=0)  # kept by app.db.participants with each entry
     publish_at = Timestamptz(null=True, default=None)
     status = Varchar(length=16, default="draft", index=True)
     language = Varchar(length=8, default="en")

@@ -124,11 +124,16 @@ async def forget(user_id: int) -> int:
     open_contests = ContestTable.select(ContestTable.id).where(
         ContestTable.status.is_in(["draft", "scheduled", "active"])
     )
-    removed = (
-        await Participant.delete()
-        .where((Participant.user_id == user_id) & Participant.contest.is_in(open_contests))
-        .returning(Participant.id)
-    )
+    async with engine.transaction():
+        removed = (
+            await Participant.delete()
+            .where((Participant.user_id == user_id) & Participant.contest.is_in(open_contests))
+            .returning(Participant.contest)
+        )
+        for row in removed:  # one entry per contest
+            await ContestTable.update(
+                {ContestTable.participant_count: ContestTable.participant_count - 1}
+            ).where(ContestTable.id == row["contest"])
     await Notification.delete().where(
         (Notification.chat_id == user_id) & (Notification.state == "pending")
     )
