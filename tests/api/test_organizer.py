@@ -8,8 +8,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from app.contests.proof import to_dict
-from app.db import audit, draws
-from app.db.tables import Participant
+from app.db import audit, draws, participants
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
 CREATE = "/api/organizer/contests"
@@ -234,10 +233,8 @@ async def test_redraw_replaces_a_winner_with_a_logged_reason(api: Api) -> None:
 async def test_contest_list_pages_with_counts(api: Api) -> None:
     ids = [(await api.create_contest(title=f"Bike {n}"))["id"] for n in range(5)]
     first = await api.published_contest(title="Busy")
-    await Participant.insert(
-        Participant(contest=first, user_id=PARTICIPANT),
-        Participant(contest=first, user_id=OUTSIDER),
-    )
+    for user_id in (PARTICIPANT, OUTSIDER):
+        await participants.join(first, user_id, [])
     listed = (await api.client.get(CREATE, headers=api.as_user(ORGANIZER))).json()
     assert [row["id"] for row in listed] == [first, *reversed(ids)]
     assert [row["participantCount"] for row in listed] == [2, 0, 0, 0, 0, 0]

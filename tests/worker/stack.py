@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.contests.channels import ChannelRef
 from app.contests.rules import ContestFields
-from app.db import contests
+from app.db import contests, participants
 from app.db.tables import Participant, TelegramUser
 from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import TelegramEmulator
@@ -135,6 +135,7 @@ async def contest_with_participants(
             *[TelegramUser(id=uid, first_name=f"U{uid}") for uid in batch]
         ).on_conflict(action="DO NOTHING")
         await Participant.insert(*[Participant(contest=contest.id, user_id=uid) for uid in batch])
+    await participants.recount(contest.id)
     return contest.id, user_ids
 
 
