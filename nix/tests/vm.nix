@@ -181,7 +181,7 @@ pkgs.testers.runNixOSTest {
         machine.wait_until_succeeds("curl -fsS http://127.0.0.1:9180/readyz", timeout=60)
 
     with subtest("only SSH and nginx listen publicly; the app only on unix sockets"):
-        public = set()
+        public: set[int] = set()
         for line in machine.succeed("ss -Htlnp").splitlines():
             address, port = line.split()[3].rsplit(":", 1)
             if not address.strip("[]").startswith("127.") and address.strip("[]") != "::1":

@@ -12,8 +12,9 @@ let
   req = type: mkOption { inherit type; };
   strs = opt (types.listOf types.str) [ ];
 
-  # nixos/lib/systemd-lib.nix (515c8fb5): unit names and the `unitOption` type, whose
-  # list definitions are concatenated and other definitions must agree.
+  # nixos/lib/systemd-lib.nix: unit names. nixos/lib/systemd-unit-options.nix
+  # (515c8fb5): `unitOption`, whose definitions are all lists (concatenated) or all
+  # equal; `serviceConfig` checked by `checkService` (Type and Restart values).
   unitNameType = types.strMatching "[a-zA-Z0-9@%:_.\\-]+[.](service|socket|device|mount|automount|swap|target|path|timer|scope|slice)";
   unitOption = types.mkOptionType {
     name = "systemd option";
@@ -22,11 +23,24 @@ let
       let
         defs' = lib.filterOverrides defs;
       in
-      if lib.any (def: lib.isList def.value) defs' then
-        lib.concatMap (def: lib.toList def.value) defs'
+      if lib.isList (lib.head defs').value then
+        lib.concatMap (
+          def:
+          if builtins.typeOf def.value == "list" then
+            def.value
+          else
+            throw "The definitions for systemd unit options should be either all lists, representing repeatable options, or all non-lists, but for the option ${lib.showOption loc}, the definitions are a mix of list and non-list ${lib.options.showDefs defs'}"
+        ) defs'
       else
         lib.mergeEqualOption loc defs';
   };
+  oneOfValues =
+    name: values: attrs:
+    !(attrs ? ${name}) || lib.elem attrs.${name} values;
+  checkService =
+    attrs:
+    oneOfValues "Type" [ "exec" "simple" "forking" "oneshot" "dbus" "notify" "idle" ] attrs
+    && oneOfValues "Restart" [ "no" "on-success" "on-failure" "on-abnormal" "on-abort" "always" ] attrs;
   units = opt (types.listOf unitNameType) [ ];
 
   # nixos/lib/systemd-unit-options.nix (515c8fb5): commonUnitOptions + serviceOptions
@@ -62,10 +76,14 @@ let
         types.str
       ]
     )) [ ];
-    serviceConfig = opt (types.attrsOf unitOption) { };
+    serviceConfig = opt (types.addCheck (types.attrsOf unitOption) checkService) { };
     script = opt types.lines "";
     preStart = opt types.lines "";
-    startAt = opt (types.either types.str (types.listOf types.str)) [ ];
+    startAt = mkOption {
+      type = types.either types.str (types.listOf types.str);
+      default = [ ];
+      apply = value: if lib.isList value then value else [ value ];
+    };
   };
 
   # nixos/modules/config/users-groups.nix (b69a0b59); the `openssh` user options from
