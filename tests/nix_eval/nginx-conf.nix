@@ -4,7 +4,10 @@
 # this project can set (no streams, locations beyond extraConfig, QUIC or basic auth).
 # `@MIME_TYPES@` and `@NGINX_CONF_DIR@` stand for `${pkgs.mailcap}/etc/nginx/mime.types`
 # and `${cfg.package}/conf`; the test fills them in from the installed nginx.
-{ lib, config }:
+{
+  lib,
+  config,
+}:
 let
   inherit (lib) optionalString optionals concatStringsSep concatMapStringsSep;
   cfg = config.services.nginx;

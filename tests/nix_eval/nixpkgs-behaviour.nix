@@ -2,7 +2,11 @@
 # define for the enabled services, named as those modules name them (so the units the
 # VM test waits for can be looked up), and the nginx module's own virtual host and ACME
 # certificates (so the generated nginx.conf has every server NixOS would write).
-{ config, lib, ... }:
+{
+  config,
+  lib,
+  ...
+}:
 let
   inherit (lib) mkIf mkMerge;
   service = name: lib.nameValuePair name { };

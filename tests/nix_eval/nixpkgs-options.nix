@@ -5,7 +5,11 @@
 # from; only the options in use are declared, so setting anything else is an error, as
 # it is in NixOS. The commits are the stored public copies that could be read; they are
 # older than the nixos-26.05 pin (5880666f), which no public index holds.
-{ lib, config, ... }:
+{
+  lib,
+  config,
+  ...
+}:
 let
   inherit (lib) mkOption types;
   opt = type: default: mkOption { inherit type default; };
@@ -39,8 +43,23 @@ let
     !(attrs ? ${name}) || lib.elem attrs.${name} values;
   checkService =
     attrs:
-    oneOfValues "Type" [ "exec" "simple" "forking" "oneshot" "dbus" "notify" "idle" ] attrs
-    && oneOfValues "Restart" [ "no" "on-success" "on-failure" "on-abnormal" "on-abort" "always" ] attrs;
+    oneOfValues "Type" [
+      "exec"
+      "simple"
+      "forking"
+      "oneshot"
+      "dbus"
+      "notify"
+      "idle"
+    ] attrs
+    && oneOfValues "Restart" [
+      "no"
+      "on-success"
+      "on-failure"
+      "on-abnormal"
+      "on-abort"
+      "always"
+    ] attrs;
   units = opt (types.listOf unitNameType) [ ];
 
   # nixos/lib/systemd-unit-options.nix (515c8fb5): commonUnitOptions + serviceOptions
@@ -237,7 +256,15 @@ in
     services.openssh = {
       enable = opt types.bool false;
       openFirewall = opt types.bool true;
-      settings = opt (types.submodule { freeformType = types.attrsOf (types.oneOf [ types.bool types.int types.str ]); }) { };
+      settings = opt (types.submodule {
+        freeformType = types.attrsOf (
+          types.oneOf [
+            types.bool
+            types.int
+            types.str
+          ]
+        );
+      }) { };
       hostKeys = opt (types.listOf types.attrs) [
         {
           type = "rsa";
@@ -272,7 +299,11 @@ in
       databases = strs;
       startAt = opt (types.either types.str (types.listOf types.str)) "*-*-* 01:15:00";
       location = opt types.path "/var/backup/postgresql";
-      compression = opt (types.enum [ "none" "gzip" "zstd" ]) "gzip";
+      compression = opt (types.enum [
+        "none"
+        "gzip"
+        "zstd"
+      ]) "gzip";
     };
 
     # nixos/modules/services/databases/redis.nix (1f82b8ab; `group` from the newer copy,
@@ -326,7 +357,13 @@ in
           options = {
             servers = opt (types.attrsOf (
               types.submodule {
-                freeformType = types.attrsOf (types.oneOf [ types.bool types.int types.str ]);
+                freeformType = types.attrsOf (
+                  types.oneOf [
+                    types.bool
+                    types.int
+                    types.str
+                  ]
+                );
                 options.backup = opt types.bool false;
               }
             )) { };

@@ -1,7 +1,11 @@
 # A copy of nixpkgs' nixos/modules/profiles/qemu-guest.nix (NixOS/nixpkgs at
 # 07320dad4b1663b2163c38c6f413e7f1690d348b), which nix/hosts/prod imports through
 # `modulesPath`: the offline evaluation has no nixpkgs, so `modulesPath` points here.
-{ config, lib, ... }:
+{
+  config,
+  lib,
+  ...
+}:
 {
   boot.initrd.availableKernelModules = [
     "virtio_net"
