@@ -118,6 +118,12 @@ def verify(proof_file: Path, user_id: int | None) -> None:
         f"OK: contest {document.contest_id}: {len(document.participants)} participants, "
         f"winners {document.winners} and reserves {document.reserves} recomputed from the seed"
     )
+    if document.final_check_skipped is not None:
+        skipped = document.final_check_skipped
+        click.echo(
+            f"NOTE: drawn without the final check, chosen by user {skipped.by} at "
+            f"{skipped.at}: the winners' conditions were not re-checked at the draw"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

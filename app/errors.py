@@ -10,6 +10,7 @@
     │   ├── PermissionDenied   the user may not do this to this contest
     │   ├── JoinRefused        a participant cannot join (conditions, status)
     │   └── ChannelProblem     a channel an organizer named cannot be used (rights, type)
+    ├── FinalCheckUndecided    a would-be winner's re-check got no answer (the draw waits)
     ├── ProofError             a proof document is unreadable or does not verify
     └── TelegramUnavailable    Telegram could not be reached or answered with an error
 
@@ -86,6 +87,18 @@ class ChannelProblem(DomainError):
         self.code = code
         self.key = key
         self.params = params
+
+
+class FinalCheckUndecided(ContestBotError):
+    """Telegram could not answer a would-be winner's re-check; the draw waits and retries.
+
+    `condition` is the condition's key (`channel:<chat id>`), `reason` what went wrong.
+    """
+
+    def __init__(self, condition: str, reason: str) -> None:
+        super().__init__(f"the final check of {condition} cannot be made: {reason}")
+        self.condition = condition
+        self.reason = reason
 
 
 class ProofError(ContestBotError):

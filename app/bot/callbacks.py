@@ -63,6 +63,7 @@ class ManageAction(StrEnum):
     draw_confirm = "draw_ok"
     export = "export"
     redraw = "redraw"
+    skip_final_check = "nocheck"
 
 
 class ManageButton(CallbackData, prefix="v1m"):

@@ -26,6 +26,18 @@ class Exclusion(msgspec.Struct, frozen=True):
     at: str = ""
 
 
+class FinalCheckSkip(msgspec.Struct, frozen=True):
+    """The organizer chose to draw without re-checking the would-be winners' conditions.
+
+    `by` is the organizer's Telegram user id, `at` when they chose (ISO 8601, UTC). It is
+    set only when Telegram could not answer the re-checks; the winners are then the
+    first of the ranking after the listed exclusions, unchecked.
+    """
+
+    by: int
+    at: str
+
+
 class Proof(msgspec.Struct, frozen=True):
     format: str
     algorithm: str
@@ -42,6 +54,7 @@ class Proof(msgspec.Struct, frozen=True):
     excluded: list[Exclusion] = []
     title: str = ""
     drawn_at: str = ""
+    final_check_skipped: FinalCheckSkip | None = None
 
 
 def build(
@@ -55,6 +68,7 @@ def build(
     excluded: list[Exclusion],
     drawn_at: str,
     beacon: str = "",
+    final_check_skipped: FinalCheckSkip | None = None,
 ) -> Proof:
     """Run the draw and return its proof (winners and reserves computed here)."""
     frozen = draw.freeze(participants)
@@ -79,6 +93,7 @@ def build(
         winners=winners,
         reserves=reserves,
         drawn_at=drawn_at,
+        final_check_skipped=final_check_skipped,
     )
 
 

@@ -2,6 +2,11 @@
 
 A draw happens once per contest: the `draw` row is unique per contest, so a second
 attempt (a task delivered twice, two schedulers) finds the first one and returns it.
+
+Only a definite "not subscribed" excludes a would-be winner. A re-check Telegram cannot
+answer raises `FinalCheckUndecided` and nothing is written: the draw task waits and
+tries again, and the organizer may choose to draw without the final check
+(`skip_final_check`), which the proof then records with who chose it and when.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from app.contests.conditions import CheckResult, Outcome
 from app.contests.lifecycle import Action, Status, next_status
 from app.db import audit, contests, participants
 from app.db.engine import is_sqlite, transaction
-from app.db.tables import Contest, Draw
-from app.errors import NotFoundError, ValidationError
+from app.db.tables import AuditLog, Contest, Draw
+from app.errors import FinalCheckUndecided, NotFoundError, ValidationError
 
 Recheck = Callable[[int], Awaitable[list[CheckResult]]]
 """Re-checks one would-be winner's conditions; returns every condition's result."""
@@ -72,7 +77,11 @@ async def _screen(
         if user_id in cleared:
             passed += 1
             continue
-        failures = [r for r in await recheck(user_id) if r.outcome is not Outcome.passed]
+        results = await recheck(user_id)
+        undecided = [r for r in results if r.outcome is Outcome.undecided]
+        if undecided:
+            raise FinalCheckUndecided(undecided[0].condition, undecided[0].reason)
+        failures = [r for r in results if r.outcome is Outcome.missing]
         if failures:
             reason = "; ".join(f"{r.condition}: {r.reason or r.outcome.value}" for r in failures)
             excluded.append(proofs.Exclusion(user_id, f"re-check failed: {reason}", _now()))
@@ -84,7 +93,11 @@ async def _screen(
 
 
 async def _compute(
-    contest: Contest, frozen: list[int], excluded: list[proofs.Exclusion], recheck: Recheck | None
+    contest: Contest,
+    frozen: list[int],
+    excluded: list[proofs.Exclusion],
+    recheck: Recheck | None,
+    skipped: proofs.FinalCheckSkip | None = None,
 ) -> proofs.Proof:
     """Rank, re-check winners (and reserves) and extend the ranking past exclusions."""
     wanted = contest.winners_count + contest.reserve_count
@@ -106,11 +119,16 @@ async def _compute(
         reserve_count=contest.reserve_count,
         excluded=excluded,
         drawn_at=_now(),
+        final_check_skipped=skipped,
     )
 
 
 async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
-    """Close (if still active), freeze, draw and finish a contest — at most once."""
+    """Close (if still active), freeze, draw and finish a contest — at most once.
+
+    Raises `FinalCheckUndecided` (nothing written) when a re-check gets no answer, unless
+    the organizer chose to draw without the final check.
+    """
     existing = await _find(contest_id)
     if existing is not None:
         return _outcome(existing, created=False)
@@ -122,7 +140,8 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
     if not contest.seed:
         raise ValidationError(f"contest {contest_id} has no committed seed")
     frozen = algorithm.freeze(await participants.user_ids(contest_id))
-    proof = await _compute(contest, frozen, [], recheck)
+    skipped = await final_check_skip(contest_id)
+    proof = await _compute(contest, frozen, [], None if skipped else recheck, skipped)
     async with transaction():
         inserted = (
             await Draw.insert(
@@ -152,8 +171,41 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
             reserves=proof.reserves,
             excluded=[proofs.to_dict(item) for item in proof.excluded],
             list_hash=proof.list_hash,
+            final_check_skipped=skipped and proofs.to_dict(skipped),
         )
     return DrawOutcome.of(proof)
+
+
+SKIPPED = "final_check_skipped"
+
+
+async def skip_final_check(contest_id: int, actor_id: int) -> proofs.FinalCheckSkip:
+    """Record an organizer's choice to draw without re-checking the winners (once)."""
+    async with transaction():
+        found = await final_check_skip(contest_id)
+        if found is not None:
+            return found
+        contest = await contests.get(contest_id)
+        if contest.status != Status.drawing.value or await _find(contest_id) is not None:
+            raise ValidationError(f"contest {contest_id} is not waiting for its draw")
+        await audit.record(SKIPPED, contest_id, actor_id)
+    found = await final_check_skip(contest_id)
+    assert found is not None
+    return found
+
+
+async def final_check_skip(contest_id: int) -> proofs.FinalCheckSkip | None:
+    """Who chose to draw this contest without the final check, and when (else None)."""
+    row = (
+        await AuditLog.select(AuditLog.actor_id, AuditLog.created_at)
+        .where((AuditLog.contest_id == contest_id) & (AuditLog.action == SKIPPED))
+        .order_by(AuditLog.id)
+        .first()
+    )
+    if row is None:
+        return None
+    at = row["created_at"].astimezone(UTC).isoformat(timespec="seconds")
+    return proofs.FinalCheckSkip(by=row["actor_id"], at=at)
 
 
 def _exclusions(row: Draw) -> list[proofs.Exclusion]:
@@ -249,4 +301,5 @@ async def proof(contest_id: int) -> proofs.Proof:
         reserves=row.reserves,
         excluded=_exclusions(row),
         drawn_at=row.drawn_at.isoformat(timespec="seconds"),
+        final_check_skipped=await final_check_skip(contest_id),
     )

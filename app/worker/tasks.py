@@ -8,6 +8,7 @@ it again later (publish, draw, post and announce are all derived from contest st
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -18,7 +19,8 @@ from taskiq.brokers.shared_broker import async_shared_broker
 from app.contests.lifecycle import Status
 from app.db import audit, contests, draws
 from app.db.tables import AuditLog, Notification
-from app.errors import DomainError, TransitionError
+from app.errors import DomainError, FinalCheckUndecided, TransitionError
+from app.telegram import reports
 from app.telegram.membership import recheck_for
 from app.worker.broker import Worker
 from app.worker.locks import exclusive
@@ -98,15 +100,9 @@ async def draw_contest(contest_id: int, worker: Context) -> str:
         if contest.status in (Status.draft.value, Status.scheduled.value, Status.cancelled.value):
             return contest.status
         if contest.status != Status.finished.value:
-            try:
-                outcome = await retrying(
-                    f"drawing contest {contest_id}",
-                    lambda: draws.run(contest_id, recheck_for(worker.bot, contest_id)),
-                    "contest.draw",
-                )
-            except DomainError as exc:
-                await contests.record_error(contest_id, f"the draw failed: {exc}")
-                raise
+            outcome = await _draw_when_checkable(worker, contest_id)
+            if outcome is None:
+                return "cancelled"
             log.info(
                 "contest %s drawn: %d winners of %d participants (new: %s)",
                 contest_id,
@@ -116,6 +112,41 @@ async def draw_contest(contest_id: int, worker: Context) -> str:
             )
     await announce_results.kiq(contest_id)
     return "drawn"
+
+
+FINAL_CHECK_FIRST_WAIT = 1.0
+FINAL_CHECK_MAX_WAIT = 30.0
+"""Between re-check attempts; capped so a draw resumes within a minute of Telegram
+answering again (the bot's rights restored), or of the organizer's choice to skip."""
+
+
+async def _draw_when_checkable(worker: Worker, contest_id: int) -> draws.DrawOutcome | None:
+    """Draw; while a winner's re-check gets no answer, tell the organizer and retry.
+
+    None when the contest was cancelled meanwhile.
+    """
+    wait = FINAL_CHECK_FIRST_WAIT
+    while True:
+        try:
+            return await retrying(
+                f"drawing contest {contest_id}",
+                lambda: draws.run(contest_id, recheck_for(worker.bot, contest_id)),
+                "contest.draw",
+            )
+        except FinalCheckUndecided as exc:
+            log.warning("contest %s: the draw waits (%s); again in %.0f s", contest_id, exc, wait)
+            if await retrying(
+                "telling the organizer",
+                functools.partial(reports.final_check_blocked, contest_id, exc),
+            ):
+                await contests.record_error(contest_id, f"the draw waits: {exc}")
+        except DomainError as exc:
+            if (await contests.get(contest_id)).status == Status.cancelled.value:
+                return None
+            await contests.record_error(contest_id, f"the draw failed: {exc}")
+            raise
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, FINAL_CHECK_MAX_WAIT)
 
 
 @async_shared_broker.task(task_name="contest.announce")

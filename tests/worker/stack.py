@@ -111,7 +111,7 @@ async def contest_with_participants(
     *,
     notify: bool = True,
     targets: tuple[int, ...] = (),
-    channels: tuple[int, ...] = (),
+    channels: tuple[ChannelRef, ...] = (),
     first_user: int = 10_000,
 ) -> tuple[int, list[int]]:
     """An active contest with `count` participants (also known as users)."""
@@ -123,7 +123,7 @@ async def contest_with_participants(
             reserve_count=2,
             ends_at=datetime.now(UTC) + timedelta(hours=1),
         ),
-        required=[ChannelRef(chat_id, f"Channel {chat_id}") for chat_id in channels],
+        required=channels,
         targets=targets,
         notify_participants=notify,
     )

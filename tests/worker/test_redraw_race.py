@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from app.config import load_settings
+from app.contests.channels import ChannelRef
 from app.db import draws
 from app.telegram.client import make_bot
 from app.telegram.membership import recheck_for
@@ -21,7 +22,9 @@ async def test_concurrent_redraws_keep_both_exclusions(
 ) -> None:
     channel = emulator.create_channel("Required", username="required")
     emulator.set_bot_admin(channel.id)
-    contest_id, user_ids = await contest_with_participants(40, channels=(channel.id,))
+    contest_id, user_ids = await contest_with_participants(
+        40, channels=(ChannelRef(channel.id, "Required"),)
+    )
     add_users(emulator, user_ids)
     for uid in user_ids:
         emulator.add_member(channel.id, uid)

@@ -22,7 +22,7 @@ from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
 from app.contests import rules
-from app.db import contests, participants
+from app.db import contests, draws, participants
 from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
@@ -206,6 +206,24 @@ async def draw_now(
         return
     await contests.close(contest.id)
     await query.answer(texts("organizer.drawing"), show_alert=True)
+    await enqueue.draw(contest.id)
+
+
+@router.callback_query(ManageButton.filter(F.action == ManageAction.skip_final_check))
+async def draw_without_final_check(
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
+) -> None:
+    """The organizer's explicit choice while the draw waits for Telegram (kept in the proof)."""
+    from app.worker import enqueue
+
+    try:
+        await draws.skip_final_check(contest.id, query.from_user.id)
+    except DomainError as exc:
+        await query.answer(cards.quote(str(exc))[:200], show_alert=True)
+        return
+    await query.answer(texts("organizer.final_check_skipped"), show_alert=True)
     await enqueue.draw(contest.id)
 
 

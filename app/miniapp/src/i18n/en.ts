@@ -81,6 +81,8 @@ export const en = {
   "proof.commitmentField": "Commitment",
   "proof.listHash": "Participant list hash",
   "proof.drawnAt": "Drawn at",
+  "proof.finalCheck": "Final check",
+  "proof.finalCheckSkipped": "Skipped: the organizer (id {by}) chose at {at} to draw without re-checking the winners, because Telegram could not answer the checks.",
   "proof.problem.format": "Unknown document format {actual}.",
   "proof.problem.algorithm": "Unsupported algorithm {actual}.",
   "proof.problem.seed_shape": "The seed is not 64 lowercase hex characters.",

@@ -93,6 +93,8 @@ export const ru: Dictionary = {
   "proof.commitmentField": "Хеш сида",
   "proof.listHash": "Хеш списка участников",
   "proof.drawnAt": "Время розыгрыша",
+  "proof.finalCheck": "Финальная проверка",
+  "proof.finalCheckSkipped": "Пропущена: организатор (id {by}) в {at} решил разыграть без повторной проверки победителей, потому что Telegram не отвечал на проверки.",
   "proof.problem.format": "Неизвестный формат документа {actual}.",
   "proof.problem.algorithm": "Неподдерживаемый алгоритм {actual}.",
   "proof.problem.seed_shape": "Сид — не 64 строчных шестнадцатеричных символа.",

@@ -12,6 +12,12 @@ export interface Exclusion {
   at: string;
 }
 
+/** The organizer chose to draw without re-checking the winners (Telegram could not answer). */
+export interface FinalCheckSkip {
+  by: number;
+  at: string;
+}
+
 export interface Proof {
   format: string;
   algorithm: string;
@@ -28,6 +34,7 @@ export interface Proof {
   excluded: Exclusion[];
   title: string;
   drawn_at: string;
+  final_check_skipped: FinalCheckSkip | null;
 }
 
 /** The document could not be read as a proof; `path` names the offending field. */
@@ -89,6 +96,20 @@ function exclusion(value: unknown, path: string): Exclusion {
   };
 }
 
+function finalCheckSkip(value: unknown): FinalCheckSkip | null {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  if (!isObject(value)) {
+    throw new ProofFormatError("final_check_skipped", "an object or null");
+  }
+  const path = "final_check_skipped";
+  return {
+    by: int(field(value, "by", `${path}.by`), `${path}.by`),
+    at: str(field(value, "at", `${path}.at`), `${path}.at`),
+  };
+}
+
 /** A proof from parsed JSON; throws `ProofFormatError` naming what is malformed. */
 export function parseProof(value: unknown): Proof {
   if (!isObject(value)) {
@@ -115,6 +136,7 @@ export function parseProof(value: unknown): Proof {
     excluded: excluded.map((item, index) => exclusion(item, `excluded[${index}]`)),
     title: optional("title"),
     drawn_at: optional("drawn_at"),
+    final_check_skipped: finalCheckSkip(value.final_check_skipped),
   };
 }
 

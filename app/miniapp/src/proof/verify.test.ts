@@ -82,6 +82,15 @@ describe("parseProof", () => {
     expect(() => parseProof({ ...valid, [name]: value })).toThrow(message);
   });
 
+  it("reads who chose to draw without the final check", () => {
+    expect(parseProof(valid).final_check_skipped).toBeNull();
+    const skipped = parseProof({ ...valid, final_check_skipped: { by: 7, at: "2026-11-30T22:00:00+00:00" } });
+    expect(skipped.final_check_skipped).toEqual({ by: 7, at: "2026-11-30T22:00:00+00:00" });
+    expect(() => parseProof({ ...valid, final_check_skipped: { at: "x" } })).toThrow(
+      "final_check_skipped.by: expected a value (the field is missing)",
+    );
+  });
+
   it("reports a missing field and text that is not JSON", () => {
     const { seed: _seed, ...rest } = valid;
     expect(() => parseProof(rest)).toThrow("seed: expected a value (the field is missing)");

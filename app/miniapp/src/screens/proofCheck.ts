@@ -71,6 +71,14 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
       detail(t("proof.commitmentField"), proof.seed_commitment),
       detail(t("proof.listHash"), proof.list_hash),
       proof.drawn_at ? h("div", { class: "detail" }, h("dt", {}, t("proof.drawnAt")), h("dd", {}, formatDate(proof.drawn_at))) : null,
+      proof.final_check_skipped
+        ? h(
+            "div",
+            { class: "detail", "data-testid": "proof-final-check-skipped" },
+            h("dt", {}, t("proof.finalCheck")),
+            h("dd", {}, t("proof.finalCheckSkipped", { by: proof.final_check_skipped.by, at: formatDate(proof.final_check_skipped.at) })),
+          )
+        : null,
     ),
     button(t("proof.download"), () =>
       saveBlob(new Blob([JSON.stringify(proof, null, 2)], { type: "application/json" }), `contest-${proof.contest_id}-proof.json`),

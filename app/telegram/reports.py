@@ -1,0 +1,99 @@
+"""What the organizer of a contest is told privately about its draw, through the outbox.
+
+- `final_check_blocked`: a would-be winner's re-check cannot be made (the bot lost its
+  admin rights, Telegram is unreachable); names the channel and what to fix, with a
+  button to draw without the final check. Sent once per contest and condition.
+- `results`: the winners (name, @username, id, each a link), the reserves, the
+  participant count and the proof link; once after the draw and once after each re-draw.
+"""
+
+from __future__ import annotations
+
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from app.bot.callbacks import ManageAction, ManageButton
+from app.db import contests, users
+from app.db.tables import AuditLog, Contest
+from app.errors import FinalCheckUndecided
+from app.locales import text
+from app.telegram import cards, outbox
+
+REDRAW = "redraw"
+
+
+async def _language(contest: Contest) -> str:
+    owner = await users.get(contest.owner_id)
+    return owner.language if owner is not None else contest.language
+
+
+async def final_check_blocked(contest_id: int, problem: FinalCheckUndecided) -> bool:
+    """Tell the organizer the draw waits for a check; False if already told about it."""
+    contest = await contests.get(contest_id)
+    language = await _language(contest)
+    refs = {f"channel:{ref.chat_id}": ref for ref in await contests.required_channels(contest_id)}
+    ref = refs.get(problem.condition)
+    channel = cards.channel_link(ref) if ref is not None else cards.quote(problem.condition)
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=text(language, "organizer.final_check_skip"),
+        callback_data=ManageButton(action=ManageAction.skip_final_check, contest_id=contest_id),
+    )
+    message = text(
+        language,
+        "organizer.final_check_blocked",
+        title=cards.quote(contest.title),
+        channel=channel,
+        reason=cards.quote(problem.reason),
+    )
+    return await outbox.enqueue(
+        f"final_check:{contest_id}:{problem.condition}"[:128],
+        contest.owner_id,
+        "final_check",
+        {"text": message, "reply_markup": builder.as_markup().model_dump(exclude_none=True)},
+    )
+
+
+def _person(person: cards.Person) -> str:
+    name = cards.quote(person.first_name or str(person.user_id))
+    line = f'<a href="tg://user?id={person.user_id}">{name}</a>'
+    if person.username:
+        line += f" @{cards.quote(person.username)}"
+    return f"{line} (id <code>{person.user_id}</code>)"
+
+
+async def redraws(contest_id: int) -> int:
+    """How many times a winner of this contest was replaced."""
+    return await AuditLog.count().where(
+        (AuditLog.contest_id == contest_id) & (AuditLog.action == REDRAW)
+    )
+
+
+def results(
+    contest: Contest,
+    winners: list[cards.Person],
+    reserves: list[cards.Person],
+    participant_count: int,
+    proof_link: str,
+    language: str,
+) -> str:
+    """The organizer's results message."""
+    lines = [text(language, "organizer.results_title", title=cards.quote(contest.title)), ""]
+    if winners:
+        lines.append(text(language, "organizer.results_winners"))
+        lines += [f"{place}. {_person(person)}" for place, person in enumerate(winners, 1)]
+    else:
+        lines.append(text(language, "organizer.results_nobody"))
+    if reserves:
+        lines += ["", text(language, "organizer.results_reserves")]
+        lines += [f"{place}. {_person(person)}" for place, person in enumerate(reserves, 1)]
+    lines += [
+        "",
+        text(language, "organizer.results_count", count=participant_count),
+        text(language, "organizer.results_proof", link=cards.quote(proof_link)),
+    ]
+    return "\n".join(lines)
+
+
+async def results_key(contest: Contest) -> tuple[str, str]:
+    """The outbox key of the organizer's results (one per draw and re-draw) and language."""
+    return f"owner_results:{contest.id}:{await redraws(contest.id)}", await _language(contest)
