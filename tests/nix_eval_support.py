@@ -38,6 +38,29 @@ terraform/ folder of github.com/nix-community/nixos-anywhere at tag 1.13.0."""
 REPO_PARTS = ("nix", "nginx")
 
 
+@cache
+def nix_instantiate() -> str:
+    found = shutil.which("nix-instantiate")
+    if found is None:
+        pytest.fail(
+            "nix-instantiate is missing: apt-get install nix-bin (Debian) to run these checks"
+        )
+    return found
+
+
+def nix_eval_json(expression: str) -> object:
+    """Evaluate a pure Nix expression (no nixpkgs) relative to the repository."""
+    result = subprocess.run(
+        [nix_instantiate(), "--eval", "--strict", "--json", "-E", expression],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
 def eval_sources() -> Path:
     """The pinned sources, or a test failure that says how to get them."""
     value = os.environ.get(SOURCES_ENV)
@@ -68,7 +91,7 @@ def repo_copy(destination: Path, *, secrets: bool) -> Path:
 def nix_eval(attribute: str, repo: Path) -> Any:
     """`nix-instantiate --eval --strict --json` of one attribute of tests/nix_eval."""
     command = [
-        shutil.which("nix-instantiate") or "nix-instantiate",
+        nix_instantiate(),
         "--eval",
         "--strict",
         "--json",

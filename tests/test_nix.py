@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -28,6 +27,7 @@ from app.cli import ROLES
 from app.config import env_names
 from tests.conftest import TEST_TOKEN
 from tests.nginx_stack import NGINX_DIR, TEMPLATE
+from tests.nix_eval_support import nix_eval_json, nix_instantiate
 from tests.telegram_emulator import TelegramEmulator
 from tests.telegram_emulator.scenario import load_scenario
 
@@ -48,29 +48,6 @@ def nix_files() -> list[Path]:
         for path in ROOT.rglob("*.nix")
         if not SKIP_DIRS.intersection(path.relative_to(ROOT).parts)
     )
-
-
-@cache
-def nix_instantiate() -> str:
-    found = shutil.which("nix-instantiate")
-    if found is None:
-        pytest.fail(
-            "nix-instantiate is missing: apt-get install nix-bin (Debian) to run these checks"
-        )
-    return found
-
-
-def nix_eval_json(expression: str) -> object:
-    """Evaluate a pure Nix expression (no nixpkgs) relative to the repository."""
-    result = subprocess.run(
-        [nix_instantiate(), "--eval", "--strict", "--json", "-E", expression],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def read_module() -> str:

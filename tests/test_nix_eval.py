@@ -22,7 +22,7 @@ from prometheus_client import REGISTRY
 import app.worker.metrics  # noqa: F401  (registers the worker's metrics in REGISTRY)
 from app.cli import ROLES
 from app.config import env_names
-from tests.nix_eval_support import ROOT, eval_sources, evaluated
+from tests.nix_eval_support import ROOT, eval_sources, evaluated, nix_eval_json
 
 SECRETS_MESSAGE = "nix/hosts/prod/secrets.yaml is missing"
 LONG_RUNNING = {"api", "bot", "scheduler"}
@@ -140,6 +140,19 @@ def test_every_unit_has_the_production_environment(name: str) -> None:
         assert environment["REDIS_URL"] == "unix:///run/redis-contest-bot/redis.sock?db=0"
         assert environment["API_SOCKET"] == "/run/contest-bot/api.sock"
         assert environment["BOT_SOCKET"] == "/run/contest-bot/bot.sock"
+
+
+@pytest.mark.parametrize(
+    ("name", "domain"), [("prod", "contest.example.org"), ("vm", "contest-bot.test")]
+)
+def test_nginx_settings_put_the_shared_http_file_before_the_servers(name: str, domain: str) -> None:
+    nginx = evaluated(name)["nginx"]
+    assert re.search(r"include \S+-http\.conf;", nginx["commonHttpConfig"])
+    assert "http.conf" not in nginx["appendHttpConfig"]
+    # Neither adds what gixy refuses: a second server on port 80, OCSP stapling.
+    assert nginx["statusPage"] is False
+    assert nginx["recommendedTlsSettings"] is False
+    assert set(nginx["virtualHosts"]) == {domain, "contest-bot-internal"}
 
 
 def test_vm_test_script_is_valid_python() -> None:
@@ -321,15 +334,7 @@ def pytest_check_script() -> str:
         testEnv = "test-env"; source = "/source"; evalSources = "/eval-sources";
       }})).pytest.script
     """
-    result = subprocess.run(
-        ["nix-instantiate", "--eval", "--strict", "--json", "-E", expression],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return nix_eval_json(expression)  # type: ignore[return-value]
 
 
 def test_flake_pytest_check_leaves_out_what_needs_network_or_x86_64_wheels() -> None:
