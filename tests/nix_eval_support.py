@@ -88,24 +88,15 @@ def repo_copy(destination: Path, *, secrets: bool) -> Path:
     return destination
 
 
-def nix_eval(attribute: str, repo: Path) -> Any:
+def run_nix_eval(attribute: str, repo: Path) -> subprocess.CompletedProcess[str]:
     """`nix-instantiate --eval --strict --json` of one attribute of tests/nix_eval."""
-    command = [
-        nix_instantiate(),
-        "--eval",
-        "--strict",
-        "--json",
-        str(HARNESS),
-        "--argstr",
-        "sources",
-        str(eval_sources()),
-        "--argstr",
-        "repo",
-        str(repo),
-        "-A",
-        attribute,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    command = [nix_instantiate(), "--eval", "--strict", "--json", str(HARNESS)]
+    command += ["--argstr", "sources", str(eval_sources()), "--argstr", "repo", str(repo)]
+    return subprocess.run([*command, "-A", attribute], capture_output=True, text=True, check=False)
+
+
+def nix_eval(attribute: str, repo: Path) -> Any:
+    result = run_nix_eval(attribute, repo)
     assert result.returncode == 0, f"evaluation of {attribute} failed:\n{result.stderr}"
     return json.loads(result.stdout)
 

@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,14 @@ from prometheus_client import REGISTRY
 import app.worker.metrics  # noqa: F401  (registers the worker's metrics in REGISTRY)
 from app.cli import ROLES
 from app.config import env_names
-from tests.nix_eval_support import ROOT, eval_sources, evaluated, nix_eval_json
+from tests.nix_eval_support import (
+    ROOT,
+    eval_sources,
+    evaluated,
+    nix_eval_json,
+    repo_copy,
+    run_nix_eval,
+)
 
 SECRETS_MESSAGE = "nix/hosts/prod/secrets.yaml is missing"
 LONG_RUNNING = {"api", "bot", "scheduler"}
@@ -68,8 +76,32 @@ def test_prod_without_secrets_stops_at_the_assertion_that_says_what_to_do() -> N
 @pytest.mark.parametrize("name", ["prod", "vm"])
 def test_configuration_holds_every_assertion_without_warnings(name: str) -> None:
     config = evaluated(name)
+    assert config["typeChecked"] is True
     assert config["failedAssertions"] == []
     assert config["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (('partOf = [ "contest-bot.target" ];', 'partOf = [ "contest-bot" ];'), "string matching"),
+        (("unixSocketPerm = 660;", 'unixSocketPerm = "660";'), "is not of type"),
+        (("openFirewall = mkOption {", "openFirewal = mkOption {"), "does not exist"),
+    ],
+)
+def test_evaluation_refuses_mistakes_in_the_module(
+    tmp_path: Path, change: tuple[str, str], error: str
+) -> None:
+    """The harness is strict where NixOS is: a mistyped value or unit name, or setting an
+    option nothing declares, fails the evaluation."""
+    repo = repo_copy(tmp_path, secrets=True)
+    module = repo / "nix" / "module" / "default.nix"
+    old, new = change
+    assert old in module.read_text()
+    module.write_text(module.read_text().replace(old, new))
+    result = run_nix_eval("prod", repo)
+    assert result.returncode != 0
+    assert error in result.stderr, result.stderr
 
 
 def test_prod_reads_the_bot_secrets_from_the_sops_template() -> None:

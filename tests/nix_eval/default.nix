@@ -64,6 +64,41 @@ let
       contestUnits = lib.filterAttrs (name: _: lib.hasPrefix "contest-bot" name) config.systemd.services;
     in
     {
+      # Every value the configurations set, evaluated deeply, so that a type error or an
+      # unknown sub-option anywhere fails here, not only in the parts read below. (Lazy
+      # as nixpkgs is: a disabled exporter's or a virtual host's unread options are not.)
+      typeChecked = builtins.deepSeq [
+        config.users
+        config.systemd.services
+        config.systemd.targets
+        config.systemd.timers
+        config.systemd.tmpfiles
+        config.systemd.network
+        config.services.contest-bot
+        config.services.postgresql
+        config.services.redis
+        config.services.postgresqlBackup
+        config.services.openssh
+        (removeAttrs config.services.prometheus [ "exporters" ])
+        (lib.filterAttrs (_: exporter: exporter.enable) config.services.prometheus.exporters)
+        (lib.mapAttrs (_: vhost: removeAttrs vhost [
+          "sslCertificate"
+          "sslCertificateKey"
+        ]) config.services.nginx.virtualHosts)
+        config.services.nginx.upstreams
+        config.networking
+        config.security.acme
+        config.boot.loader
+        config.boot.initrd
+        config.fileSystems
+        (config.sops.secrets or { })
+        (config.sops.templates or { })
+        config.time
+        config.nix.settings
+        config.environment.etc
+        (removeAttrs config.virtualisation [ "vmVariantWithDisko" ])
+        config.system.stateVersion
+      ] true;
       failedAssertions = map (check: check.message) (lib.filter (check: !check.assertion) config.assertions);
       inherit (config) warnings;
       units = {

@@ -111,7 +111,7 @@ let
     isSystemUser = opt types.bool false;
     isNormalUser = opt types.bool false;
     group = opt types.str "";
-    home = opt types.path "/var/empty";
+    home = opt (types.passwdEntry types.path) "/var/empty";
     extraGroups = strs;
     uid = opt (types.nullOr types.int) null;
     openssh.authorizedKeys.keys = opt (types.listOf types.singleLineStr) [ ];
@@ -169,7 +169,7 @@ in
     warnings = opt (types.listOf types.str) [ ];
 
     # nixos/modules/misc/version.nix, config/locale.nix, config/nix.nix
-    system.stateVersion = req types.str;
+    system.stateVersion = opt types.str lib.trivial.release;
     time.timeZone = opt (types.nullOr types.str) null;
     nix.settings = opt (types.submodule { freeformType = types.attrsOf types.anything; }) { };
     # nixos/modules/system/activation/top-level.nix and activation-script.nix: what
