@@ -35,7 +35,7 @@ class NginxSite:
     runtime_dir: Path
     port: int
     api_socket: Path
-    bot_socket: Path
+    bot_sockets: tuple[Path, ...]  # one per bot process; nginx balances over them
     miniapp_dir: Path
     host: str = "127.0.0.1"
 
@@ -87,7 +87,7 @@ def render_config(site: NginxSite, template: Path = TEMPLATE) -> str:
         "WORKER_USER": getpass.getuser(),
         "LISTEN": f"{site.host}:{site.port}",
         "API_SOCKET": str(site.api_socket),
-        "BOT_SOCKET": str(site.bot_socket),
+        "BOT_SERVERS": "\n".join(f"        server unix:{path};" for path in site.bot_sockets),
         "MINIAPP_DIR": str(site.miniapp_dir),
     }
 

@@ -71,7 +71,7 @@ def site() -> Iterator[NginxSite]:
             runtime_dir=base / "nginx",
             port=free_port(),
             api_socket=base / "api.sock",
-            bot_socket=base / "bot.sock",
+            bot_sockets=(base / "bot.sock",),
             miniapp_dir=base / "miniapp",
         )
 
@@ -79,7 +79,7 @@ def site() -> Iterator[NginxSite]:
 @pytest.fixture(scope="module")
 async def nginx(site: NginxSite) -> AsyncIterator[NginxSite]:
     runners = []
-    for name, path in (("api", site.api_socket), ("bot", site.bot_socket)):
+    for name, path in (("api", site.api_socket), ("bot", site.bot_sockets[0])):
         runner = web.AppRunner(echo_app(name), access_log=None)
         await runner.setup()
         await web.UnixSite(runner, str(path)).start()

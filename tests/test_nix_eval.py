@@ -382,3 +382,20 @@ def test_flake_pytest_check_leaves_out_what_needs_network_or_x86_64_wheels() -> 
     assert "tests/test_terraform.py" in needing
     assert needing <= ignored, f"the sandboxed pytest check would run {sorted(needing - ignored)}"
     assert "NIX_EVAL_SOURCES=/eval-sources" in script
+
+
+def test_bot_instances_get_a_unit_and_a_socket_each_behind_one_upstream() -> None:
+    config = evaluated("prodBots")
+    assert config["failedAssertions"] == [] and config["warnings"] == []
+    bots = {
+        unit: spec
+        for unit, spec in config["contestBot"].items()
+        if unit.startswith("contest-bot-bot")
+    }
+    assert set(bots) == {"contest-bot-bot-1", "contest-bot-bot-2", "contest-bot-bot-3"}
+    sockets = {spec["environment"]["BOT_SOCKET"] for spec in bots.values()}
+    assert sockets == {f"/run/contest-bot/bot-{n}.sock" for n in (1, 2, 3)}
+    upstream = re.search(r"upstream contest_bot_bot \{(.*?)\}", config["nginx"]["conf"], re.S)
+    assert upstream is not None
+    assert sorted(re.findall(r"server unix:(\S+?) ?;", upstream.group(1))) == sorted(sockets)
+    assert "keepalive 64;" in upstream.group(1)

@@ -34,6 +34,18 @@ let
 
   enabledWorkers = lib.filterAttrs (_: worker: worker.enable) cfg.worker.processes;
 
+  # Bot process unit -> its webhook socket: `contest-bot-bot` on settings.BOT_SOCKET, or
+  # `contest-bot-bot-<n>` on bot-<n>.sock each when there are several.
+  botSockets =
+    if cfg.bot.instances == 1 then
+      { contest-bot-bot = cfg.settings.BOT_SOCKET; }
+    else
+      lib.listToAttrs (
+        map (
+          n: lib.nameValuePair "contest-bot-bot-${toString n}" "${runtimeDir}/bot-${toString n}.sock"
+        ) (lib.range 1 cfg.bot.instances)
+      );
+
   # One hardened service configuration for every unit.
   hardening = {
     User = user;
@@ -257,6 +269,24 @@ in
       description = "webhook (behind nginx) or long polling (no public endpoint needed).";
     };
 
+    bot.instances = mkOption {
+      type = types.ints.between 1 32;
+      default = 1;
+      description = ''
+        Bot processes (webhook mode), one systemd unit each with its own unix socket;
+        nginx spreads Telegram's webhook requests over them (a burst of presses under
+        a giveaway post needs more than one process can answer).
+      '';
+    };
+
+    bot.sockets = mkOption {
+      type = types.attrsOf types.str;
+      readOnly = true;
+      internal = true;
+      default = botSockets;
+      description = "Bot unit name -> webhook socket (nginx's upstream servers).";
+    };
+
     api.socket = mkOption {
       type = types.str;
       default = "${runtimeDir}/api.sock";
@@ -338,6 +368,10 @@ in
         message = "services.contest-bot: set database.createLocally, settings.DATABASE_URL, or DATABASE_URL in an environmentFiles entry.";
       }
       {
+        assertion = cfg.bot.instances == 1 || cfg.bot.mode == "webhook";
+        message = "services.contest-bot.bot.instances > 1 needs bot.mode = \"webhook\": several pollers would take each other's updates.";
+      }
+      {
         assertion = cfg.bot.mode != "webhook" || cfg.nginx.enable;
         message = "services.contest-bot.bot.mode = \"webhook\" needs nginx.enable to reach the bot.";
       }
@@ -395,10 +429,13 @@ in
         contest-bot-api = roleService "Contest Bot API (Mini App and organizer API)" {
           ExecStart = "${contestBot} api";
         };
-        contest-bot-bot = roleService "Contest Bot Telegram bot (${cfg.bot.mode})" {
-          ExecStart = "${contestBot} bot";
-        };
       }
+      (lib.mapAttrs (
+        unit: socket:
+        lib.recursiveUpdate (roleService "Contest Bot Telegram bot (${cfg.bot.mode}, ${unit})" {
+          ExecStart = "${contestBot} bot";
+        }) { environment.BOT_SOCKET = socket; }
+      ) botSockets)
       (mkIf cfg.scheduler.enable {
         contest-bot-scheduler = roleService "Contest Bot scheduler" {
           ExecStart = "${contestBot} scheduler";

@@ -92,9 +92,10 @@ in
           servers."unix:${cfg.settings.API_SOCKET}" = { };
           extraConfig = "keepalive 16;";
         };
+        # One server per bot process (bot.instances).
         contest_bot_bot = {
-          servers."unix:${cfg.settings.BOT_SOCKET}" = { };
-          extraConfig = "keepalive 8;";
+          servers = lib.mapAttrs' (_: socket: lib.nameValuePair "unix:${socket}" { }) cfg.bot.sockets;
+          extraConfig = "keepalive 64;";
         };
       };
 

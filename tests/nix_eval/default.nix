@@ -146,6 +146,15 @@ in
     (repo' + "/nix/hosts/prod")
   ]).config;
 
+  # the prod host with three bot processes behind nginx
+  prodBots = summary (evalNixos [
+    (sources' + "/disko/module.nix")
+    (sources' + "/sops-nix/modules/sops")
+    flakeModule
+    (repo' + "/nix/hosts/prod")
+    { services.contest-bot.bot.instances = 3; }
+  ]).config;
+
   vm = summary (evalNixos [ vmTest.nodes.machine ]).config // {
     inherit (vmTest) testScript;
   };

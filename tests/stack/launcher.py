@@ -45,6 +45,7 @@ class StackOptions:
     bot_token: str
     log_dir: Path
     workers: int = 2
+    bots: int = 1  # bot processes (the NixOS module's bot.instances), one socket each
     admin_ids: tuple[int, ...] = ()
     miniapp_dir: Path = MINIAPP_DIST
     webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -70,7 +71,7 @@ class Stack:
                 runtime_dir=self.runtime / "nginx",
                 port=self.port,
                 api_socket=self.api_socket,
-                bot_socket=self.bot_socket,
+                bot_sockets=tuple(self.bot_sockets.values()),
                 miniapp_dir=options.miniapp_dir,
             )
         )
@@ -94,8 +95,16 @@ class Stack:
         return self.runtime / "api.sock"
 
     @property
+    def bot_sockets(self) -> dict[str, Path]:
+        """Role name -> webhook socket: `bot` alone, or `bot-1`, `bot-2`, ..."""
+        if self.options.bots == 1:
+            return {"bot": self.runtime / "bot.sock"}
+        return {f"bot-{n}": self.runtime / f"bot-{n}.sock" for n in range(1, self.options.bots + 1)}
+
+    @property
     def bot_socket(self) -> Path:
-        return self.runtime / "bot.sock"
+        """The first bot process's socket."""
+        return next(iter(self.bot_sockets.values()))
 
     @property
     def redis_url(self) -> str:
@@ -141,9 +150,10 @@ class Stack:
         await readiness.wait_for_nginx(self)
 
     def _serving_roles(self) -> list[RoleProcess]:
-        roles = [
-            self._role("api", "api", readiness.api_ready),
-            self._role("bot", "bot", readiness.bot_ready),
+        roles = [self._role("api", "api", readiness.api_ready)]
+        roles += [
+            self._role(name, "bot", readiness.bot_ready, BOT_SOCKET=str(socket))
+            for name, socket in self.bot_sockets.items()
         ]
         roles += [self._role(name, "worker", readiness.worker_ready) for name in self.worker_names]
         roles.append(self._role("scheduler", "scheduler", readiness.scheduler_ready))
@@ -261,12 +271,14 @@ class Stack:
         )
         return env
 
-    def _role(self, name: str, role: str, ready: readiness.Check | None = None) -> RoleProcess:
+    def _role(
+        self, name: str, role: str, ready: readiness.Check | None = None, **env: str
+    ) -> RoleProcess:
         (self.runtime / "metrics").mkdir(exist_ok=True)
         process = RoleProcess(
             name=name,
             role=role,
-            env=self.role_env(),
+            env={**self.role_env(), **env},
             log_path=self.options.log_dir / f"{name}.log",
             cwd=self.runtime,
         )

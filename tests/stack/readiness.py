@@ -38,8 +38,8 @@ async def api_ready(stack: Stack, _: RoleProcess) -> bool:
     return await http_status(stack.api_socket, "/readyz") == 200
 
 
-async def bot_ready(stack: Stack, _: RoleProcess) -> bool:
-    if await http_status(stack.bot_socket, "/healthz") != 200:
+async def bot_ready(stack: Stack, role: RoleProcess) -> bool:
+    if await http_status(stack.bot_sockets[role.name], "/healthz") != 200:
         return False
     api = stack.options.telegram_api_url.rstrip("/")
     async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_SECONDS) as client:
