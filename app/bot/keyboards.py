@@ -10,7 +10,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from app.bot.callbacks import (
     ForgetAction,
     ForgetButton,
-    JoinButton,
     Language,
     LanguageButton,
     ManageAction,
@@ -25,7 +24,7 @@ from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
 from app.db.tables import Contest
 from app.locales import Texts
-from app.telegram.cards import Person
+from app.telegram.cards import JoinButton, Person
 
 
 def join(contest_id: int, texts: Texts) -> InlineKeyboardMarkup:

@@ -29,6 +29,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from redis.asyncio import Redis
 
+from app import metrics
 from app.config import Settings
 
 if TYPE_CHECKING:
@@ -178,8 +179,6 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        from app.worker import metrics
-
         chat_id = getattr(method, "chat_id", None)
         metered = chat_id is not None and method.__api_method__.startswith(METERED_PREFIXES)
         for attempt in range(self.flood_retries + 1):

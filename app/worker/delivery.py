@@ -28,9 +28,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup, Message
 
+from app import metrics
 from app.db import contests, users
 from app.telegram import outbox
-from app.worker import metrics
 from app.worker.broker import Worker
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from typing import TypeVar
 import asyncpg
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 
+from app import metrics
 from app.errors import TelegramUnavailable
-from app.worker import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

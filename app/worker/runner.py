@@ -53,7 +53,7 @@ async def run_worker(settings: Settings) -> None:
 
 
 async def _report_depth(worker: object) -> None:
-    from app.worker import metrics
+    from app import metrics
 
     depth = getattr(getattr(worker, "broker", None), "depth", None)
     while depth is not None:

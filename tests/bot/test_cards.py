@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.bot.callbacks import JoinButton
 from app.contests.channels import ChannelRef
 from app.db.tables import Contest
 from app.telegram import cards
+from app.telegram.cards import JoinButton
 from tests.telegram_emulator.formatting import parse_html
 
 

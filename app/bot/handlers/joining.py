@@ -19,7 +19,6 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import JoinButton
 from app.config import Settings
 from app.contests.channels import ChannelRef
 from app.db import contests
@@ -27,6 +26,7 @@ from app.db.participants import JoinResult, JoinStatus
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import joining
+from app.telegram.cards import JoinButton
 from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)
