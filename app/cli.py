@@ -15,6 +15,7 @@ import click
 
 from app.config import Settings, load_settings
 from app.errors import ConfigError, ContestBotError, NotConfiguredError, ProofError
+from app.worker.multiproc import use_metrics_dir
 
 ROLES = ("api", "bot", "worker", "scheduler", "migrate")
 
@@ -27,6 +28,8 @@ ENTRY_POINTS = {
     "migrate": "app.db.migrate:migrate_role",
     "dev": "app.dev:run",
 }
+# roles whose metrics go to the shared METRICS_DIR, which the API's /metrics adds up
+SHARED_METRICS = ("worker", "scheduler", "dev")
 
 
 def _entry(role: str):  # type: ignore[no-untyped-def]
@@ -43,11 +46,14 @@ def _entry(role: str):  # type: ignore[no-untyped-def]
 
 
 def _run_role(role: str, **overrides: object) -> None:
-    from app import runtime
-
     settings: Settings = load_settings(**overrides)
     if settings.dev_login and role != "dev":
         raise ConfigError("DEV_LOGIN=true is only allowed with `contest-bot dev`")
+    if role in SHARED_METRICS:
+        # before anything imports prometheus_client, which picks its store on import
+        use_metrics_dir(settings)
+    from app import runtime
+
     runtime.configure_logging(settings, "text" if role == "dev" else None)
     runtime.run(_entry(role), settings, name=role)
 

@@ -1,4 +1,9 @@
-"""Running a role: event loop, logging, database, and clean shutdown on signals."""
+"""Running a role: event loop, logging, database, task queue, and clean shutdown on signals.
+
+Every role kicks background work through `app.telegram.background`; here it is pointed
+at this process's task broker (built from the settings on first kick), which is shut
+down when the role ends.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from app import logs
 from app.config import Settings
 from app.db import engine
+from app.telegram import background
+from app.worker import broker, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +62,13 @@ async def _main(role: Role, settings: Settings, name: str, database: bool) -> No
         await engine.start(
             engine.use(engine.make_engine(settings)), pool_size=settings.database_pool_size
         )
+    background.install(enqueue.BrokerQueue())
     try:
         await role(settings)
     except asyncio.CancelledError:
         log.info("%s: stopped", name)
     finally:
+        await broker.stop()
         if database:
             with contextlib.suppress(Exception):
                 await engine.stop()

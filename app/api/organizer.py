@@ -34,6 +34,7 @@ from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
 from app.db import contests, draws, participants, users
 from app.db.tables import Contest
+from app.telegram import background
 from app.telegram.channels import Purpose, resolve_all
 from app.telegram.membership import recheck_for
 
@@ -159,14 +160,12 @@ class OrganizerController(Controller):
         self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
     ) -> ContestCard:
         """Publish now, or schedule it when the contest has a future publish time."""
-        from app.worker import enqueue
-
         contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
         if contest.publish_at is not None and contest.publish_at > datetime.now(UTC):
             contest = await contests.schedule(contest_id, contest.publish_at, user.id)
         else:
             contest = await contests.publish(contest_id, user.id)
-            await enqueue.post_contest(contest_id)
+            await background.queue().post_contest(contest_id)
         return await views.card(contest, user.id, settings.admin_ids)
 
     @post(
@@ -238,11 +237,9 @@ class OrganizerController(Controller):
         contest_id: int = ContestPath,
     ) -> RedrawOutcome:
         """Replace a winner (logged with the reason) from the same ranking; re-announce."""
-        from app.worker import enqueue
-
         await contests.get_managed(contest_id, user.id, settings.admin_ids)
         outcome = await draws.replace_winner(
             contest_id, data.user_id, data.reason, user.id, recheck_for(bot, contest_id)
         )
-        await enqueue.announce(contest_id)
+        await background.queue().announce(contest_id)
         return RedrawOutcome(winners=outcome.winners, reserves=outcome.reserves)

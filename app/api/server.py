@@ -97,13 +97,8 @@ async def serve_in_loop(
 
 
 async def serve(settings: Settings) -> None:
-    """The `api` role; at the end it closes the task broker its handlers kicked tasks to."""
-    from app.worker import broker
-
-    try:
-        await serve_in_loop(settings)
-    finally:
-        await broker.stop()
+    """The `api` role."""
+    await serve_in_loop(settings)
 
 
 async def serve_dev(settings: Settings, *, bot: Bot | None = None) -> None:

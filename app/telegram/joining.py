@@ -13,6 +13,7 @@ from aiogram.types import User
 
 from app.db import contests, participants, users
 from app.db.participants import JoinResult, JoinStatus
+from app.telegram import background
 from app.telegram.member_cache import MemberCache
 from app.telegram.membership import subscription_conditions
 
@@ -25,8 +26,6 @@ async def join(
     default_language: str = "en",
     cache: MemberCache | None = None,
 ) -> JoinResult:
-    from app.worker import enqueue
-
     await users.remember(
         user.id, user.first_name, user.username, user.language_code, default_language
     )
@@ -41,7 +40,7 @@ async def join(
         if contest.last_error != message:
             await contests.record_error(contest_id, message)
     if result.closed_contest:
-        await enqueue.draw(contest_id)
+        await background.queue().draw(contest_id)
     if result.status is JoinStatus.joined:
-        await enqueue.refresh_counter(contest_id)
+        await background.queue().refresh_counter(contest_id)
     return result

@@ -1,6 +1,6 @@
-"""Starting background work; what the bot, the API and the join flow call.
+"""The task queue the lower layers kick background work to (`app.telegram.background`).
 
-Each function kicks a task to the broker (Redis streams in production, in-process in
+Each method kicks a task to the broker (Redis streams in production, in-process in
 `dev` and unit tests) and returns without waiting for it. Kicking is best effort: when
 Redis is unreachable the failure is logged, not raised, because the scheduler derives
 publishing, drawing, posting and announcing from the database and kicks them again.
@@ -12,6 +12,7 @@ import logging
 
 from taskiq import AsyncTaskiqDecoratedTask
 
+from app.telegram import background
 from app.worker import broker, tasks
 
 log = logging.getLogger(__name__)
@@ -27,34 +28,34 @@ async def _kick(task: AsyncTaskiqDecoratedTask, *args: object) -> bool:  # type:
     return True
 
 
-async def publish(contest_id: int) -> bool:
-    """Open a scheduled contest now and post it."""
-    return await _kick(tasks.publish_contest, contest_id)
+class BrokerQueue:
+    """`background.TaskQueue` on this process's taskiq broker (`broker.current()`)."""
 
+    async def publish(self, contest_id: int) -> bool:
+        return await _kick(tasks.publish_contest, contest_id)
 
-async def post_contest(contest_id: int) -> bool:
-    """Post a just-published contest in its target channels."""
-    return await _kick(tasks.post_contest, contest_id)
+    async def post_contest(self, contest_id: int) -> bool:
+        return await _kick(tasks.post_contest, contest_id)
 
+    async def draw(self, contest_id: int) -> bool:
+        return await _kick(tasks.draw_contest, contest_id)
 
-async def draw(contest_id: int) -> bool:
-    """Close and draw a contest (deadline reached, participant limit reached)."""
-    return await _kick(tasks.draw_contest, contest_id)
+    async def announce(self, contest_id: int) -> bool:
+        return await _kick(tasks.announce_results, contest_id)
 
-
-async def announce(contest_id: int) -> bool:
-    """Announce (or, after a re-draw, update) a contest's results."""
-    return await _kick(tasks.announce_results, contest_id)
-
-
-async def refresh_counter(contest_id: int) -> bool:
-    """Refresh the participant counter on the posts; at most once per few seconds."""
-    try:
-        worker = await broker.started()
-        window_ms = int(tasks.REFRESH_SECONDS * 1000)
-        if not await worker.store.claim(f"throttle:refresh:{contest_id}", "1", window_ms):
+    async def refresh_counter(self, contest_id: int) -> bool:
+        try:
+            worker = await broker.started()
+            window_ms = int(tasks.REFRESH_SECONDS * 1000)
+            if not await worker.store.claim(f"throttle:refresh:{contest_id}", "1", window_ms):
+                return False
+        except Exception:
+            log.exception("could not throttle the counter refresh of contest %s", contest_id)
             return False
-    except Exception:
-        log.exception("could not throttle the counter refresh of contest %s", contest_id)
-        return False
-    return await _kick(tasks.refresh_counter, contest_id)
+        return await _kick(tasks.refresh_counter, contest_id)
+
+
+def install(worker: broker.Worker) -> broker.Worker:
+    """Make `worker`'s broker the one this process kicks tasks to, from every layer."""
+    background.install(BrokerQueue())
+    return broker.install(worker)

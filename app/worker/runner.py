@@ -1,7 +1,7 @@
 """The `worker` and `scheduler` roles, and the in-process variant `dev` uses.
 
-Nothing here imports prometheus_client before `use_metrics_dir` ran, so every role on a
-host writes its metrics to the shared `METRICS_DIR`.
+These roles write their metrics to the shared `METRICS_DIR`: the command line sets it
+up (`multiproc.use_metrics_dir`) before this module, and prometheus_client, is imported.
 """
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from taskiq.api import run_receiver_task
+
+from app import metrics
 from app.config import Settings
 from app.errors import NotConfiguredError
-from app.worker.multiproc import use_metrics_dir
+from app.worker import broker, enqueue, scheduler
+from app.worker.delivery import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +33,7 @@ def _needs_redis(settings: Settings, role: str) -> None:
 async def run_worker(settings: Settings) -> None:
     """Run tasks from the Redis stream and send the outbox until cancelled."""
     _needs_redis(settings, "worker")
-    use_metrics_dir(settings)
-    from taskiq.api import run_receiver_task
-
-    from app.worker import broker, tasks  # noqa: F401  (registers the tasks)
-    from app.worker.delivery import Deliverer
-
-    worker = broker.install(broker.build(settings))
+    worker = enqueue.install(broker.build(settings))
     worker.broker.is_worker_process = True
     try:
         await broker.started()
@@ -53,8 +51,6 @@ async def run_worker(settings: Settings) -> None:
 
 
 async def _report_depth(worker: object) -> None:
-    from app import metrics
-
     depth = getattr(getattr(worker, "broker", None), "depth", None)
     while depth is not None:
         try:
@@ -67,10 +63,7 @@ async def _report_depth(worker: object) -> None:
 async def run_scheduler(settings: Settings) -> None:
     """Lead (or stand by) and fire deadlines from the database until cancelled."""
     _needs_redis(settings, "scheduler")
-    use_metrics_dir(settings)
-    from app.worker import broker, scheduler
-
-    worker = broker.install(broker.build(settings))
+    worker = enqueue.install(broker.build(settings))
     lease = scheduler.Lease(worker, settings.scheduler_lease_seconds)
     try:
         await broker.started()
@@ -86,11 +79,7 @@ async def run_scheduler(settings: Settings) -> None:
 
 async def run_embedded(settings: Settings) -> None:
     """`dev`: tasks, outbox and deadlines in this process (no Redis) until cancelled."""
-    use_metrics_dir(settings)
-    from app.worker import broker, scheduler
-    from app.worker.delivery import Deliverer
-
-    worker = broker.install(broker.build(settings))
+    worker = enqueue.install(broker.build(settings))
     try:
         await broker.started()
         async with asyncio.TaskGroup() as group:

@@ -114,13 +114,13 @@ async def _cancel_background_tasks(task_broker: object) -> None:
 def make_client(emulator: TelegramEmulator, state_dir: Path) -> Callable[..., AsyncIterator[Api]]:
     from contextlib import asynccontextmanager
 
-    from app.worker import broker
+    from app.worker import broker, enqueue
 
     @asynccontextmanager
     async def build(database_url: str | None = None, **overrides: Any) -> AsyncIterator[Api]:
         settings = api_settings(emulator, state_dir, database_url=database_url, **overrides)
         bot = make_bot(settings)
-        worker = broker.install(broker.build(settings, in_place=False))
+        worker = enqueue.install(broker.build(settings, in_place=False))
         worker.use_bot(bot)
         try:
             app = create_app(settings, bot=bot)

@@ -23,7 +23,7 @@ from app.bot.dispatcher import create_dispatcher
 from app.config import Settings, load_settings
 from app.telegram.client import make_bot
 from app.telegram.limits import MemoryLimiter, RateLimitMiddleware, Rates
-from app.worker import broker
+from app.worker import broker, enqueue
 from app.worker.delivery import Deliverer
 from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import CallbackAnswer, Message, TelegramEmulator
@@ -113,7 +113,7 @@ async def running_bot(
         settings = make_settings(state_dir, emu, mode, **overrides)
         bot = make_bot(settings, RateLimitMiddleware(MemoryLimiter(TEST_RATES)))
         dp = create_dispatcher(settings)
-        worker = broker.install(broker.build(settings))
+        worker = enqueue.install(broker.build(settings))
         worker.use_bot(bot)
         emu.set_flood_limits(private_rate=20.0, private_burst=20.0)
         serve = runner.run_polling if mode == "polling" else runner.run_webhook

@@ -22,7 +22,7 @@ from app.contests import draw as algorithm
 from app.contests import proof as proofs
 from app.db import audit, contests, draws, participants
 from app.db.tables import Contest, Notification
-from app.worker import enqueue
+from app.telegram import background
 from tests.bot.flows import button_texts, buttons, press_in_private, wizard
 from tests.bot.harness import BotHarness, running_bot
 
@@ -112,7 +112,7 @@ async def _scenario(h: BotHarness) -> None:
     frozen = algorithm.freeze(users)
     leaver = algorithm.ranking(contest.seed, contest_id, frozen, 1)[0]
     emu.remove_member(beta.id, leaver)
-    await enqueue.draw(contest_id)
+    await background.queue().draw(contest_id)
     results = await _reply_to(h, alpha.id, post.message_id)
 
     drawn = await draws.get(contest_id)

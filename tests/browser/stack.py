@@ -23,7 +23,7 @@ from app.config import Settings, load_settings
 from app.db import engine
 from app.db.migrate import migrate
 from app.telegram.client import make_bot
-from app.worker import broker
+from app.worker import broker, enqueue
 from tests.telegram_emulator import TelegramEmulator
 
 
@@ -86,7 +86,7 @@ async def running_stack(
         await engine.start(current)
         await migrate()
         bot: Bot = make_bot(settings)
-        worker = broker.install(broker.build(settings))
+        worker = enqueue.install(broker.build(settings))
         worker.use_bot(bot)
         sock = _loopback_socket()
         server = _Server(uvicorn_config(settings, create_app(settings, bot=bot, miniapp=miniapp)))

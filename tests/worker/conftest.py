@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from app.config import Settings, load_settings
 from app.db import engine
 from app.db.migrate import migrate
-from app.worker import broker
+from app.worker import broker, enqueue
 from tests import servers
 from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import FloodLimits, TelegramEmulator
@@ -63,7 +63,7 @@ async def client(environment: Environment) -> AsyncIterator[Settings]:
         redis_url=environment.redis_url,
         telegram_api_url=environment.telegram_url,
     )
-    broker.install(broker.build(settings))
+    enqueue.install(broker.build(settings))
     await broker.started()
     try:
         yield settings

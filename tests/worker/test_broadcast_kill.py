@@ -7,8 +7,7 @@ import time
 import pytest
 
 from app.db.tables import Notification
-from app.telegram import outbox
-from app.worker import enqueue
+from app.telegram import background, outbox
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import (
     WORKER_READY,
@@ -38,7 +37,7 @@ async def test_kill_9_mid_broadcast_sends_each_message_once(
     second: Role | None = None
     try:
         await started(first, WORKER_READY)
-        assert await enqueue.draw(contest_id)
+        assert await background.queue().draw(contest_id)
 
         async def halfway() -> bool:
             return emulator.call_counts().get("sendMessage", 0) >= KILL_AFTER

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import draws
-from app.telegram import outbox
-from app.worker import enqueue
+from app.telegram import background, outbox
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import (
     Environment,
@@ -30,10 +29,10 @@ async def test_draw_announce_and_messages(
     add_users(emulator, user_ids)
     worker = Role("worker", environment)
     try:
-        assert await enqueue.post_contest(contest_id)
+        assert await background.queue().post_contest(contest_id)
         await wait_until(lambda: _has_posts(emulator, channel.id, 1), 20, "the contest post")
-        assert await enqueue.draw(contest_id)
-        assert await enqueue.draw(contest_id)  # delivered twice: drawn once
+        assert await background.queue().draw(contest_id)
+        assert await background.queue().draw(contest_id)  # delivered twice: drawn once
         await wait_until(lambda: _settled(len(user_ids)), 30, "every message settled")
     finally:
         worker.stop()

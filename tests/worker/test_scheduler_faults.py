@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.db.tables import AuditLog, Contest, Draw
-from app.worker import enqueue
+from app.telegram import background
 from tests import servers
 from tests.worker.stack import (
     LEADING,
@@ -130,7 +130,7 @@ async def test_postgres_restart_during_a_draw_completes_it_once(
     worker = Role("worker", environment)
     try:
         await started(worker, WORKER_READY)
-        assert await enqueue.draw(contest_id)
+        assert await background.queue().draw(contest_id)
         await asyncio.sleep(0.05)
         pg_server.stop("fast")
         await asyncio.sleep(3)

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from app.config import load_settings
 from app.db import draws, users
 from app.db.tables import Contest
-from app.telegram import outbox
+from app.telegram import background, outbox
 from app.telegram.limits import MemoryLimiter, Rates, RedisLimiter, acquire
 from app.worker import broker, enqueue, reconcile
 from app.worker.delivery import Deliverer
@@ -73,7 +73,7 @@ async def in_process(
 ) -> AsyncIterator[broker.Worker]:
     """The dev arrangement: no Redis, tasks finish as they are kicked."""
     settings = load_settings(state_dir=state_dir, telegram_api_url=emulator.base_url)
-    worker = broker.install(broker.build(settings, in_place=True))
+    worker = enqueue.install(broker.build(settings, in_place=True))
     await broker.started()
     try:
         yield worker
@@ -116,7 +116,7 @@ async def test_in_process_draw_and_reconcile(
     kicked = await reconcile.run_once(in_process)
     assert kicked["draw"] == [contest_id]
     assert (await reconcile.run_once(in_process))["draw"] == []  # remembered, not re-kicked
-    assert await enqueue.draw(contest_id)  # a second delivery changes nothing
+    assert await background.queue().draw(contest_id)  # a second delivery changes nothing
     outcome = await draws.get(contest_id)
     assert len(outcome.winners) == 3
     assert (await outbox.counts()).get("pending") == 30

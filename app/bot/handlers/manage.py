@@ -26,7 +26,7 @@ from app.db import contests, draws, participants
 from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
-from app.telegram import cards
+from app.telegram import background, cards
 
 router = Router(name="manage")
 router.callback_query.middleware(ManagedContestMiddleware())
@@ -199,14 +199,12 @@ async def draw_now(
     contest: Contest,
     texts: Texts,
 ) -> None:
-    from app.worker import enqueue
-
     if contest.status != "active":
         await query.answer(texts("organizer.draw_not_active"), show_alert=True)
         return
     await contests.close(contest.id)
     await query.answer(texts("organizer.drawing"), show_alert=True)
-    await enqueue.draw(contest.id)
+    await background.queue().draw(contest.id)
 
 
 @router.callback_query(ManageButton.filter(F.action == ManageAction.skip_final_check))

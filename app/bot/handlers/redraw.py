@@ -20,7 +20,7 @@ from app.db import contests, draws
 from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
-from app.telegram import cards, publication
+from app.telegram import background, cards, publication
 from app.telegram.membership import recheck_for
 
 router = Router(name="redraw")
@@ -66,8 +66,6 @@ async def ask_reason(
 async def redraw(
     message: Message, state: FSMContext, texts: Texts, settings: Settings, bot: Bot
 ) -> None:
-    from app.worker import enqueue
-
     assert message.from_user is not None
     reason = (message.text or "").strip()
     if not reason or reason.startswith("/") or len(reason) > REASON_MAX:
@@ -88,4 +86,4 @@ async def redraw(
     await state.clear()
     winners = ", ".join(person.mention() for person in await publication.people(outcome.winners))
     await message.answer(texts("organizer.redrawn", winners=winners or "—"))
-    await enqueue.announce(contest.id)
+    await background.queue().announce(contest.id)

@@ -28,7 +28,7 @@ from app.db import contests
 from app.db.tables import Contest, TelegramUser
 from app.errors import ChannelProblem, DomainError, TelegramUnavailable
 from app.locales import Texts
-from app.telegram import cards
+from app.telegram import background, cards
 from app.telegram.channels import Purpose, resolve
 
 log = logging.getLogger(__name__)
@@ -389,8 +389,6 @@ async def _store(state: FSMContext, owner: TelegramUser, publish_at: datetime | 
 async def publish(
     query: CallbackQuery, state: FSMContext, texts: Texts, person: TelegramUser
 ) -> None:
-    from app.worker import enqueue
-
     assert isinstance(query.message, Message)
     try:
         contest = await _store(state, person, None)
@@ -401,7 +399,7 @@ async def publish(
         return
     await state.clear()
     await query.answer(texts("organizer.published_short"))
-    await enqueue.post_contest(contest.id)
+    await background.queue().post_contest(contest.id)
     await query.message.answer(texts("organizer.published", contest_id=contest.id))
 
 
