@@ -9,7 +9,7 @@ from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from redis.asyncio import Redis
 
 from app import redis_pool
-from app.bot.handlers import get_routers
+from app.bot.handlers import create_routers
 from app.bot.handlers.joining import InFlight
 from app.bot.middlewares import PeopleMiddleware
 from app.config import Settings
@@ -40,5 +40,5 @@ def create_dispatcher(
     dp["join_guard"] = InFlight()
     dp["member_cache"] = make_cache(redis if settings.redis_url else None)
     dp.update.outer_middleware(PeopleMiddleware(settings.default_language))
-    dp.include_routers(*get_routers())
+    dp.include_routers(*create_routers())
     return dp

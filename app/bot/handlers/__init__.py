@@ -17,32 +17,10 @@ from app.bot.handlers import (
 )
 
 
-def _detached(router: Router) -> Router:
-    """The router, freed from a dispatcher built earlier in this process.
+def create_routers() -> list[Router]:
+    """New feature routers for one dispatcher (tests and `dev` build several per process).
 
-    aiogram routers attach to one parent; tests (and a restart inside `dev`) build a new
-    dispatcher per run, which takes the feature routers over from the previous one.
+    The wizard first (its /cancel works in any state); the fallback last.
     """
-    parent = router.parent_router
-    if parent is not None:
-        parent.sub_routers.remove(router)
-        router._parent_router = None
-    return router
-
-
-def get_routers() -> list[Router]:
-    """The wizard first (its /cancel works in any state); the fallback last."""
-    return [
-        _detached(router)
-        for router in (
-            wizard.router,
-            start.router,
-            joining.router,
-            members.router,
-            mine.router,
-            preferences.router,
-            manage.router,
-            redraw.router,
-            fallback.router,
-        )
-    ]
+    features = (wizard, start, joining, members, mine, preferences, manage, redraw, fallback)
+    return [feature.create_router() for feature in features]

@@ -15,20 +15,16 @@ from app.errors import DomainError
 from app.locales import FALLBACK, Texts
 
 log = logging.getLogger(__name__)
-router = Router(name="fallback")
 
 
-@router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message, texts: Texts) -> None:
     await message.answer(texts("bot.unknown_command"))
 
 
-@router.message(F.chat.type == "private")
 async def stray_message(message: Message, texts: Texts) -> None:
     await message.answer(texts("bot.not_understood"))
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery, texts: Texts) -> AnswerCallbackQuery:
     log.info(
         "unrecognised callback data %r from user %s", (query.data or "")[:64], query.from_user.id
@@ -36,7 +32,6 @@ async def stale_button(query: CallbackQuery, texts: Texts) -> AnswerCallbackQuer
     return query.answer(texts("bot.button_outdated"), show_alert=True)
 
 
-@router.error(ExceptionTypeFilter(DomainError))
 async def domain_error(event: ErrorEvent, texts: Texts | None = None) -> None:
     """A contest rule refused the action: tell the user why."""
     texts = texts or Texts(FALLBACK)
@@ -50,7 +45,6 @@ async def domain_error(event: ErrorEvent, texts: Texts | None = None) -> None:
         await event.update.message.answer(texts("organizer.refused", reason=quote(reason)))
 
 
-@router.error()
 async def unexpected(
     event: ErrorEvent, texts: Texts | None = None, redelivered_on_failure: bool = False
 ) -> None:
@@ -77,3 +71,14 @@ async def _answer_quietly(query: CallbackQuery, text: str) -> None:
         await query.answer(text, show_alert=True)
     except TelegramAPIError as exc:  # already answered, or too late
         log.debug("could not answer callback %s: %s", query.id, exc)
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="fallback")
+    router.message.register(unknown_command, F.chat.type == "private", F.text.startswith("/"))
+    router.message.register(stray_message, F.chat.type == "private")
+    router.callback_query.register(stale_button)
+    router.error.register(domain_error, ExceptionTypeFilter(DomainError))
+    router.error.register(unexpected)
+    return router

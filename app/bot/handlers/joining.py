@@ -30,7 +30,6 @@ from app.telegram.cards import JoinButton
 from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)
-router = Router(name="joining")
 
 ALERT_LIMIT = 200
 
@@ -56,7 +55,6 @@ def _shorten(value: str) -> str:
     return value if len(value) <= ALERT_LIMIT else value[: ALERT_LIMIT - 1] + "…"
 
 
-@router.callback_query(JoinButton.filter())
 async def join(
     query: CallbackQuery,
     callback_data: JoinButton,
@@ -140,3 +138,10 @@ async def _explain_privately(
         log.debug("user %s has not started the bot; the alert has to do", user_id)
     except TelegramBadRequest as exc:
         log.info("could not explain missing channels to user %s: %s", user_id, exc.message)
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="joining")
+    router.callback_query.register(join, JoinButton.filter())
+    return router

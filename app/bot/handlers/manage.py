@@ -28,10 +28,6 @@ from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import background, cards
 
-router = Router(name="manage")
-router.callback_query.middleware(ManagedContestMiddleware())
-router.message.filter(F.chat.type == "private")
-
 LISTED = 20
 EXPORT_COLUMNS = ("user_id", "username", "first_name", "source", "joined_at")
 
@@ -46,7 +42,6 @@ async def _page(
     return keyboards.managed(found[:LISTED], texts, more=len(found) > LISTED)
 
 
-@router.message(Command("manage"))
 async def managed(message: Message, texts: Texts, settings: Settings) -> None:
     assert message.from_user is not None
     page = await _page(message.from_user.id, settings, texts)
@@ -56,7 +51,6 @@ async def managed(message: Message, texts: Texts, settings: Settings) -> None:
     await message.answer(texts("organizer.manage_list"), reply_markup=page)
 
 
-@router.callback_query(ManagePage.filter())
 async def next_page(
     query: CallbackQuery, callback_data: ManagePage, texts: Texts, settings: Settings
 ) -> None:
@@ -82,7 +76,6 @@ async def summary(contest: Contest, texts: Texts) -> str:
     return "\n".join(lines)
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.open))
 async def open_contest(
     query: CallbackQuery,
     contest: Contest,
@@ -95,7 +88,6 @@ async def open_contest(
     )
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.stats))
 async def stats(
     query: CallbackQuery,
     contest: Contest,
@@ -113,9 +105,6 @@ async def stats(
     )
 
 
-@router.callback_query(
-    ManageButton.filter(F.action.in_({ManageAction.edit_title, ManageAction.edit_description}))
-)
 async def edit(
     query: CallbackQuery,
     contest: Contest,
@@ -133,8 +122,6 @@ async def edit(
     await query.message.answer(texts(key, limit=limit))
 
 
-@router.message(Managing.title, F.text)
-@router.message(Managing.description, F.text)
 async def edited(message: Message, state: FSMContext, texts: Texts, settings: Settings) -> None:
     assert message.from_user is not None
     data = await state.get_data()
@@ -157,7 +144,6 @@ async def edited(message: Message, state: FSMContext, texts: Texts, settings: Se
     )
 
 
-@router.callback_query(ManageButton.filter(F.action.in_({ManageAction.cancel, ManageAction.draw})))
 async def ask_confirmation(
     query: CallbackQuery,
     contest: Contest,
@@ -177,7 +163,6 @@ async def ask_confirmation(
     )
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.cancel_confirm))
 async def cancel(
     query: CallbackQuery,
     contest: Contest,
@@ -193,7 +178,6 @@ async def cancel(
     await query.answer(texts("organizer.cancelled"), show_alert=True)
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.draw_confirm))
 async def draw_now(
     query: CallbackQuery,
     contest: Contest,
@@ -232,7 +216,6 @@ def _cell(value: object) -> object:
     return value
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.export))
 async def export(
     query: CallbackQuery,
     contest: Contest,
@@ -254,3 +237,32 @@ async def export(
         ),
         caption=texts("organizer.exported", count=rows),
     )
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="manage")
+    router.callback_query.middleware(ManagedContestMiddleware())
+    router.message.filter(F.chat.type == "private")
+    router.message.register(managed, Command("manage"))
+    router.callback_query.register(next_page, ManagePage.filter())
+    router.callback_query.register(open_contest, ManageButton.filter(F.action == ManageAction.open))
+    router.callback_query.register(stats, ManageButton.filter(F.action == ManageAction.stats))
+    router.callback_query.register(
+        edit,
+        ManageButton.filter(F.action.in_({ManageAction.edit_title, ManageAction.edit_description})),
+    )
+    router.message.register(edited, Managing.description, F.text)
+    router.message.register(edited, Managing.title, F.text)
+    router.callback_query.register(
+        ask_confirmation,
+        ManageButton.filter(F.action.in_({ManageAction.cancel, ManageAction.draw})),
+    )
+    router.callback_query.register(
+        cancel, ManageButton.filter(F.action == ManageAction.cancel_confirm)
+    )
+    router.callback_query.register(
+        draw_now, ManageButton.filter(F.action == ManageAction.draw_confirm)
+    )
+    router.callback_query.register(export, ManageButton.filter(F.action == ManageAction.export))
+    return router

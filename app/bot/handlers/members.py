@@ -14,13 +14,17 @@ from aiogram.types import ChatMemberUpdated
 from app.telegram.member_cache import UPDATE_SECONDS, MemberCache
 from app.telegram.membership import is_subscribed
 
-router = Router(name="members")
 
-
-@router.chat_member()
 async def member_changed(update: ChatMemberUpdated, member_cache: MemberCache) -> None:
     user_id = update.new_chat_member.user.id
     if is_subscribed(update.new_chat_member):
         await member_cache.remember(update.chat.id, user_id, UPDATE_SECONDS)
     else:
         await member_cache.forget(update.chat.id, user_id)
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="members")
+    router.chat_member.register(member_changed)
+    return router

@@ -14,13 +14,9 @@ from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import cards
 
-router = Router(name="mine")
-router.message.filter(F.chat.type == "private")
-
 LISTED = 20
 
 
-@router.message(Command("mycontests"))
 async def my_contests(message: Message, texts: Texts) -> None:
     assert message.from_user is not None
     entered = (await participants.contests_of(message.from_user.id))[:LISTED]
@@ -34,7 +30,6 @@ async def my_contests(message: Message, texts: Texts) -> None:
     await message.answer("\n".join(lines), reply_markup=keyboards.my_contests(entered, texts))
 
 
-@router.callback_query(ResultsButton.filter())
 async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: Texts) -> None:
     try:
         await contests.get(callback_data.contest_id)
@@ -52,3 +47,12 @@ async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: T
         await query.answer(texts("bot.you_reserve", place=place), show_alert=True)
         return
     await query.answer(texts(f"bot.you_{found.role}"), show_alert=True)
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="mine")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(my_contests, Command("mycontests"))
+    router.callback_query.register(did_i_win, ResultsButton.filter())
+    return router

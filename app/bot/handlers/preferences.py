@@ -17,16 +17,11 @@ from app.errors import ValidationError
 from app.locales import Texts
 from app.telegram.cards import quote
 
-router = Router(name="preferences")
-router.message.filter(F.chat.type == "private")
 
-
-@router.message(Command("language"))
 async def language(message: Message, texts: Texts) -> None:
     await message.answer(texts("bot.language_choose"), reply_markup=keyboards.languages())
 
 
-@router.callback_query(LanguageButton.filter())
 async def language_chosen(query: CallbackQuery, callback_data: LanguageButton) -> None:
     await users.set_language(query.from_user.id, callback_data.language.value)
     chosen = Texts(callback_data.language.value)
@@ -35,7 +30,6 @@ async def language_chosen(query: CallbackQuery, callback_data: LanguageButton) -
         await query.message.answer(chosen("bot.language_set"))
 
 
-@router.message(Command("timezone"))
 async def timezone(
     message: Message,
     command: CommandObject,
@@ -57,12 +51,10 @@ async def timezone(
     await message.answer(texts("bot.timezone_set", timezone=name))
 
 
-@router.message(Command("forget"))
 async def forget(message: Message, texts: Texts) -> None:
     await message.answer(texts("bot.forget_confirm"), reply_markup=keyboards.forget(texts))
 
 
-@router.callback_query(ForgetButton.filter(F.action == ForgetAction.confirm))
 async def forget_confirmed(query: CallbackQuery, texts: Texts, state: FSMContext) -> None:
     removed = await users.forget(query.from_user.id)
     await state.clear()
@@ -71,6 +63,20 @@ async def forget_confirmed(query: CallbackQuery, texts: Texts, state: FSMContext
         await query.message.answer(texts("bot.forget_done", entries=removed))
 
 
-@router.callback_query(ForgetButton.filter(F.action == ForgetAction.keep))
 async def forget_kept(query: CallbackQuery, texts: Texts) -> None:
     await query.answer(texts("bot.forget_kept"))
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="preferences")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(language, Command("language"))
+    router.callback_query.register(language_chosen, LanguageButton.filter())
+    router.message.register(timezone, Command("timezone"))
+    router.message.register(forget, Command("forget"))
+    router.callback_query.register(
+        forget_confirmed, ForgetButton.filter(F.action == ForgetAction.confirm)
+    )
+    router.callback_query.register(forget_kept, ForgetButton.filter(F.action == ForgetAction.keep))
+    return router

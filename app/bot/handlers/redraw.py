@@ -23,12 +23,9 @@ from app.locales import Texts
 from app.telegram import background, cards, publication
 from app.telegram.membership import recheck_for
 
-router = Router(name="redraw")
-router.callback_query.middleware(ManagedContestMiddleware())
 REASON_MAX = 500
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.redraw))
 async def choose_winner(
     query: CallbackQuery,
     contest: Contest,
@@ -47,7 +44,6 @@ async def choose_winner(
     )
 
 
-@router.callback_query(RedrawButton.filter())
 async def ask_reason(
     query: CallbackQuery,
     contest: Contest,
@@ -62,7 +58,6 @@ async def ask_reason(
     await query.message.answer(texts("organizer.redraw_reason", user_id=callback_data.user_id))
 
 
-@router.message(Managing.redraw_reason, F.text, F.chat.type == "private")
 async def redraw(
     message: Message, state: FSMContext, texts: Texts, settings: Settings, bot: Bot
 ) -> None:
@@ -87,3 +82,15 @@ async def redraw(
     winners = ", ".join(person.mention() for person in await publication.people(outcome.winners))
     await message.answer(texts("organizer.redrawn", winners=winners or "—"))
     await background.queue().announce(contest.id)
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="redraw")
+    router.callback_query.middleware(ManagedContestMiddleware())
+    router.callback_query.register(
+        choose_winner, ManageButton.filter(F.action == ManageAction.redraw)
+    )
+    router.callback_query.register(ask_reason, RedrawButton.filter())
+    router.message.register(redraw, Managing.redraw_reason, F.text, F.chat.type == "private")
+    return router

@@ -20,14 +20,10 @@ from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import cards
 
-router = Router(name="start")
-router.message.filter(F.chat.type == "private")
-
 CONTEST_LINK = re.compile(r"^c(\d{1,10})$")
 PROOF_LINK = re.compile(r"^proof_(\d{1,10})$")
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.regexp(CONTEST_LINK)))
 async def contest_link(message: Message, command: CommandObject, texts: Texts) -> None:
     contest_id = int(CONTEST_LINK.match(command.args or "").group(1))  # type: ignore[union-attr]
     await show_card(message, contest_id, texts)
@@ -50,13 +46,11 @@ async def show_card(message: Message, contest_id: int, texts: Texts) -> None:
     await message.answer(card, reply_markup=markup)
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.regexp(PROOF_LINK)))
 async def proof_link(message: Message, command: CommandObject, texts: Texts) -> None:
     contest_id = int(PROOF_LINK.match(command.args or "").group(1))  # type: ignore[union-attr]
     await send_proof(message, contest_id, texts)
 
 
-@router.message(Command("proof"))
 async def proof_command(message: Message, command: CommandObject, texts: Texts) -> None:
     if not command.args or not command.args.strip().isdigit():
         await message.answer(texts("bot.proof_usage"))
@@ -81,11 +75,25 @@ async def send_proof(message: Message, contest_id: int, texts: Texts) -> None:
     )
 
 
-@router.message(CommandStart())
 async def welcome(message: Message, texts: Texts) -> None:
     await message.answer(texts("bot.welcome"))
 
 
-@router.message(Command("help"))
 async def help_(message: Message, texts: Texts) -> None:
     await message.answer(texts("bot.help"))
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="start")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(
+        contest_link, CommandStart(deep_link=True, magic=F.args.regexp(CONTEST_LINK))
+    )
+    router.message.register(
+        proof_link, CommandStart(deep_link=True, magic=F.args.regexp(PROOF_LINK))
+    )
+    router.message.register(proof_command, Command("proof"))
+    router.message.register(welcome, CommandStart())
+    router.message.register(help_, Command("help"))
+    return router

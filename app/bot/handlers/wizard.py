@@ -32,8 +32,6 @@ from app.telegram import background, cards
 from app.telegram.channels import Purpose, resolve
 
 log = logging.getLogger(__name__)
-router = Router(name="wizard")
-router.message.filter(F.chat.type == "private")
 
 MAX_CHANNELS = 10
 Skip = WizardButton.filter(F.action == WizardAction.skip)
@@ -44,20 +42,17 @@ def timezone_of(person: TelegramUser, settings: Settings) -> str:
     return person.timezone or settings.default_timezone
 
 
-@router.message(Command("cancel"), StateFilter("*"))
 async def cancel(message: Message, state: FSMContext, texts: Texts) -> None:
     await state.clear()
     await message.answer(texts("organizer.wizard_cancelled"))
 
 
-@router.message(Command("new"))
 async def start(message: Message, state: FSMContext, texts: Texts) -> None:
     await state.clear()
     await state.set_state(Wizard.title)
     await message.answer(texts("organizer.ask_title", limit=rules.TITLE_MAX))
 
 
-@router.message(Wizard.title, F.text)
 async def title(message: Message, state: FSMContext, texts: Texts) -> None:
     value = (message.text or "").strip()
     if not value or value.startswith("/") or len(value) > rules.TITLE_MAX:
@@ -73,7 +68,6 @@ async def title(message: Message, state: FSMContext, texts: Texts) -> None:
     )
 
 
-@router.message(Wizard.description, F.text)
 async def description(message: Message, state: FSMContext, texts: Texts) -> None:
     value = (message.text or "").strip()
     if len(value) > rules.DESCRIPTION_MAX:
@@ -85,7 +79,6 @@ async def description(message: Message, state: FSMContext, texts: Texts) -> None
     await _ask_photo(message, state, texts)
 
 
-@router.callback_query(Wizard.description, Skip)
 async def description_skipped(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     await query.answer()
     await state.update_data(description="")
@@ -100,7 +93,6 @@ async def _ask_photo(message: Message, state: FSMContext, texts: Texts) -> None:
     )
 
 
-@router.message(Wizard.photo, F.photo)
 async def photo(message: Message, state: FSMContext, texts: Texts) -> None:
     assert message.photo
     data = await state.get_data()
@@ -114,7 +106,6 @@ async def photo(message: Message, state: FSMContext, texts: Texts) -> None:
     await _ask_winners(message, state, texts)
 
 
-@router.callback_query(Wizard.photo, Skip)
 async def photo_skipped(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     await query.answer()
     await state.update_data(photo=None)
@@ -122,7 +113,6 @@ async def photo_skipped(query: CallbackQuery, state: FSMContext, texts: Texts) -
     await _ask_winners(query.message, state, texts)
 
 
-@router.message(Wizard.photo)
 async def photo_expected(message: Message, texts: Texts) -> None:
     await message.answer(texts("organizer.photo_expected"))
 
@@ -137,7 +127,6 @@ def _number(message: Message) -> int | None:
     return int(value) if value.isdigit() and len(value) <= 9 else None
 
 
-@router.message(Wizard.winners)
 async def winners(message: Message, state: FSMContext, texts: Texts) -> None:
     count = _number(message)
     if count is None or not 1 <= count <= rules.WINNERS_MAX:
@@ -150,7 +139,6 @@ async def winners(message: Message, state: FSMContext, texts: Texts) -> None:
     )
 
 
-@router.message(Wizard.deadline, F.text)
 async def deadline(
     message: Message, state: FSMContext, texts: Texts, person: TelegramUser, settings: Settings
 ) -> None:
@@ -171,7 +159,6 @@ async def deadline(
     )
 
 
-@router.callback_query(Wizard.deadline, Skip)
 async def deadline_skipped(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     await query.answer()
     await state.update_data(ends_at=None)
@@ -180,7 +167,6 @@ async def deadline_skipped(query: CallbackQuery, state: FSMContext, texts: Texts
     await query.message.answer(texts("organizer.ask_max_participants_required"))
 
 
-@router.message(Wizard.max_participants)
 async def max_participants(message: Message, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
     count = _number(message)
@@ -191,7 +177,6 @@ async def max_participants(message: Message, state: FSMContext, texts: Texts) ->
     await _ask_required(message, state, texts)
 
 
-@router.callback_query(Wizard.max_participants, Skip)
 async def max_participants_skipped(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
     if data.get("ends_at") is None:
@@ -259,14 +244,12 @@ async def _add_channel(
     )
 
 
-@router.message(Wizard.required)
 async def required(
     message: Message, state: FSMContext, texts: Texts, bot: Bot, settings: Settings
 ) -> None:
     await _add_channel(message, state, texts, bot, settings, Purpose.required)
 
 
-@router.callback_query(Wizard.required, Done)
 async def required_done(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     await query.answer()
     await state.set_state(Wizard.targets)
@@ -274,14 +257,12 @@ async def required_done(query: CallbackQuery, state: FSMContext, texts: Texts) -
     await query.message.answer(texts("organizer.ask_targets"))
 
 
-@router.message(Wizard.targets)
 async def targets(
     message: Message, state: FSMContext, texts: Texts, bot: Bot, settings: Settings
 ) -> None:
     await _add_channel(message, state, texts, bot, settings, Purpose.target)
 
 
-@router.callback_query(Wizard.targets, Done)
 async def targets_done(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
     if not data.get("targets"):
@@ -339,7 +320,6 @@ async def _preview(message: Message, state: FSMContext, texts: Texts) -> None:
     )
 
 
-@router.callback_query(Wizard.preview, WizardButton.filter(F.action == WizardAction.results_mode))
 async def toggle_results_mode(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
     mode = "edit" if data["results_mode"] == "reply" else "reply"
@@ -351,7 +331,6 @@ async def toggle_results_mode(query: CallbackQuery, state: FSMContext, texts: Te
     )
 
 
-@router.callback_query(Wizard.preview, WizardButton.filter(F.action == WizardAction.notify))
 async def toggle_notify(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
     notify = not data["notify"]
@@ -385,7 +364,6 @@ async def _store(state: FSMContext, owner: TelegramUser, publish_at: datetime | 
     return contest
 
 
-@router.callback_query(Wizard.preview, WizardButton.filter(F.action == WizardAction.publish))
 async def publish(
     query: CallbackQuery, state: FSMContext, texts: Texts, person: TelegramUser
 ) -> None:
@@ -403,7 +381,6 @@ async def publish(
     await query.message.answer(texts("organizer.published", contest_id=contest.id))
 
 
-@router.callback_query(Wizard.preview, WizardButton.filter(F.action == WizardAction.schedule))
 async def schedule(
     query: CallbackQuery, state: FSMContext, texts: Texts, person: TelegramUser, settings: Settings
 ) -> None:
@@ -415,7 +392,6 @@ async def schedule(
     )
 
 
-@router.message(Wizard.publish_at, F.text)
 async def publish_at(
     message: Message, state: FSMContext, texts: Texts, person: TelegramUser, settings: Settings
 ) -> None:
@@ -431,9 +407,50 @@ async def publish_at(
     await message.answer(texts("organizer.scheduled", contest_id=contest.id, when=cards.when(when)))
 
 
-@router.callback_query(Wizard.preview, WizardButton.filter(F.action == WizardAction.discard))
 async def discard(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     await state.clear()
     await query.answer()
     assert isinstance(query.message, Message)
     await query.message.answer(texts("organizer.wizard_cancelled"))
+
+
+def create_router() -> Router:
+    """A new router with this module's handlers (a router attaches to one dispatcher)."""
+    router = Router(name="wizard")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(cancel, Command("cancel"), StateFilter("*"))
+    router.message.register(start, Command("new"))
+    router.message.register(title, Wizard.title, F.text)
+    router.message.register(description, Wizard.description, F.text)
+    router.callback_query.register(description_skipped, Wizard.description, Skip)
+    router.message.register(photo, Wizard.photo, F.photo)
+    router.callback_query.register(photo_skipped, Wizard.photo, Skip)
+    router.message.register(photo_expected, Wizard.photo)
+    router.message.register(winners, Wizard.winners)
+    router.message.register(deadline, Wizard.deadline, F.text)
+    router.callback_query.register(deadline_skipped, Wizard.deadline, Skip)
+    router.message.register(max_participants, Wizard.max_participants)
+    router.callback_query.register(max_participants_skipped, Wizard.max_participants, Skip)
+    router.message.register(required, Wizard.required)
+    router.callback_query.register(required_done, Wizard.required, Done)
+    router.message.register(targets, Wizard.targets)
+    router.callback_query.register(targets_done, Wizard.targets, Done)
+    router.callback_query.register(
+        toggle_results_mode,
+        Wizard.preview,
+        WizardButton.filter(F.action == WizardAction.results_mode),
+    )
+    router.callback_query.register(
+        toggle_notify, Wizard.preview, WizardButton.filter(F.action == WizardAction.notify)
+    )
+    router.callback_query.register(
+        publish, Wizard.preview, WizardButton.filter(F.action == WizardAction.publish)
+    )
+    router.callback_query.register(
+        schedule, Wizard.preview, WizardButton.filter(F.action == WizardAction.schedule)
+    )
+    router.message.register(publish_at, Wizard.publish_at, F.text)
+    router.callback_query.register(
+        discard, Wizard.preview, WizardButton.filter(F.action == WizardAction.discard)
+    )
+    return router
