@@ -7,8 +7,9 @@ manage it gets 403 (and 404 when it does not exist).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict, replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 from litestar import Controller, get, patch, post
@@ -17,7 +18,6 @@ from litestar.response import Stream
 
 from app.api import auth, csv_export, problems, views
 from app.api.deps import BotDep, SettingsDep, UserDep
-from app.api.problems import ApiProblem
 from app.api.schemas import (
     CancelInput,
     ContestCard,
@@ -43,13 +43,14 @@ ContestPath = Parameter(title="Contest id", ge=1, le=rules.ID_MAX)
 LIST_MAX = 200
 
 
-def _fields(data: JSONBody[ContestInput] | ContestPatch, base: ContestFields) -> ContestFields:
-    changes = {
+def _changes(data: ContestInput | ContestPatch) -> dict[str, Any]:
+    """The contest fields `data` sets (absent ones are left out)."""
+    names = {field.name for field in fields(ContestFields)}
+    return {
         name: value
         for name, value in msgspec.structs.asdict(data).items()
-        if name in asdict(base) and value is not msgspec.UNSET
+        if name in names and value is not msgspec.UNSET
     }
-    return replace(base, **changes)
 
 
 class OrganizerController(Controller):
@@ -79,13 +80,7 @@ class OrganizerController(Controller):
     ) -> ContestCard:
         """Create a draft; needs being a bot admin or an admin of every target channel."""
         is_admin = user.id in settings.admin_ids
-        if not is_admin and not data.target_channels:
-            raise ApiProblem(
-                403,
-                "not_channel_admin",
-                "name at least one target channel you administer (only bot admins may create"
-                " contests without one)",
-            )
+        rules.check_targets(len(data.target_channels), is_admin)
         targets = await resolve_all(bot, data.target_channels, Purpose.target, user.id, is_admin)
         required = await resolve_all(
             bot, data.required_channels, Purpose.required, user.id, is_admin
@@ -95,7 +90,7 @@ class OrganizerController(Controller):
         )
         contest = await contests.create(
             user.id,
-            _fields(data, ContestFields(title=data.title)),
+            ContestFields(**_changes(data)),
             required=required,
             targets=[ref.chat_id for ref in targets],
             language=stored.language,
@@ -127,6 +122,7 @@ class OrganizerController(Controller):
         is_admin = user.id in settings.admin_ids
         targets = required = None
         if data.target_channels is not msgspec.UNSET:
+            rules.check_targets(len(data.target_channels), is_admin)
             checked = await resolve_all(
                 bot, data.target_channels, Purpose.target, user.id, is_admin
             )
@@ -143,7 +139,7 @@ class OrganizerController(Controller):
         updated = await contests.update(
             contest_id,
             user.id,
-            _fields(data, contests.fields_of(contest)),
+            replace(contests.fields_of(contest), **_changes(data)),
             required=required,
             targets=targets,
             **options,
@@ -183,7 +179,7 @@ class OrganizerController(Controller):
     ) -> ContestCard:
         """Cancel a contest that has not finished, with an optional reason."""
         await contests.get_managed(contest_id, user.id, settings.admin_ids)
-        contest = await contests.cancel(contest_id, user.id, data.reason.strip())
+        contest = await contests.cancel(contest_id, user.id, data.reason)
         return await views.card(contest, user.id, settings.admin_ids)
 
     @get("/{contest_id:int}/stats", operation_id="getContestStats", responses=ORGANIZER_PROBLEMS)

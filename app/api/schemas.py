@@ -41,9 +41,13 @@ Title = Annotated[str, Meta(min_length=1, max_length=rules.TITLE_MAX)]
 Description = Annotated[str, Meta(max_length=rules.DESCRIPTION_MAX)]
 WinnersCount = Annotated[int, Meta(ge=1, le=rules.WINNERS_MAX)]
 ReserveCount = Annotated[int, Meta(ge=0, le=rules.RESERVE_MAX)]
+DefaultReserve = Annotated[
+    ReserveCount,
+    Meta(description=f"absent: one per winner, at least {rules.RESERVE_DEFAULT_MIN}"),
+]
 ParticipantLimit = Annotated[int, Meta(ge=1, le=rules.PARTICIPANTS_MAX)]
-Channels = Annotated[list[ChannelHandle], Meta(max_length=20)]
-Reason = Annotated[str, Meta(min_length=1, max_length=500)]
+Channels = Annotated[list[ChannelHandle], Meta(max_length=rules.CHANNELS_MAX)]
+Reason = Annotated[str, Meta(min_length=1, max_length=rules.REASON_MAX)]
 
 
 class Camel(msgspec.Struct, rename="camel", kw_only=True):
@@ -147,7 +151,7 @@ class ContestInput(Camel, forbid_unknown_fields=True):
     title: Title
     description: Description = ""
     winners_count: WinnersCount = 1
-    reserve_count: ReserveCount = 3
+    reserve_count: DefaultReserve | UnsetType = UNSET
     ends_at: UtcTime | None = None
     max_participants: ParticipantLimit | None = None
     publish_at: UtcTime | None = None
@@ -200,7 +204,7 @@ class ContestSettings(Camel):
 
 
 class CancelInput(Camel, forbid_unknown_fields=True):
-    reason: Annotated[str, Meta(max_length=500)] = ""
+    reason: Annotated[str, Meta(max_length=rules.REASON_MAX)] = ""
 
 
 class SeriesPoint(Camel):

@@ -1,11 +1,14 @@
-"""What makes a contest well-formed: limits on its fields and its end condition."""
+"""Every contest rule, once: limits on its fields, defaults, the end condition, channels,
+and reasons. The bot's wizard, the API's request schema (its OpenAPI limits) and the
+Mini App's form (`app/miniapp/src/contestRules.ts`, generated from `LIMITS`) read them
+from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.errors import ValidationError
+from app.errors import ChannelProblem, ValidationError
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 3000
@@ -23,6 +26,33 @@ def is_contest_id(value: int) -> bool:
     return 1 <= value <= ID_MAX
 
 
+CHANNELS_MAX = 10
+"""Per list: required channels, and target channels."""
+RESERVE_DEFAULT_MIN = 3
+"""Reserve winners when none are named: one per winner, at least this many."""
+REASON_MAX = 500
+"""Characters in a re-draw or cancel reason."""
+
+LIMITS = {
+    "TITLE_MAX": TITLE_MAX,
+    "DESCRIPTION_MAX": DESCRIPTION_MAX,
+    "WINNERS_MAX": WINNERS_MAX,
+    "RESERVE_MAX": RESERVE_MAX,
+    "RESERVE_DEFAULT_MIN": RESERVE_DEFAULT_MIN,
+    "PARTICIPANTS_MAX": PARTICIPANTS_MAX,
+    "CHANNELS_MAX": CHANNELS_MAX,
+    "REASON_MAX": REASON_MAX,
+    "MIN_DURATION_MS": int(MIN_DURATION.total_seconds() * 1000),
+    "MAX_DURATION_MS": int(MAX_DURATION.total_seconds() * 1000),
+}
+"""The limits as numbers, for the Mini App's generated copy."""
+
+
+def default_reserve(winners_count: int) -> int:
+    """Reserve winners of a contest whose organizer named none."""
+    return min(RESERVE_MAX, max(RESERVE_DEFAULT_MIN, winners_count))
+
+
 @dataclass(frozen=True, slots=True)
 class ContestFields:
     """The organizer-editable fields of a contest."""
@@ -30,10 +60,14 @@ class ContestFields:
     title: str
     description: str = ""
     winners_count: int = 1
-    reserve_count: int = 3
+    reserve_count: int = None  # type: ignore[assignment]  # None: default_reserve(winners)
     ends_at: datetime | None = None
     max_participants: int | None = None
     publish_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.reserve_count is None:
+            object.__setattr__(self, "reserve_count", default_reserve(self.winners_count))
 
 
 def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
@@ -76,3 +110,27 @@ def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
             problems.append("publish time is in the past")
     if problems:
         raise ValidationError("; ".join(problems))
+
+
+def check_targets(count: int, by_bot_admin: bool) -> None:
+    """A contest is posted in at least one target channel; only bot admins may create one
+    without (it is then reached through the Mini App alone)."""
+    if count > CHANNELS_MAX:
+        raise ValidationError(f"at most {CHANNELS_MAX} target channels")
+    if count == 0 and not by_bot_admin:
+        raise ChannelProblem(
+            "name at least one target channel you administer (only bot admins may create"
+            " contests without one)",
+            "not_channel_admin",
+            "organizer.targets_needed",
+        )
+
+
+def check_reason(reason: str, *, required: bool = True) -> str:
+    """A re-draw (or, optionally empty, cancel) reason without surrounding blanks."""
+    reason = reason.strip()
+    if required and not reason:
+        raise ValidationError("a reason is needed")
+    if len(reason) > REASON_MAX:
+        raise ValidationError(f"the reason is {len(reason)} characters; at most {REASON_MAX}")
+    return reason

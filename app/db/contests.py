@@ -10,7 +10,7 @@ from typing import Any
 from app.contests import draw, rules
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Action, Status, next_status
-from app.contests.rules import ContestFields, check_fields
+from app.contests.rules import ContestFields, check_fields, check_reason
 from app.db import audit, engine
 from app.db.engine import transaction
 from app.db.tables import Contest, ContestOwner, Publication, RequiredChannel
@@ -210,6 +210,7 @@ async def close(contest_id: int) -> Contest:
 
 
 async def cancel(contest_id: int, actor_id: int, reason: str = "") -> Contest:
+    reason = check_reason(reason, required=False)
     contest = await transition(contest_id, Action.cancel, actor_id)
     await audit.record("cancel_reason", contest_id, actor_id, reason=reason)
     return contest

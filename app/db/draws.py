@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from app.contests import draw as algorithm
 from app.contests import proof as proofs
+from app.contests import rules
 from app.contests.conditions import CheckResult, Outcome
 from app.contests.lifecycle import Action, Status, next_status
 from app.db import audit, contests, participants
@@ -242,9 +243,7 @@ async def replace_winner(
     two organizers re-drawing at once (the bot and the Mini App) both keep their
     exclusion: the second waits for the first and continues from its result.
     """
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("a re-draw needs a reason")
+    reason = rules.check_reason(reason)
     contest = await contests.get(contest_id)
     next_status(contest_id, contest.status, Action.redraw)
     async with transaction():

@@ -16,14 +16,13 @@ from app.bot.callbacks import ManageAction, ManageButton, RedrawButton
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
+from app.contests import rules
 from app.db import contests, draws
 from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import background, cards, publication
 from app.telegram.membership import recheck_for
-
-REASON_MAX = 500
 
 
 async def choose_winner(
@@ -63,8 +62,8 @@ async def redraw(
 ) -> None:
     assert message.from_user is not None
     reason = (message.text or "").strip()
-    if not reason or reason.startswith("/") or len(reason) > REASON_MAX:
-        await message.answer(texts("organizer.redraw_reason_invalid", limit=REASON_MAX))
+    if not reason or reason.startswith("/") or len(reason) > rules.REASON_MAX:
+        await message.answer(texts("organizer.redraw_reason_invalid", limit=rules.REASON_MAX))
         return
     data = await state.get_data()
     try:

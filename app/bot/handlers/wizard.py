@@ -33,7 +33,6 @@ from app.telegram.channels import Purpose, resolve
 
 log = logging.getLogger(__name__)
 
-MAX_CHANNELS = 10
 Skip = WizardButton.filter(F.action == WizardAction.skip)
 Done = WizardButton.filter(F.action == WizardAction.done)
 
@@ -208,8 +207,8 @@ async def _add_channel(
     field = purpose.value if purpose is Purpose.required else "targets"
     data = await state.get_data()
     chosen: list[dict[str, Any]] = data.get(field, [])
-    if len(chosen) >= MAX_CHANNELS:
-        await message.answer(texts("organizer.too_many_channels", limit=MAX_CHANNELS))
+    if len(chosen) >= rules.CHANNELS_MAX:
+        await message.answer(texts("organizer.too_many_channels", limit=rules.CHANNELS_MAX))
         return
     try:
         ref = await resolve(
@@ -263,10 +262,14 @@ async def targets(
     await _add_channel(message, state, texts, bot, settings, Purpose.target)
 
 
-async def targets_done(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
+async def targets_done(
+    query: CallbackQuery, state: FSMContext, texts: Texts, settings: Settings
+) -> None:
     data = await state.get_data()
-    if not data.get("targets"):
-        await query.answer(texts("organizer.targets_needed"), show_alert=True)
+    try:
+        rules.check_targets(len(data.get("targets", [])), query.from_user.id in settings.admin_ids)
+    except ChannelProblem as problem:
+        await query.answer(texts(problem.key), show_alert=True)
         return
     await query.answer()
     await state.update_data(results_mode="reply", notify=False)
@@ -285,7 +288,6 @@ def _fields(data: dict[str, Any], publish_at: datetime | None = None) -> rules.C
         title=data["title"],
         description=data.get("description", ""),
         winners_count=data.get("winners", 1),
-        reserve_count=min(rules.RESERVE_MAX, max(3, data.get("winners", 1))),
         ends_at=datetime.fromisoformat(ends_at) if ends_at else None,
         max_participants=data.get("max_participants"),
         publish_at=publish_at,

@@ -1,21 +1,24 @@
 /**
- * Client-side checks of the contest form, mirroring `app/contests/rules.py` (same limits
- * and conditions) plus the API's channel list shape, so the organizer sees every problem
- * next to its field before anything is sent. The server checks again.
+ * Client-side checks of the contest form: the conditions of `app/contests/rules.py` with
+ * its limits (generated into ./contestRules.ts) plus the API's channel list shape, so the
+ * organizer sees every problem next to its field before anything is sent. The server
+ * checks again.
  */
 
+import {
+  CHANNELS_MAX,
+  DESCRIPTION_MAX,
+  MAX_DURATION_MS,
+  MIN_DURATION_MS,
+  PARTICIPANTS_MAX,
+  RESERVE_MAX,
+  TITLE_MAX,
+  WINNERS_MAX,
+} from "./contestRules";
 import type { TextKey } from "./i18n";
 import type { ChannelHandle, ContestInput, ResultsMode } from "./types";
 
-export const TITLE_MAX = 120;
-export const DESCRIPTION_MAX = 3000;
-export const WINNERS_MAX = 100;
-export const RESERVE_MAX = 100;
-export const PARTICIPANTS_MAX = 10_000_000;
-export const CHANNELS_MAX = 20;
-const MINUTE_MS = 60_000;
-const MIN_DURATION_MS = MINUTE_MS;
-const MAX_DURATION_MS = 366 * 24 * 60 * MINUTE_MS;
+export * from "./contestRules";
 
 export interface FormValues {
   title: string;
@@ -127,7 +130,7 @@ export function checkForm(
       problems.endsAt = { key: "rule.deadlineLong" };
     }
   }
-  if (values.publishAt !== null && values.publishAt.getTime() < now.getTime() - MINUTE_MS) {
+  if (values.publishAt !== null && values.publishAt.getTime() < now.getTime() - MIN_DURATION_MS) {
     problems.publishAt = { key: "rule.publishPast" };
   }
   const required = channels(values.requiredChannels);

@@ -4,7 +4,17 @@ import { api } from "../../api";
 import { h, replace } from "../../dom";
 import { t, type TextKey } from "../../i18n";
 import { navigate } from "../../router";
-import { checkForm, DESCRIPTION_MAX, TITLE_MAX, type Field, type FieldProblems, type FormValues } from "../../rules";
+import {
+  checkForm,
+  DESCRIPTION_MAX,
+  RESERVE_DEFAULT_MIN,
+  RESERVE_MAX,
+  TITLE_MAX,
+  WINNERS_MAX,
+  type Field,
+  type FieldProblems,
+  type FormValues,
+} from "../../rules";
 import { haptic, mainAction } from "../../telegram";
 import type { ContestSettings, ResultsMode } from "../../types";
 import { describeError, notice } from "../../ui";
@@ -67,8 +77,8 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
   const controls: Record<Field, Control> = {
     title: control("title", "form.title", input("text", { maxlength: TITLE_MAX + 20, autocomplete: "off" })),
     description: control("description", "form.description", h("textarea", { rows: 4, maxlength: DESCRIPTION_MAX + 100 })),
-    winnersCount: control("winnersCount", "form.winners", input("number", { min: 1, max: 100, inputmode: "numeric" })),
-    reserveCount: control("reserveCount", "form.reserves", input("number", { min: 0, max: 100, inputmode: "numeric" })),
+    winnersCount: control("winnersCount", "form.winners", input("number", { min: 1, max: WINNERS_MAX, inputmode: "numeric" })),
+    reserveCount: control("reserveCount", "form.reserves", input("number", { min: 0, max: RESERVE_MAX, inputmode: "numeric" })),
     endsAt: control("endsAt", "form.endsAt", input("datetime-local")),
     maxParticipants: control("maxParticipants", "form.maxParticipants", input("number", { min: 1, inputmode: "numeric" })),
     publishAt: control("publishAt", "form.publishAt", input("datetime-local")),
@@ -86,7 +96,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
   controls.title.input.value = existing?.title ?? "";
   controls.description.input.value = existing?.description ?? "";
   controls.winnersCount.input.value = String(existing?.winnersCount ?? 1);
-  controls.reserveCount.input.value = String(existing?.reserveCount ?? 3);
+  controls.reserveCount.input.value = String(existing?.reserveCount ?? RESERVE_DEFAULT_MIN);
   controls.endsAt.input.value = localInputValue(existing?.endsAt ?? null);
   controls.maxParticipants.input.value = existing?.maxParticipants?.toString() ?? "";
   controls.publishAt.input.value = localInputValue(existing?.publishAt ?? null);

@@ -1,0 +1,13 @@
+// Generated from app/contests/rules.py by `uv run python -m tests.miniapp_rules`.
+// Do not edit: change the rule there and run the command again.
+
+export const TITLE_MAX = 120;
+export const DESCRIPTION_MAX = 3000;
+export const WINNERS_MAX = 100;
+export const RESERVE_MAX = 100;
+export const RESERVE_DEFAULT_MIN = 3;
+export const PARTICIPANTS_MAX = 10000000;
+export const CHANNELS_MAX = 10;
+export const REASON_MAX = 500;
+export const MIN_DURATION_MS = 60000;
+export const MAX_DURATION_MS = 31622400000;

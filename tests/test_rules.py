@@ -1,0 +1,65 @@
+"""Every contest rule is defined once (app.contests.rules) and read by the API schema,
+the bot's wizard and the Mini App's form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.api.app import create_app
+from app.config import load_settings
+from app.contests import rules
+from app.errors import ChannelProblem, ValidationError
+from tests import miniapp_rules
+from tests.conftest import TEST_TOKEN
+
+
+def test_the_mini_app_copy_of_the_limits_is_current() -> None:
+    assert miniapp_rules.TARGET.read_text() == miniapp_rules.render(), (
+        "run `uv run python -m tests.miniapp_rules`"
+    )
+
+
+def test_the_openapi_schema_shows_the_domain_limits(tmp_path: Path) -> None:
+    app = create_app(load_settings(bot_token=TEST_TOKEN, state_dir=tmp_path))
+    schemas = app.openapi_schema.to_schema()["components"]["schemas"]
+    contest = schemas["ContestInput"]["properties"]
+    assert contest["title"]["maxLength"] == rules.TITLE_MAX
+    assert contest["description"]["maxLength"] == rules.DESCRIPTION_MAX
+    assert contest["winnersCount"]["maximum"] == rules.WINNERS_MAX
+    assert contest["reserveCount"]["maximum"] == rules.RESERVE_MAX
+    assert contest["maxParticipants"]["maximum"] == rules.PARTICIPANTS_MAX
+    for field in ("requiredChannels", "targetChannels"):
+        assert contest[field]["maxItems"] == rules.CHANNELS_MAX
+    assert "reserveCount" not in schemas["ContestInput"].get("required", [])
+    assert schemas["RedrawInput"]["properties"]["reason"]["maxLength"] == rules.REASON_MAX
+    assert schemas["CancelInput"]["properties"]["reason"]["maxLength"] == rules.REASON_MAX
+
+
+@pytest.mark.parametrize(("winners", "reserves"), [(1, 3), (3, 3), (7, 7), (100, 100)])
+def test_reserves_default_to_one_per_winner_and_at_least_three(winners: int, reserves: int) -> None:
+    assert rules.default_reserve(winners) == reserves
+    assert rules.ContestFields(title="t", winners_count=winners).reserve_count == reserves
+    assert rules.ContestFields(title="t", winners_count=winners, reserve_count=0).reserve_count == 0
+
+
+def test_a_target_channel_is_needed_unless_a_bot_admin_creates_the_contest() -> None:
+    with pytest.raises(ChannelProblem) as refused:
+        rules.check_targets(0, by_bot_admin=False)
+    assert refused.value.code == "not_channel_admin"
+    assert refused.value.key == "organizer.targets_needed"
+    rules.check_targets(0, by_bot_admin=True)
+    rules.check_targets(rules.CHANNELS_MAX, by_bot_admin=False)
+    with pytest.raises(ValidationError):
+        rules.check_targets(rules.CHANNELS_MAX + 1, by_bot_admin=True)
+
+
+def test_reasons_are_trimmed_and_bounded() -> None:
+    assert rules.check_reason("  left the channel ") == "left the channel"
+    assert rules.check_reason(" ", required=False) == ""
+    assert rules.check_reason("x" * rules.REASON_MAX) == "x" * rules.REASON_MAX
+    with pytest.raises(ValidationError):
+        rules.check_reason("   ")
+    with pytest.raises(ValidationError):
+        rules.check_reason("x" * (rules.REASON_MAX + 1), required=False)
