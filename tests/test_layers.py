@@ -16,7 +16,7 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("app.errors",),
+    ("app.errors", "app.miniapp"),
     ("app.contests",),
     ("app.config", "app.logs", "app.metrics", "app.locales"),
     ("app.db",),
@@ -25,7 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.runtime", "app.dev"),
     ("app.cli",),
 )
-"""Bottom to top. `app.contests` is the domain: it imports nothing but the errors."""
+"""Bottom to top. `app.contests` is the domain: it imports nothing but the errors;
+`app.miniapp` holds the Mini App's build script, which imports nothing from `app`."""
 
 
 def part_of(module: str) -> str:
