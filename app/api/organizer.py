@@ -1,7 +1,8 @@
 """Organizer endpoints: list, create, edit, publish, cancel, stats, export, re-draw.
 
-Every route on one contest loads it with `contests.get_managed`, so a user who may not
-manage it gets 403 (and 404 when it does not exist).
+Every route on one contest asks for `contest` (`ManagedContest`): the dependency loads it
+with `contests.get_managed`, so a user who may not manage it gets 403 (and 404 when it
+does not exist) before the handler runs.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import msgspec
 from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
@@ -53,12 +55,26 @@ def _changes(data: ContestInput | ContestPatch) -> dict[str, Any]:
     }
 
 
+ManagedContest: TypeAlias = NamedDependency[Contest]
+
+
+async def _managed_contest(
+    user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+) -> Contest:
+    """The contest in the path, if this user may manage it (else 403, or 404)."""
+    return await contests.get_managed(contest_id, user.id, settings.admin_ids)
+
+
+MANAGED_CONTEST = {"contest": Provide(_managed_contest)}
+
+
 class OrganizerController(Controller):
     """What contest owners, co-owners and bot admins can do."""
 
     path = "/api/organizer/contests"
     tags = ("organizer",)
     security = auth.SECURITY
+    dependencies = MANAGED_CONTEST
 
     @get("/", operation_id="listOrganizerContests", responses=ORGANIZER_PROBLEMS)
     async def list_contests(
@@ -100,11 +116,8 @@ class OrganizerController(Controller):
         return await views.card(contest, user.id, settings.admin_ids)
 
     @get("/{contest_id:int}", operation_id="getContestSettings", responses=ORGANIZER_PROBLEMS)
-    async def settings_of(
-        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
-    ) -> ContestSettings:
+    async def settings_of(self, contest: ManagedContest) -> ContestSettings:
         """Everything the edit form shows."""
-        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
         return await views.contest_settings(contest)
 
     @patch("/{contest_id:int}", operation_id="updateContest", responses=ORGANIZER_PROBLEMS)
@@ -114,11 +127,10 @@ class OrganizerController(Controller):
         settings: SettingsDep,
         bot: BotDep,
         data: JSONBody[ContestPatch],
-        contest_id: int = ContestPath,
+        contest: ManagedContest,
     ) -> ContestCard:
         """Change a contest before it starts; absent fields keep their value."""
-        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
-        next_status(contest_id, contest.status, Action.edit)  # 409 before asking Telegram
+        next_status(contest.id, contest.status, Action.edit)  # 409 before asking Telegram
         is_admin = user.id in settings.admin_ids
         targets = required = None
         if data.target_channels is not msgspec.UNSET:
@@ -137,7 +149,7 @@ class OrganizerController(Controller):
             if getattr(data, name) is not msgspec.UNSET
         }
         updated = await contests.update(
-            contest_id,
+            contest.id,
             user.id,
             replace(contests.fields_of(contest), **_changes(data)),
             required=required,
@@ -153,15 +165,17 @@ class OrganizerController(Controller):
         status_code=200,
     )
     async def publish(
-        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        contest: ManagedContest,
     ) -> ContestCard:
         """Publish now, or schedule it when the contest has a future publish time."""
-        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
         if contest.publish_at is not None and contest.publish_at > datetime.now(UTC):
-            contest = await contests.schedule(contest_id, contest.publish_at, user.id)
+            contest = await contests.schedule(contest.id, contest.publish_at, user.id)
         else:
-            contest = await contests.publish(contest_id, user.id)
-            await background.queue().post_contest(contest_id)
+            contest = await contests.publish(contest.id, user.id)
+            await background.queue().post_contest(contest.id)
         return await views.card(contest, user.id, settings.admin_ids)
 
     @post(
@@ -175,22 +189,18 @@ class OrganizerController(Controller):
         user: UserDep,
         settings: SettingsDep,
         data: JSONBody[CancelInput],
-        contest_id: int = ContestPath,
+        contest: ManagedContest,
     ) -> ContestCard:
         """Cancel a contest that has not finished, with an optional reason."""
-        await contests.get_managed(contest_id, user.id, settings.admin_ids)
-        contest = await contests.cancel(contest_id, user.id, data.reason)
+        contest = await contests.cancel(contest.id, user.id, data.reason)
         return await views.card(contest, user.id, settings.admin_ids)
 
     @get("/{contest_id:int}/stats", operation_id="getContestStats", responses=ORGANIZER_PROBLEMS)
-    async def stats(
-        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
-    ) -> Stats:
+    async def stats(self, contest: ManagedContest) -> Stats:
         """Participants over time (running total), status and the last error."""
-        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
         return Stats(
-            participant_count=await participants.count(contest_id),
-            series=await views.series(contest_id),
+            participant_count=await participants.count(contest.id),
+            series=await views.series(contest.id),
             status=contest.status,  # type: ignore[arg-type]
             last_error=contest.last_error,
         )
@@ -202,11 +212,8 @@ class OrganizerController(Controller):
         media_type="text/csv",
         response_description="Participants in joining order, one CSV row each.",
     )
-    async def export(
-        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
-    ) -> Stream:
+    async def export(self, contest: ManagedContest) -> Stream:
         """The participant list as CSV, streamed."""
-        contest: Contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
         rows: AsyncIterator[bytes] = csv_export.lines(participants.export(contest.id))
         return Stream(
             rows,
@@ -230,12 +237,11 @@ class OrganizerController(Controller):
         settings: SettingsDep,
         bot: BotDep,
         data: JSONBody[RedrawInput],
-        contest_id: int = ContestPath,
+        contest: ManagedContest,
     ) -> RedrawOutcome:
         """Replace a winner (logged with the reason) from the same ranking; re-announce."""
-        await contests.get_managed(contest_id, user.id, settings.admin_ids)
         outcome = await draws.replace_winner(
-            contest_id, data.user_id, data.reason, user.id, recheck_for(bot, contest_id)
+            contest.id, data.user_id, data.reason, user.id, recheck_for(bot, contest.id)
         )
-        await background.queue().announce(contest_id)
+        await background.queue().announce(contest.id)
         return RedrawOutcome(winners=outcome.winners, reserves=outcome.reserves)
