@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
-from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 import msgspec
@@ -36,7 +35,7 @@ from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
 from app.db import contests, draws, participants, users
 from app.db.tables import Contest
-from app.telegram import background
+from app.telegram import background, publishing
 from app.telegram.channels import Purpose, resolve_all
 from app.telegram.membership import recheck_for
 
@@ -171,11 +170,7 @@ class OrganizerController(Controller):
         contest: ManagedContest,
     ) -> ContestCard:
         """Publish now, or schedule it when the contest has a future publish time."""
-        if contest.publish_at is not None and contest.publish_at > datetime.now(UTC):
-            contest = await contests.schedule(contest.id, contest.publish_at, user.id)
-        else:
-            contest = await contests.publish(contest.id, user.id)
-            await background.queue().post_contest(contest.id)
+        contest = await publishing.publish(contest, user.id)
         return await views.card(contest, user.id, settings.admin_ids)
 
     @post(

@@ -28,7 +28,7 @@ from app.db import contests
 from app.db.tables import Contest, TelegramUser
 from app.errors import ChannelProblem, DomainError, TelegramUnavailable
 from app.locales import Texts
-from app.telegram import background, cards
+from app.telegram import cards, publishing
 from app.telegram.channels import Purpose, resolve
 
 log = logging.getLogger(__name__)
@@ -371,15 +371,13 @@ async def publish(
 ) -> None:
     assert isinstance(query.message, Message)
     try:
-        contest = await _store(state, person, None)
-        await contests.publish(contest.id, person.id)
+        contest = await publishing.publish(await _store(state, person, None), person.id)
     except DomainError as exc:
         await query.answer()
         await query.message.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
         return
     await state.clear()
     await query.answer(texts("organizer.published_short"))
-    await background.queue().post_contest(contest.id)
     await query.message.answer(texts("organizer.published", contest_id=contest.id))
 
 
