@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from app.bot.callbacks import JoinButton, ManageAction, ManageButton, ResultsButton
+from app.bot.callbacks import ManageAction, ManageButton, ResultsButton
+from app.telegram.cards import JoinButton
 from tests.bot.harness import BotHarness
 from tests.bot.test_bad_input import STRANGER, forge_press
 
