@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.errors", "app.miniapp"),
     ("app.contests",),
     ("app.config", "app.logs", "app.metrics", "app.locales"),
+    ("app.redis_pool",),
     ("app.db",),
     ("app.telegram",),
     ("app.bot", "app.api", "app.worker"),
