@@ -105,7 +105,7 @@ def test_an_upward_import_is_caught_even_inside_a_function() -> None:
     assert violations(source, "app.telegram.joining") == [
         "app.telegram.joining:2 imports app.worker"
     ]
-    assert violations("from app.bot.callbacks import ManageButton\n", "app.telegram.cards")
+    assert violations("from app.bot.keyboards import managed\n", "app.telegram.cards")
     assert violations("import app.api.schemas\n", "app.contests.rules")
 
 

@@ -7,9 +7,14 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from app.bot.callbacks import (
+from app.contests.channels import ChannelRef
+from app.contests.lifecycle import Status
+from app.db.tables import Contest
+from app.locales import Texts
+from app.telegram.callbacks import (
     ForgetAction,
     ForgetButton,
+    JoinButton,
     Language,
     LanguageButton,
     ManageAction,
@@ -20,11 +25,7 @@ from app.bot.callbacks import (
     WizardAction,
     WizardButton,
 )
-from app.contests.channels import ChannelRef
-from app.contests.lifecycle import Status
-from app.db.tables import Contest
-from app.locales import Texts
-from app.telegram.cards import JoinButton, Person
+from app.telegram.cards import Person
 
 
 def join(contest_id: int, texts: Texts) -> InlineKeyboardMarkup:

@@ -12,23 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from app.contests.channels import ChannelRef
 from app.db.tables import Contest
 from app.locales import text
+from app.telegram.callbacks import JoinButton
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 _TAG = re.compile(r"<[^>]+>")
-
-
-class JoinButton(CallbackData, prefix="v1j"):
-    """Participate in a contest (channel posts and the bot's own card)."""
-
-    contest_id: int
 
 
 def visible_length(markup: str) -> int:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from app.bot.callbacks import ManageAction, ManageButton
 from app.db import contests, users
 from app.db.tables import AuditLog, Contest
 from app.errors import FinalCheckUndecided
 from app.locales import text
 from app.telegram import cards, outbox
+from app.telegram.callbacks import ManageAction, ManageButton
 
 REDRAW = "redraw"
 

@@ -10,12 +10,11 @@ import time
 import pytest
 from piccolo.engine.sqlite import SQLiteEngine
 
-from app.bot.callbacks import ManageAction, ManageButton, RedrawButton
 from app.contests.channels import ChannelRef
 from app.db import contests, engine, participants
 from app.db.tables import Publication
 from app.telegram import publication
-from app.telegram.cards import JoinButton
+from app.telegram.callbacks import JoinButton, ManageAction, ManageButton, RedrawButton
 from tests.bot.flows import buttons, published_contest
 from tests.bot.harness import BotHarness
 from tests.telegram_emulator import CallbackAnswer, CallbackQuery, Message

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from app.contests.channels import ChannelRef
 from app.db.tables import Contest
 from app.telegram import cards
-from app.telegram.cards import JoinButton
+from app.telegram.callbacks import JoinButton
 from tests.telegram_emulator.formatting import parse_html
 
 

@@ -6,8 +6,7 @@ import logging
 
 import pytest
 
-from app.bot.callbacks import ManageAction, ManageButton, ResultsButton
-from app.telegram.cards import JoinButton
+from app.telegram.callbacks import JoinButton, ManageAction, ManageButton, ResultsButton
 from tests.bot.harness import BotHarness
 from tests.bot.test_bad_input import STRANGER, forge_press
 

@@ -26,7 +26,7 @@ from app.db.participants import JoinResult, JoinStatus
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import joining
-from app.telegram.cards import JoinButton
+from app.telegram.callbacks import JoinButton
 from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import ManageAction, ManageButton, ManagePage
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
@@ -27,6 +26,7 @@ from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import background, cards
+from app.telegram.callbacks import ManageAction, ManageButton, ManagePage
 
 LISTED = 20
 EXPORT_COLUMNS = ("user_id", "username", "first_name", "source", "joined_at")
@@ -191,22 +191,19 @@ async def draw_now(
     await background.queue().draw(contest.id)
 
 
-@router.callback_query(ManageButton.filter(F.action == ManageAction.skip_final_check))
 async def draw_without_final_check(
     query: CallbackQuery,
     contest: Contest,
     texts: Texts,
 ) -> None:
     """The organizer's explicit choice while the draw waits for Telegram (kept in the proof)."""
-    from app.worker import enqueue
-
     try:
         await draws.skip_final_check(contest.id, query.from_user.id)
     except DomainError as exc:
         await query.answer(cards.quote(str(exc))[:200], show_alert=True)
         return
     await query.answer(texts("organizer.final_check_skipped"), show_alert=True)
-    await enqueue.draw(contest.id)
+    await background.queue().draw(contest.id)
 
 
 def _cell(value: object) -> object:
@@ -263,6 +260,10 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         draw_now, ManageButton.filter(F.action == ManageAction.draw_confirm)
+    )
+    router.callback_query.register(
+        draw_without_final_check,
+        ManageButton.filter(F.action == ManageAction.skip_final_check),
     )
     router.callback_query.register(export, ManageButton.filter(F.action == ManageAction.export))
     return router

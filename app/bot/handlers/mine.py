@@ -7,12 +7,12 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import ResultsButton
 from app.contests import proof as proofs
 from app.db import contests, draws, participants
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import cards
+from app.telegram.callbacks import ResultsButton
 
 LISTED = 20
 

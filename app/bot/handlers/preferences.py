@@ -8,13 +8,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import ForgetAction, ForgetButton, LanguageButton
 from app.config import Settings
 from app.contests.deadlines import zone
 from app.db import users
 from app.db.tables import TelegramUser
 from app.errors import ValidationError
 from app.locales import Texts
+from app.telegram.callbacks import ForgetAction, ForgetButton, LanguageButton
 from app.telegram.cards import quote
 
 

@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import ManageAction, ManageButton, RedrawButton
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
@@ -22,6 +21,7 @@ from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import background, cards, publication
+from app.telegram.callbacks import ManageAction, ManageButton, RedrawButton
 from app.telegram.membership import recheck_for
 
 

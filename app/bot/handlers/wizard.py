@@ -17,7 +17,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
-from app.bot.callbacks import WizardAction, WizardButton
 from app.bot.channels import named_in
 from app.bot.states import Wizard
 from app.config import Settings
@@ -29,6 +28,7 @@ from app.db.tables import Contest, TelegramUser
 from app.errors import ChannelProblem, DomainError, TelegramUnavailable
 from app.locales import Texts
 from app.telegram import cards, publishing
+from app.telegram.callbacks import WizardAction, WizardButton
 from app.telegram.channels import Purpose, resolve
 
 log = logging.getLogger(__name__)

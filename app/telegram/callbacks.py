@@ -1,9 +1,11 @@
 """Callback data of every inline button, with versioned prefixes.
 
+Here, below the bot, because the Telegram layer renders buttons too: the channel post's
+Participate button and the organizer's messages from the outbox.
+
 Telegram gives callback data back as a string of at most 64 bytes; the prefixes carry a
 version (`v1…`) so buttons from an older release are recognised as stale instead of
 being misread. Anything that does not parse is answered by the fallback in `errors`.
-The Participate button's `JoinButton` lives with the channel post, in `app.telegram.cards`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
+
+
+class JoinButton(CallbackData, prefix="v1j"):
+    """Participate in a contest (channel posts and the bot's own card)."""
+
+    contest_id: int
 
 
 class Language(StrEnum):
