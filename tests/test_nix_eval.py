@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import app.worker.metrics  # noqa: F401  (registers the worker's metrics in REGI
 from app.cli import ROLES
 from app.config import env_names
 from tests.nix_eval_support import (
+    HARNESS,
     ROOT,
     eval_sources,
     evaluated,
@@ -199,6 +201,25 @@ def test_vm_test_script_passes_pyflakes_rules() -> None:
     result = subprocess.run(
         [*ruff, "--config", f"builtins = {builtins}", "--stdin-filename", "testScript.py", "-"],
         input=evaluated("vm")["testScript"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_vm_test_script_passes_the_driver_s_type_check(tmp_path: Path) -> None:
+    """mypy over the driver's declarations, the machine and the script, as the driver
+    runs it before the test (nixos/lib/testing/driver.nix, skipTypeCheck off)."""
+    types_dir = HARNESS / "driver-types"
+    checked = tmp_path / "test_script.py"
+    prelude = (types_dir / "prelude.pyi").read_text()
+    checked.write_text(f"{prelude}\nmachine: Machine\n{evaluated('vm')['testScript']}")
+    mypy = [sys.executable, "-m", "mypy", "--no-implicit-optional", "--pretty"]
+    mypy += ["--no-color-output", "--no-error-summary", "--cache-dir", str(tmp_path / "cache")]
+    result = subprocess.run(
+        [*mypy, str(checked)],
+        env={**os.environ, "MYPYPATH": str(types_dir)},
         capture_output=True,
         text=True,
         check=False,
