@@ -17,26 +17,24 @@ let
   strs = opt (types.listOf types.str) [ ];
 
   # nixos/lib/systemd-lib.nix: unit names. nixos/lib/systemd-unit-options.nix
-  # (515c8fb5): `unitOption`, whose definitions are all lists (concatenated) or all
-  # equal; `serviceConfig` checked by `checkService` (Type and Restart values).
+  # (515c8fb5): a unit setting's definitions are all lists (concatenated, for settings
+  # that repeat) or all single values (which must agree); `serviceConfig` is also
+  # checked by `checkService` (the values of Type and Restart).
   unitNameType = types.strMatching "[a-zA-Z0-9@%:_.\\-]+[.](service|socket|device|mount|automount|swap|target|path|timer|scope|slice)";
   unitOption = types.mkOptionType {
     name = "systemd option";
     merge =
       loc: defs:
       let
-        defs' = lib.filterOverrides defs;
+        effective = lib.filterOverrides defs;
+        lists = lib.filter (def: lib.isList def.value) effective;
       in
-      if lib.isList (lib.head defs').value then
-        lib.concatMap (
-          def:
-          if builtins.typeOf def.value == "list" then
-            def.value
-          else
-            throw "The definitions for systemd unit options should be either all lists, representing repeatable options, or all non-lists, but for the option ${lib.showOption loc}, the definitions are a mix of list and non-list ${lib.options.showDefs defs'}"
-        ) defs'
+      if lists == [ ] then
+        lib.mergeEqualOption loc effective
+      else if lib.length lists == lib.length effective then
+        lib.concatMap (def: def.value) effective
       else
-        lib.mergeEqualOption loc defs';
+        throw "${lib.showOption loc}: systemd unit settings are either all lists or all single values";
   };
   oneOfValues =
     name: values: attrs:

@@ -1,6 +1,6 @@
-# A copy of nixpkgs' nixos/modules/profiles/qemu-guest.nix (NixOS/nixpkgs at
-# 07320dad4b1663b2163c38c6f413e7f1690d348b), which nix/hosts/prod imports through
-# `modulesPath`: the offline evaluation has no nixpkgs, so `modulesPath` points here.
+# Stands in for nixpkgs' nixos/modules/profiles/qemu-guest.nix, which nix/hosts/prod
+# imports through `modulesPath` (the offline evaluation has no nixpkgs): it sets the same
+# options, the virtio kernel modules of the initrd (as at NixOS/nixpkgs 07320dad).
 {
   config,
   lib,
