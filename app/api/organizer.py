@@ -7,7 +7,6 @@ does not exist) before the handler runs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import fields, replace
 from typing import Any, TypeAlias
 
@@ -17,7 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
-from app.api import auth, csv_export, problems, views
+from app.api import auth, problems, views
 from app.api.deps import BotDep, SettingsDep, UserDep
 from app.api.schemas import (
     CancelInput,
@@ -33,7 +32,7 @@ from app.api.schemas import (
 from app.contests import rules
 from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
-from app.db import contests, draws, participants, users
+from app.db import contests, draws, export, participants, users
 from app.db.tables import Contest
 from app.telegram import background, publishing
 from app.telegram.channels import Purpose, resolve_all
@@ -209,14 +208,11 @@ class OrganizerController(Controller):
     )
     async def export(self, contest: ManagedContest) -> Stream:
         """The participant list as CSV, streamed."""
-        rows: AsyncIterator[bytes] = csv_export.lines(participants.export(contest.id))
         return Stream(
-            rows,
+            export.participants_csv(contest.id),
             media_type="text/csv",
             headers={
-                "Content-Disposition": (
-                    f'attachment; filename="contest-{contest.id}-participants.csv"'
-                )
+                "Content-Disposition": f'attachment; filename="{export.filename(contest.id)}"'
             },
         )
 

@@ -193,7 +193,8 @@ async def test_stats_and_csv_export(api: Api) -> None:
     assert export.status_code == 200
     assert export.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in export.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(export.text)))
+    assert export.content.startswith("\ufeff".encode()), "the byte-order mark spreadsheets need"
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert [(r["user_id"], r["username"], r["source"]) for r in rows] == [
         (str(PARTICIPANT), "user200", "miniapp"),
         (str(OUTSIDER), "user300", "miniapp"),

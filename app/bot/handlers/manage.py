@@ -6,22 +6,21 @@ co-owners and bot admins may act, anyone else gets 'not your contest'.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputFile, Message
 
 from app.bot import keyboards
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
 from app.contests import rules
-from app.db import contests, draws, participants
+from app.db import contests, draws, export, participants
 from app.db.tables import Contest
 from app.errors import DomainError
 from app.locales import Texts
@@ -29,7 +28,6 @@ from app.telegram import background, cards
 from app.telegram.callbacks import ManageAction, ManageButton, ManagePage
 
 LISTED = 20
-EXPORT_COLUMNS = ("user_id", "username", "first_name", "source", "joined_at")
 
 
 async def _page(
@@ -206,33 +204,30 @@ async def draw_without_final_check(
     await background.queue().draw(contest.id)
 
 
-def _cell(value: object) -> object:
-    """Keep spreadsheets from running names that look like formulas."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+class ParticipantsFile(InputFile):
+    """A contest's participant list streamed to Telegram; each upload attempt (a retry
+    after a 429, say) reads it afresh."""
+
+    def __init__(self, contest_id: int) -> None:
+        super().__init__(filename=export.filename(contest_id))
+        self.contest_id = contest_id
+
+    async def read(self, bot: Bot) -> AsyncIterator[bytes]:  # type: ignore[override]
+        async for chunk in export.participants_csv(self.contest_id):
+            yield chunk
 
 
-async def export(
+async def export_csv(
     query: CallbackQuery,
     contest: Contest,
     texts: Texts,
     bot: Bot,
 ) -> None:
     await query.answer(texts("organizer.exporting"))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    rows = 0
-    async for row in participants.export(contest.id):
-        writer.writerow({key: _cell(value) for key, value in row.items()})
-        rows += 1
     await bot.send_document(
         query.from_user.id,
-        BufferedInputFile(
-            buffer.getvalue().encode("utf-8-sig"), filename=f"contest-{contest.id}-participants.csv"
-        ),
-        caption=texts("organizer.exported", count=rows),
+        ParticipantsFile(contest.id),
+        caption=texts("organizer.exported", count=await participants.count(contest.id)),
     )
 
 
@@ -265,5 +260,5 @@ def create_router() -> Router:
         draw_without_final_check,
         ManageButton.filter(F.action == ManageAction.skip_final_check),
     )
-    router.callback_query.register(export, ManageButton.filter(F.action == ManageAction.export))
+    router.callback_query.register(export_csv, ManageButton.filter(F.action == ManageAction.export))
     return router
