@@ -42,10 +42,6 @@ class SignatureCheck(StrEnum):
     require = "require"
 
 
-# Telegram's production key for third-party initData signatures (Bot API docs).
-TELEGRAM_PUBLIC_KEY = "e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d"
-
-
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
@@ -123,8 +119,8 @@ class Settings(BaseSettings):
         description="Telegram's Ed25519 initData signature: ignore, verify or require.",
     )
     init_data_public_key: str = Field(
-        default=TELEGRAM_PUBLIC_KEY,
-        description="Hex Ed25519 key Telegram signs initData with (production by default).",
+        default="",
+        description="Hex Ed25519 key Telegram signs initData with; empty: the production key.",
     )
     dev_login: bool = Field(
         default=False, description="Allow the loopback-only development login (dev only)."
@@ -174,7 +170,7 @@ class Settings(BaseSettings):
     @field_validator("init_data_public_key")
     @classmethod
     def _public_key_shape(cls, value: str) -> str:
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+        if value and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
             raise ValueError("must be 64 hex characters (an Ed25519 public key)")
         return value.lower()
 

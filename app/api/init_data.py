@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiogram.utils.web_app import WebAppInitData, safe_parse_webapp_init_data
-from aiogram.utils.web_app_signature import check_webapp_signature
+from aiogram.utils.web_app_signature import PRODUCTION_PUBLIC_KEY, check_webapp_signature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.config import SignatureCheck
@@ -52,7 +52,8 @@ def validate(
     """The parsed initData, if its hash matches `token` and it is at most `max_age` s old.
 
     With `signature` verify (or require), Telegram's Ed25519 signature is checked
-    against `public_key` (hex) when present (or must be present).
+    against `public_key` (hex; empty: Telegram's production key, as aiogram has it) when
+    present (or must be present).
     """
     if not init_data:
         raise InitDataError("initData is empty")
@@ -69,7 +70,7 @@ def validate(
     if parsed.user is None:
         raise InitDataError("initData carries no user")
     if signature is not SignatureCheck.ignore:
-        _check_signature(init_data, token, signature, public_key)
+        _check_signature(init_data, parsed, token, signature, public_key)
     age = (now if now is not None else time.time()) - parsed.auth_date.timestamp()
     if age > max_age:
         raise InitDataError(f"initData expired: issued {int(age)} s ago, valid for {max_age} s")
@@ -78,13 +79,16 @@ def validate(
     return parsed
 
 
-def _check_signature(init_data: str, token: str, mode: SignatureCheck, public_key: str) -> None:
-    if "signature=" not in init_data:
+def _check_signature(
+    init_data: str, parsed: WebAppInitData, token: str, mode: SignatureCheck, public_key: str
+) -> None:
+    if not (parsed.model_extra or {}).get("signature"):
         if mode is SignatureCheck.require:
             raise InitDataError("initData carries no Ed25519 signature from Telegram")
         return
     bot_id = int(token.split(":", 1)[0])
-    if not check_webapp_signature(bot_id, init_data, bytes.fromhex(public_key)):
+    key = bytes.fromhex(public_key) if public_key else PRODUCTION_PUBLIC_KEY
+    if not check_webapp_signature(bot_id, init_data, key):
         raise InitDataError("initData Ed25519 signature does not verify with Telegram's key")
 
 

@@ -143,6 +143,12 @@ def signed(key: Ed25519PrivateKey | None) -> dict[str, str]:
         ("verify", lambda: signed(Ed25519PrivateKey.generate()), "does not verify"),
         ("require", lambda: signed(TELEGRAM_KEY), None),
         ("require", lambda: signed(None), "carries no Ed25519 signature"),
+        # a field whose name ends in "signature" is not Telegram's signature
+        (
+            "require",
+            lambda: auth_header(PARTICIPANT, extra={"chat_signature": "x"}),
+            "carries no Ed25519 signature",
+        ),
         ("ignore", lambda: signed(Ed25519PrivateKey.generate()), None),
     ],
 )
