@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +19,12 @@ from app.config import Settings, load_settings
 from app.errors import ConfigError, ContestBotError, NotConfiguredError, ProofError
 from app.worker.multiproc import use_metrics_dir
 
+if TYPE_CHECKING:
+    from app.contests.frozen import FrozenList
+
+READ_CHUNK = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_WBITS = 31
 ROLES = ("api", "bot", "worker", "scheduler", "migrate")
 
 # role -> "module:function" of `async def role(settings: Settings) -> None`
@@ -103,7 +111,12 @@ def migrate() -> None:
 @cli.command()
 @click.argument("proof_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--user", "user_id", type=int, help="Also check this Telegram user id's entry.")
-def verify(proof_file: Path, user_id: int | None) -> None:
+@click.option(
+    "--participants",
+    "participants_source",
+    help="The participants file (a path or an http(s) URL); default: the proof's participants_url.",
+)
+def verify(proof_file: Path, user_id: int | None, participants_source: str | None) -> None:
     """Recompute a draw from its proof document (JSON) and check every claim."""
     from app.contests import proof as proofs
 
@@ -112,16 +125,21 @@ def verify(proof_file: Path, user_id: int | None) -> None:
     except OSError as exc:
         raise ProofError(f"cannot read {proof_file}: {exc.strerror}") from None
     document = proofs.decode(data)
-    problems = proofs.verify(document)
+    frozen = None
+    if not document.inline:
+        frozen = _read_participants(participants_source or document.participants_url)
+    problems = proofs.verify(document, frozen)
     if user_id is not None:
-        click.echo(proofs.inclusion(document, user_id).describe())
+        listed = None if frozen is None else user_id in frozen
+        click.echo(proofs.inclusion(document, user_id, listed).describe())
     if problems:
         click.echo(f"MISMATCH: the proof of contest {document.contest_id} does not verify:")
         for problem in problems:
             click.echo(f"  - {problem}")
         sys.exit(1)
+    count = len(frozen) if frozen is not None else len(document.participants)
     click.echo(
-        f"OK: contest {document.contest_id}: {len(document.participants)} participants, "
+        f"OK: contest {document.contest_id}: {count} participants, "
         f"winners {document.winners} and reserves {document.reserves} recomputed from the seed"
     )
     if document.final_check_skipped is not None:
@@ -130,6 +148,41 @@ def verify(proof_file: Path, user_id: int | None) -> None:
             f"NOTE: drawn without the final check, chosen by user {skipped.by} at "
             f"{skipped.at}: the winners' conditions were not re-checked at the draw"
         )
+
+
+def _read_participants(source: str) -> FrozenList:
+    """Stream a participants file from disk or over HTTP(S), hashing as it arrives."""
+    from app.contests import frozen
+
+    reader = frozen.Reader()
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            with httpx.stream("GET", source, follow_redirects=True, timeout=60) as response:
+                if response.status_code != 200:
+                    raise ProofError(f"{source} answered {response.status_code}")
+                for chunk in response.iter_bytes(READ_CHUNK):
+                    reader.feed(chunk)
+        except httpx.HTTPError as exc:
+            raise ProofError(f"cannot fetch the participants file {source}: {exc}") from None
+        return reader.finish()
+    if not source:
+        raise ProofError("this proof names no participants file: pass --participants FILE")
+    try:
+        with open(source, "rb") as file:
+            packed = file.read(2) == GZIP_MAGIC  # the file as the bot sends it
+            file.seek(0)
+            unpacker = zlib.decompressobj(GZIP_WBITS) if packed else None
+            while chunk := file.read(READ_CHUNK):
+                reader.feed(unpacker.decompress(chunk) if unpacker else chunk)
+            if unpacker:
+                reader.feed(unpacker.flush())
+    except zlib.error as exc:
+        raise ProofError(f"the participants file {source} is not valid gzip: {exc}") from None
+    except OSError as exc:
+        raise ProofError(f"cannot read the participants file {source}: {exc.strerror}") from None
+    return reader.finish()
 
 
 def main(argv: list[str] | None = None) -> None:

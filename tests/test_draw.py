@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.contests import draw, proof
+from app.contests import draw, frozen, proof
 from app.errors import ProofError
 
 SEED = "11" * 32
@@ -111,6 +112,7 @@ def make_proof(tmp_path: Path, **changes: object) -> Path:
         reserve_count=2,
         excluded=[proof.Exclusion(user_id=101, reason="left the channel")],
         drawn_at="2026-12-31T18:00:00+00:00",
+        inline=True,  # the first format: old proofs stay verifiable
     )
     data = proof.to_dict(document)
     data.update(changes)
@@ -205,3 +207,101 @@ def test_verify_missing_file_and_bad_arguments(tmp_path: Path) -> None:
 def test_decode_error_type() -> None:
     with pytest.raises(ProofError):
         proof.decode(msgspec.json.encode({"format": "x"}))
+
+
+def make_file_proof(tmp_path: Path, ids: list[int], **changes: object) -> tuple[Path, Path]:
+    """A current-format proof and its participants file."""
+    listed = tmp_path / "participants.txt"
+    listed.write_bytes(b"".join(frozen.chunks(ids)))
+    document = proof.build(
+        contest_id=5,
+        title="Mugs",
+        seed=SEED,
+        participants=ids,
+        winners_count=3,
+        reserve_count=2,
+        excluded=[proof.Exclusion(user_id=ids[1], reason="left the channel")],
+        drawn_at="2026-12-31T18:00:00+00:00",
+        participants_url=str(listed),
+    )
+    data = {**proof.to_dict(document), **changes}
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(data))
+    return path, listed
+
+
+def test_file_proof_carries_hash_and_count_not_ids(tmp_path: Path) -> None:
+    ids = list(range(100, 100 + 3 * frozen.LINES_PER_CHUNK, 3))  # more than one chunk
+    path, listed = make_file_proof(tmp_path, ids)
+    data = json.loads(path.read_text())
+    assert data["format"] == proof.FORMAT
+    assert data["participants"] == []
+    assert data["participant_count"] == len(ids)
+    assert data["list_hash"] == draw.list_hash(ids)
+    assert hashlib.sha256(listed.read_bytes()).hexdigest() == data["list_hash"]
+    inline = proof.decode(make_proof(tmp_path).read_bytes())
+    assert inline.format == proof.FORMAT_INLINE and len(inline.participants) == 60
+
+
+def test_verify_streams_the_participants_file(tmp_path: Path) -> None:
+    ids = list(range(100, 160))
+    path, listed = make_file_proof(tmp_path, ids)
+    winner = proof.decode(path.read_bytes()).winners[0]
+    result = run_verify(str(path), "--participants", str(listed), "--user", str(winner))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].startswith("OK: contest 5: 60 participants")
+    assert f"user {winner} is in the participant list; result: winner" in result.stdout
+    by_url = run_verify(str(path))  # the proof's participants_url (here a path) is the default
+    assert by_url.returncode == 0, by_url.stdout + by_url.stderr
+    # Same inline and as a file: the old format's winners equal the new one's.
+    inline = proof.decode(make_proof(tmp_path).read_bytes())
+    assert inline.winners == proof.decode(path.read_bytes()).winners
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\n".join(str(uid).encode() for uid in range(100, 159)), "has 59 ids, but the proof"),
+        (b"\n".join(str(uid).encode() for uid in [*range(101, 160), 100]), "ascending"),
+        (
+            b"\n".join(str(uid).encode() for uid in [*range(100, 159), 999]),
+            "participant list hash is",
+        ),
+    ],
+)
+def test_verify_rejects_a_tampered_participants_file(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path, listed = make_file_proof(tmp_path, list(range(100, 160)))
+    listed.write_bytes(content)
+    result = run_verify(str(path))
+    assert result.returncode == 1
+    assert expected in result.stdout
+
+
+def test_verify_bad_participants_files(tmp_path: Path) -> None:
+    path, listed = make_file_proof(tmp_path, list(range(100, 160)))
+    listed.write_bytes(b"100\n101\nbob\n103")
+    garbled = run_verify(str(path))
+    assert garbled.returncode == 2
+    assert "participants file line 3 is not a user id: 'bob'" in garbled.stderr
+    missing = run_verify(str(path), "--participants", str(tmp_path / "gone.txt"))
+    assert missing.returncode == 2 and "cannot read the participants file" in missing.stderr
+    nameless, _ = make_file_proof(tmp_path, list(range(100, 160)), participants_url="")
+    unnamed = run_verify(str(nameless))
+    assert unnamed.returncode == 2 and "pass --participants FILE" in unnamed.stderr
+
+
+def test_frozen_reader_takes_any_chunking() -> None:
+    ids = [5, 17, 230, 4_000_000_000, 9_000_000_001]
+    data = b"".join(frozen.chunks(ids))
+    for size in (1, 2, 7, len(data)):
+        reader = frozen.Reader()
+        for start in range(0, len(data), size):
+            reader.feed(data[start : start + size])
+        found = reader.finish()
+        assert list(found.ids) == ids and found.ascending
+        assert found.hash == draw.list_hash(ids)
+        assert 230 in found and 231 not in found
+    assert frozen.of([]).hash == hashlib.sha256(b"").hexdigest()
+    assert not frozen.of([3, 2]).ascending and not frozen.of([2, 2]).ascending

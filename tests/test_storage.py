@@ -189,7 +189,7 @@ async def test_draw_recheck_redraw_and_proof(db: str) -> None:
     assert not again.created and again.winners == outcome.winners
 
     document = await draws.proof(contest_id)
-    assert proof.verify(document) == []
+    assert proof.verify(document, await draws.frozen_list(contest_id)) == []
 
     loser = outcome.winners[0]
     replaced = await draws.replace_winner(contest_id, loser, "did not answer in 48 h", OWNER)
@@ -197,7 +197,7 @@ async def test_draw_recheck_redraw_and_proof(db: str) -> None:
     assert replaced.winners[0] == outcome.winners[1]
     assert replaced.winners[1] == outcome.reserves[0]
     document = await draws.proof(contest_id)
-    assert proof.verify(document) == []
+    assert proof.verify(document, await draws.frozen_list(contest_id)) == []
     redraws = [e for e in await audit.entries(contest_id) if e["action"] == "redraw"]
     assert redraws[0]["details"]["reason"] == "did not answer in 48 h"
     with pytest.raises(ValidationError, match="needs a reason"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.params import Parameter
 
-from app.api import answers, auth, problems, views
+from app.api import answers, auth, problems, public, views
 from app.api.deps import BotDep, SettingsDep, UserDep
 from app.api.problems import ApiProblem
 from app.api.schemas import (
@@ -124,8 +124,8 @@ class ParticipantController(Controller):
             raise ApiProblem(
                 409, "not_drawn", f"contest {contest_id} is {contest.status}; no results yet"
             )
-        proof = await draws.proof(contest_id)
-        place = proofs.inclusion(proof, user.id)
+        proof = await public.published_proof(contest_id, settings)
+        place = proofs.inclusion(proof, user.id, await draws.listed(contest_id, user.id))
         return Results(
             status=contest.status,  # type: ignore[arg-type]
             winners=proof.winners,

@@ -1,16 +1,49 @@
-"""Public endpoints, no authentication: the proof document of a finished draw."""
+"""Public endpoints, no authentication: the proof of a finished draw and its participants.
+
+The proof names the participants file by hash and size; the file is served next to it,
+as stored: gzip, sent as `Content-Encoding: gzip` to clients that accept it (every
+browser and HTTP library does) and unpacked on the way for those that do not.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+import zlib
+from collections.abc import AsyncIterator
+
+from litestar import Controller, Request, get
 from litestar.params import Parameter
+from litestar.response import Response, Stream
 
 from app.api import auth, problems
+from app.api.deps import SettingsDep
 from app.api.problems import ApiProblem
+from app.config import Settings
 from app.contests import rules
 from app.contests.lifecycle import Status
 from app.contests.proof import Proof
 from app.db import contests, draws
+
+ContestId = Parameter(ge=1, le=rules.ID_MAX)
+PLAIN_CHUNK = 1 << 16
+
+
+async def published_proof(contest_id: int, settings: Settings) -> Proof:
+    return await draws.proof(contest_id, draws.participants_url(contest_id, settings.public_url))
+
+
+async def _drawn(contest_id: int) -> None:
+    contest = await contests.get(contest_id)
+    if contest.status != Status.finished.value:
+        raise ApiProblem(
+            409, "not_drawn", f"contest {contest_id} is {contest.status}; no proof yet"
+        )
+
+
+async def _unpacked(body: bytes) -> AsyncIterator[bytes]:
+    unpacker = zlib.decompressobj(draws.GZIP_WBITS)
+    for start in range(0, len(body), PLAIN_CHUNK):
+        yield unpacker.decompress(body[start : start + PLAIN_CHUNK])
+    yield unpacker.flush()
 
 
 class PublicController(Controller):
@@ -25,11 +58,30 @@ class PublicController(Controller):
         operation_id="getProof",
         responses=problems.responses(400, 404, 409),
     )
-    async def proof(self, contest_id: int = Parameter(ge=1, le=rules.ID_MAX)) -> Proof:
+    async def proof(self, settings: SettingsDep, contest_id: int = ContestId) -> Proof:
         """The proof document of a drawn contest (the seed is revealed with it)."""
-        contest = await contests.get(contest_id)
-        if contest.status != Status.finished.value:
-            raise ApiProblem(
-                409, "not_drawn", f"contest {contest_id} is {contest.status}; no proof yet"
+        await _drawn(contest_id)
+        return await published_proof(contest_id, settings)
+
+    @get(
+        "/contests/{contest_id:int}/participants.txt",
+        operation_id="getParticipantsFile",
+        responses=problems.responses(400, 404, 409),
+        media_type="text/plain",
+        response_description="The frozen list: one user id a line, ascending; its sha256 "
+        "is the proof's list_hash.",
+    )
+    async def participants(
+        self, request: Request, contest_id: int = ContestId
+    ) -> Response[bytes] | Stream:
+        """The participants file of a drawn contest."""
+        await _drawn(contest_id)
+        body = await draws.participants_file(contest_id)
+        headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(
+                body,
+                media_type="text/plain; charset=utf-8",
+                headers={**headers, "Content-Encoding": "gzip"},
             )
-        return await draws.proof(contest_id)
+        return Stream(_unpacked(body), media_type="text/plain; charset=utf-8", headers=headers)

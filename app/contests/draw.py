@@ -29,6 +29,8 @@ import hmac
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 
+from app.contests import frozen as frozen_file
+
 ALGORITHM = "contest-bot-draw/v1"
 _WORD = 8
 _SPACE = 1 << 64
@@ -51,7 +53,10 @@ def freeze(user_ids: Iterable[int]) -> list[int]:
 
 def list_hash(frozen: Sequence[int]) -> str:
     """sha256 of the frozen list written one id a line (no trailing newline), hex."""
-    return hashlib.sha256("\n".join(str(uid) for uid in frozen).encode()).hexdigest()
+    digest = hashlib.sha256()
+    for chunk in frozen_file.chunks(frozen):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 class Stream:
@@ -87,15 +92,22 @@ def ranking(
     frozen: Sequence[int],
     count: int,
     beacon: str = "",
+    frozen_hash: str | None = None,
 ) -> list[int]:
-    """The first `count` users of the draw's order (step 5)."""
-    items = list(frozen)
-    stream = Stream(seed, contest_id, list_hash(items), beacon)
-    count = min(count, len(items))
-    for i in range(count):
-        j = i + stream.uniform(len(items) - i)
-        items[i], items[j] = items[j], items[i]
-    return items[:count]
+    """The first `count` users of the draw's order (step 5).
+
+    The shuffle touches at most `2 * count` positions, so only those are tracked: the
+    frozen list itself is never copied. `frozen_hash` saves hashing the list again.
+    """
+    total = len(frozen)
+    stream = Stream(seed, contest_id, frozen_hash or list_hash(frozen), beacon)
+    moved: dict[int, int] = {}  # position -> the item now there, where it differs
+    order = []
+    for i in range(min(count, total)):
+        j = i + stream.uniform(total - i)
+        order.append(moved.get(j, frozen[j]))
+        moved[j] = moved.get(i, frozen[i])
+    return order
 
 
 def pick(

@@ -11,19 +11,27 @@ tries again, and the organizer may choose to draw without the final check
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.contests import draw as algorithm
+from app.contests import frozen as frozen_file
 from app.contests import proof as proofs
 from app.contests import rules
 from app.contests.conditions import CheckResult, Outcome
+from app.contests.frozen import FrozenList
 from app.contests.lifecycle import Action, Status, next_status
 from app.db import audit, contests, participants
 from app.db.engine import is_sqlite, transaction
-from app.db.tables import AuditLog, Contest, Draw
+from app.db.tables import AuditLog, Contest, Draw, DrawList
 from app.errors import FinalCheckUndecided, NotFoundError, ValidationError
+
+FILE_COMPRESSION = 6
+GZIP_WBITS = 31  # zlib writes the gzip format: the API serves it as Content-Encoding gzip
+READ_CHUNK = 1 << 20
+PARTICIPANTS_PATH = "/api/public/contests/{contest_id}/participants.txt"
 
 Recheck = Callable[[int], Awaitable[list[CheckResult]]]
 """Re-checks one would-be winner's conditions; returns every condition's result."""
@@ -46,7 +54,7 @@ class DrawOutcome:
             proof.winners,
             proof.reserves,
             list(proof.excluded),
-            len(proof.participants),
+            proof.participant_count,
             created=True,
         )
 
@@ -95,7 +103,7 @@ async def _screen(
 
 async def _compute(
     contest: Contest,
-    frozen: list[int],
+    frozen: FrozenList,
     excluded: list[proofs.Exclusion],
     recheck: Recheck | None,
     skipped: proofs.FinalCheckSkip | None = None,
@@ -106,7 +114,7 @@ async def _compute(
     while True:
         skip = [item.user_id for item in excluded]
         length = algorithm.needed(contest.winners_count, contest.reserve_count, skip)
-        order = algorithm.ranking(contest.seed, contest.id, frozen, length)
+        order = algorithm.ranking(contest.seed, contest.id, frozen.ids, length, "", frozen.hash)
         before = len(excluded)
         excluded = await _screen(order, recheck, excluded, wanted, cleared)
         if len(excluded) == before or len(order) == len(frozen):
@@ -140,7 +148,7 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
         raise ValidationError(f"contest {contest_id} is {contest.status}; nothing to draw")
     if not contest.seed:
         raise ValidationError(f"contest {contest_id} has no committed seed")
-    frozen = algorithm.freeze(await participants.user_ids(contest_id))
+    frozen, body = await _freeze(contest_id)
     skipped = await final_check_skip(contest_id)
     proof = await _compute(contest, frozen, [], None if skipped else recheck, skipped)
     async with transaction():
@@ -151,8 +159,8 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
                     algorithm=proof.algorithm,
                     seed_commitment=proof.seed_commitment,
                     list_hash=proof.list_hash,
-                    participants=proof.participants,
-                    participant_count=len(proof.participants),
+                    participants=[],
+                    participant_count=proof.participant_count,
                     winners=proof.winners,
                     reserves=proof.reserves,
                     excluded=[proofs.to_dict(item) for item in proof.excluded],
@@ -163,6 +171,7 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
         )
         if not inserted:
             return _outcome(await get(contest_id), created=False)
+        await DrawList.insert(DrawList(contest=contest_id, body=body))
         await contests.transition(contest_id, Action.finish, finished_at=datetime.now(UTC))
         await audit.record(
             "draw",
@@ -209,6 +218,64 @@ async def final_check_skip(contest_id: int) -> proofs.FinalCheckSkip | None:
     return proofs.FinalCheckSkip(by=row["actor_id"], at=at)
 
 
+async def _freeze(contest_id: int) -> tuple[FrozenList, bytes]:
+    """The frozen list, read in id order, and its participants file gzip-compressed.
+
+    The ids stream from the database in batches into an array (8 bytes an id) while
+    the file is hashed and compressed, so nothing holds a Python object per participant.
+    """
+    reader = frozen_file.Reader()
+    packer = zlib.compressobj(FILE_COMPRESSION, zlib.DEFLATED, GZIP_WBITS)
+    parts: list[bytes] = []
+    separator = b""
+    async for batch in participants.ids_in_order(contest_id):
+        for chunk in frozen_file.chunks(batch):
+            reader.feed(separator + chunk)
+            parts.append(packer.compress(separator + chunk))
+            separator = b"\n"
+    parts.append(packer.flush())
+    return reader.finish(), b"".join(parts)
+
+
+async def frozen_list(contest_id: int) -> FrozenList:
+    """The frozen participant list of a drawn contest (from its file, or an old row)."""
+    body = await participants_file(contest_id)
+    reader = frozen_file.Reader()
+    unpacker = zlib.decompressobj(GZIP_WBITS)
+    for start in range(0, len(body), READ_CHUNK):
+        reader.feed(unpacker.decompress(body[start : start + READ_CHUNK]))
+    reader.feed(unpacker.flush())
+    return reader.finish()
+
+
+async def participants_file(contest_id: int) -> bytes:
+    """The participants file of a drawn contest, gzip-compressed, as the API serves it."""
+    rows = await DrawList.select(DrawList.body).where(DrawList.contest == contest_id)
+    if rows:
+        return bytes(rows[0]["body"])
+    ids = (await get(contest_id)).participants  # a draw made before `DrawList`
+    packer = zlib.compressobj(FILE_COMPRESSION, zlib.DEFLATED, GZIP_WBITS)
+    return b"".join(
+        [*(packer.compress(chunk) for chunk in frozen_file.chunks(ids)), packer.flush()]
+    )
+
+
+def participants_url(contest_id: int, public_url: object | None) -> str:
+    """Where the API serves a draw's participants file; absolute when the public URL is
+    known, so a downloaded proof still names its file."""
+    base = str(public_url).rstrip("/") if public_url else ""
+    return f"{base}{PARTICIPANTS_PATH.format(contest_id=contest_id)}"
+
+
+async def listed(contest_id: int, user_id: int) -> bool:
+    """Whether a user is in a drawn contest's frozen list.
+
+    Entries of drawn contests are never deleted (see `users.forget`) and none is added
+    after the freeze, so the participant rows are the list.
+    """
+    return await participants.is_participant(contest_id, user_id)
+
+
 def _exclusions(row: Draw) -> list[proofs.Exclusion]:
     return [proofs.Exclusion(**item) for item in row.excluded]
 
@@ -246,12 +313,13 @@ async def replace_winner(
     reason = rules.check_reason(reason)
     contest = await contests.get(contest_id)
     next_status(contest_id, contest.status, Action.redraw)
+    listed_ids = await frozen_list(contest_id)  # immutable: read before taking the lock
     async with transaction():
         row = await _locked(contest_id)
         if user_id not in row.winners:
             raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
         excluded = [*_exclusions(row), proofs.Exclusion(user_id, reason, _now())]
-        proof = await _compute(contest, row.participants, excluded, recheck)
+        proof = await _compute(contest, listed_ids, excluded, recheck)
         await Draw.update(
             {
                 Draw.winners: proof.winners,
@@ -281,18 +349,25 @@ async def _locked(contest_id: int) -> Draw:
     return row
 
 
-async def proof(contest_id: int) -> proofs.Proof:
-    """The published proof of a finished contest (the seed is revealed here)."""
+async def proof(contest_id: int, participants_url: str = "") -> proofs.Proof:
+    """The published proof of a finished contest (the seed is revealed here).
+
+    `participants_url` is where the API serves the participants file; draws made
+    before `DrawList` existed are published in the inline format they were made in.
+    """
     contest = await contests.get(contest_id)
     row = await get(contest_id)
+    inline = not await DrawList.exists().where(DrawList.contest == contest_id)
     return proofs.Proof(
-        format=proofs.FORMAT,
+        format=proofs.FORMAT_INLINE if inline else proofs.FORMAT,
         algorithm=row.algorithm,
         contest_id=contest_id,
         title=contest.title,
         seed_commitment=row.seed_commitment,
         seed=contest.seed or "",
-        participants=row.participants,
+        participants=row.participants if inline else [],
+        participant_count=row.participant_count,
+        participants_url=participants_url,
         list_hash=row.list_hash,
         winners_count=contest.winners_count,
         reserve_count=contest.reserve_count,

@@ -17,6 +17,7 @@ from app.db.engine import transaction
 from app.db.tables import Contest, Participant, TelegramUser
 
 EXPORT_BATCH = 1000
+FREEZE_BATCH = 50_000
 
 
 class JoinStatus(StrEnum):
@@ -153,9 +154,21 @@ async def counts(contest_ids: list[int]) -> dict[int, int]:
     return {contest_id: found.get(contest_id, 0) for contest_id in contest_ids}
 
 
-async def user_ids(contest_id: int) -> list[int]:
-    rows = await Participant.select(Participant.user_id).where(Participant.contest == contest_id)
-    return [row["user_id"] for row in rows]
+async def ids_in_order(contest_id: int) -> AsyncIterator[list[int]]:
+    """Every participant's user id, ascending, in batches (the unique index is the order)."""
+    last = -1
+    while True:
+        batch = (
+            await Participant.select(Participant.user_id)
+            .where((Participant.contest == contest_id) & (Participant.user_id > last))
+            .order_by(Participant.user_id)
+            .limit(FREEZE_BATCH)
+            .output(as_list=True)
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1]
 
 
 _RUNNING_TOTAL = """

@@ -13,6 +13,7 @@ from piccolo.columns import (
     JSONB,
     BigInt,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     Serial,
@@ -119,12 +120,23 @@ class Draw(Table):
     algorithm = Varchar(length=32)
     seed_commitment = Varchar(length=64)
     list_hash = Varchar(length=64)
-    participants = JSONB(default=[])
+    participants = JSONB(default=[])  # draws before `DrawList`; empty since
     participant_count = Integer()
     winners = JSONB(default=[])
     reserves = JSONB(default=[])
     excluded = JSONB(default=[])
     drawn_at = Timestamptz(default=TimestamptzNow())
+
+
+class DrawList(Table, tablename="draw_list"):
+    """A draw's frozen participant list as its file (`app.contests.frozen`), gzip-compressed.
+
+    Kept apart from `Draw` so reading a draw's outcome never loads the list. Draws made
+    before this table existed keep their list in `Draw.participants`.
+    """
+
+    contest = ForeignKey(references=Contest, unique=True)
+    body = Bytea(default=b"")
 
 
 class AuditLog(Table, tablename="audit_log"):
@@ -168,6 +180,7 @@ TABLES: list[type[Table]] = [
     Publication,
     Participant,
     Draw,
+    DrawList,
     AuditLog,
     Notification,
 ]

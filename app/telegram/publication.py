@@ -204,7 +204,8 @@ async def results_messages(
     contest = await contests.get(contest_id)
     row = await draws.get(contest_id)
     proof, _ = proof_links(contest_id, await _bot_username(bot), settings)
-    languages = await _languages(row.participants if contest.notify_participants else row.winners)
+    everyone = (await draws.frozen_list(contest_id)).ids if contest.notify_participants else []
+    languages = await _languages(list(everyone) if contest.notify_participants else row.winners)
     title = cards.quote(contest.title)
     messages = [
         PrivateMessage(
@@ -234,7 +235,7 @@ async def results_messages(
                     link=proof,
                 ),
             )
-            for uid in row.participants
+            for uid in everyone
             if uid not in winners
         ]
     return messages

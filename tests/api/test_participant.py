@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.contests import frozen
 from app.contests import proof as proofs
 from app.db import draws
 from app.locales import text
@@ -153,7 +154,10 @@ async def test_results_before_and_after_the_draw(api: Api) -> None:
     assert body["winners"] == [PARTICIPANT]
     assert body["you"] == {"included": True, "role": "winner"}
     document = proofs.decode((await api.client.get(public)).content)
-    assert proofs.verify(document) == []
+    listed = await api.client.get(document.participants_url)
+    assert listed.headers["content-encoding"] == "gzip"  # stored packed, sent as is
+    assert listed.text == str(PARTICIPANT)
+    assert proofs.verify(document, frozen.of([int(listed.text)])) == []
     assert proofs.to_dict(document) == body["proof"]
     outsider = (await api.client.get(results, headers=api.as_user(OUTSIDER))).json()
     assert outsider["you"] == {"included": False, "role": "absent"}

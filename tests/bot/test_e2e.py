@@ -12,6 +12,7 @@ updated and the new winner is messaged.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from app.contests import draw as algorithm
+from app.contests import frozen as frozen_file
 from app.contests import proof as proofs
 from app.db import audit, contests, draws, participants
 from app.db.tables import Contest, Notification
@@ -132,9 +134,10 @@ async def _scenario(h: BotHarness) -> None:
     # The proof link in the post leads to the bot, which sends a document that verifies.
     links = [e["url"] for e in results.entities or [] if e.get("type") == "text_link"]
     assert links[-1] == f"https://t.me/contest_test_bot?start=proof_{contest_id}"
-    (document,) = await h.say(FIRST_USER, f"/start proof_{contest_id}")
+    document, listed = await h.say(FIRST_USER, f"/start proof_{contest_id}", replies=2)
     proof = proofs.decode(emu.file_bytes(document.document.file_id))
-    assert proofs.verify(proof) == []
+    ids = gzip.decompress(emu.file_bytes(listed.document.file_id)).split(b"\n")
+    assert proofs.verify(proof, frozen_file.of(int(uid) for uid in ids)) == []
     assert proof.winners == drawn.winners
 
     # A winner left after the draw: the organizer replaces them with a reason.

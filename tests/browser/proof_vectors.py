@@ -95,6 +95,7 @@ def _valid_proof() -> proof.Proof:
             proof.Exclusion(participants[21], "replaced by the organizer: unreachable"),
         ],
         drawn_at="2026-04-01T10:00:00Z",
+        inline=True,  # the list inside the document: the TypeScript port checks the same
     )
 
 

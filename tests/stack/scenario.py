@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 
 from app.api.init_data import dev_user, sign
+from app.contests import frozen
 from app.contests import proof as proofs
+from app.contests.frozen import FrozenList
 from tests.stack.launcher import Stack
 from tests.telegram_emulator import CallbackAnswer, Chat, Message, TelegramEmulator
 
@@ -175,11 +177,17 @@ async def wait_for_status(world: ContestWorld, status: str, timeout: float) -> d
         await asyncio.sleep(0.5)
 
 
-async def public_proof(world: ContestWorld) -> proofs.Proof:
+async def public_proof(world: ContestWorld) -> tuple[proofs.Proof, FrozenList]:
+    """The published proof and the participants file it names, both through nginx."""
     async with httpx.AsyncClient(base_url=world.site.base_url) as client:
         response = await client.get(f"/api/public/contests/{world.contest_id}/proof")
-    assert response.status_code == 200, response.text
-    return proofs.decode(response.content)
+        assert response.status_code == 200, response.text
+        proof = proofs.decode(response.content)
+        listed = await client.get(f"/api/public/contests/{world.contest_id}/participants.txt")
+        assert listed.status_code == 200, listed.text
+    reader = frozen.Reader()
+    reader.feed(listed.content)
+    return proof, reader.finish()
 
 
 def private_messages(world: ContestWorld, user_id: int) -> list[Message]:

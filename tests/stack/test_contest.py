@@ -50,9 +50,9 @@ async def test_full_contest_through_nginx(stack: Stack, emulator: TelegramEmulat
     stats = await wait_for_status(world, "finished", timeout=75)
     assert stats["participantCount"] == len(participants)
 
-    proof = await public_proof(world)
-    assert proofs.verify(proof) == []
-    assert set(proof.participants) == participants
+    proof, listed = await public_proof(world)
+    assert proofs.verify(proof, listed) == []
+    assert set(listed.ids) == participants
     assert len(proof.winners) == 2
     assert set(proof.winners) <= participants
 

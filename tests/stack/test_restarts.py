@@ -113,12 +113,11 @@ async def test_contest_survives_every_restart(stack: Stack, emulator: TelegramEm
     stats = await wait_for_status(world, "finished", timeout=90)
     await stack.start_role("worker-1")
 
-    proof = await public_proof(world)
-    assert proofs.verify(proof) == []
-    assert len(proof.participants) == len(set(proof.participants))
-    assert set(proof.participants) == participants, (
-        f"lost: {participants - set(proof.participants)}, "
-        f"unexpected: {set(proof.participants) - participants}"
+    proof, listed = await public_proof(world)
+    assert proofs.verify(proof, listed) == []
+    assert len(listed.ids) == len(set(listed.ids))
+    assert set(listed.ids) == participants, (
+        f"lost: {participants - set(listed.ids)}, unexpected: {set(listed.ids) - participants}"
     )
     assert stats["participantCount"] == len(participants)
 

@@ -41,7 +41,8 @@ async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: T
     except NotFoundError:
         await query.answer(texts("bot.not_drawn_yet"), show_alert=True)
         return
-    found = proofs.inclusion(document, query.from_user.id)
+    listed = await draws.listed(callback_data.contest_id, query.from_user.id)
+    found = proofs.inclusion(document, query.from_user.id, listed)
     if found.role == "reserve":
         place = document.reserves.index(query.from_user.id) + 1
         await query.answer(texts("bot.you_reserve", place=place), show_alert=True)

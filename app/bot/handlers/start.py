@@ -13,6 +13,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import BufferedInputFile, Message
 
 from app.bot import keyboards
+from app.config import Settings
 from app.contests import proof as proofs
 from app.contests.lifecycle import Status
 from app.db import contests, draws
@@ -46,26 +47,32 @@ async def show_card(message: Message, contest_id: int, texts: Texts) -> None:
     await message.answer(card, reply_markup=markup)
 
 
-async def proof_link(message: Message, command: CommandObject, texts: Texts) -> None:
+async def proof_link(
+    message: Message, command: CommandObject, texts: Texts, settings: Settings
+) -> None:
     contest_id = int(PROOF_LINK.match(command.args or "").group(1))  # type: ignore[union-attr]
-    await send_proof(message, contest_id, texts)
+    await send_proof(message, contest_id, texts, settings)
 
 
-async def proof_command(message: Message, command: CommandObject, texts: Texts) -> None:
+async def proof_command(
+    message: Message, command: CommandObject, texts: Texts, settings: Settings
+) -> None:
     if not command.args or not command.args.strip().isdigit():
         await message.answer(texts("bot.proof_usage"))
         return
-    await send_proof(message, int(command.args.strip()), texts)
+    await send_proof(message, int(command.args.strip()), texts, settings)
 
 
-async def send_proof(message: Message, contest_id: int, texts: Texts) -> None:
+async def send_proof(message: Message, contest_id: int, texts: Texts, settings: Settings) -> None:
+    """The proof document, then the participants file it names (gzip, as the API has it)."""
     try:
         await contests.get(contest_id)
     except NotFoundError:
         await message.answer(texts("bot.contest_not_found"))
         return
     try:
-        document = await draws.proof(contest_id)
+        url = draws.participants_url(contest_id, settings.public_url)
+        document = await draws.proof(contest_id, url)
     except NotFoundError:
         await message.answer(texts("bot.proof_not_ready"))
         return
@@ -73,6 +80,13 @@ async def send_proof(message: Message, contest_id: int, texts: Texts) -> None:
         BufferedInputFile(proofs.encode(document), filename=f"contest-{contest_id}-proof.json"),
         caption=texts("bot.proof_caption", contest_id=contest_id),
     )
+    if not document.inline:
+        await message.answer_document(
+            BufferedInputFile(
+                await draws.participants_file(contest_id),
+                filename=f"contest-{contest_id}-participants.txt.gz",
+            )
+        )
 
 
 async def welcome(message: Message, texts: Texts) -> None:

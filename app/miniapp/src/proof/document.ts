@@ -1,10 +1,13 @@
 /**
- * The proof document (`contest-bot-proof/1`), as `app/contests/proof.py` writes it:
- * snake_case JSON. `parseProof` checks the shape the way msgspec decodes it there
- * (required fields, integer and string types, extra fields ignored).
+ * The proof document, as `app/contests/proof.py` writes it: snake_case JSON. `parseProof`
+ * checks the shape the way msgspec decodes it there (required fields, integer and string
+ * types, extra fields ignored). `contest-bot-proof/1` carries the participant list;
+ * `contest-bot-proof/2` (current) names a participants file (one id a line) that `withParticipants`
+ * fetches, after which both are verified the same way.
  */
 
-export const FORMAT = "contest-bot-proof/1";
+export const FORMAT = "contest-bot-proof/2";
+export const FORMAT_INLINE = "contest-bot-proof/1";
 
 export interface Exclusion {
   user_id: number;
@@ -25,6 +28,8 @@ export interface Proof {
   seed_commitment: string;
   seed: string;
   participants: number[];
+  participant_count: number;
+  participants_url: string;
   list_hash: string;
   winners_count: number;
   reserve_count: number;
@@ -126,7 +131,9 @@ export function parseProof(value: unknown): Proof {
     contest_id: int(field(value, "contest_id"), "contest_id"),
     seed_commitment: str(field(value, "seed_commitment"), "seed_commitment"),
     seed: str(field(value, "seed"), "seed"),
-    participants: ints(field(value, "participants"), "participants"),
+    participants: "participants" in value ? ints(value.participants, "participants") : [],
+    participant_count: "participant_count" in value ? int(value.participant_count, "participant_count") : 0,
+    participants_url: optional("participants_url"),
     list_hash: str(field(value, "list_hash"), "list_hash"),
     winners_count: int(field(value, "winners_count"), "winners_count"),
     reserve_count: int(field(value, "reserve_count"), "reserve_count"),
@@ -149,4 +156,20 @@ export function parseProofText(text: string): Proof {
     throw new ProofFormatError("", "JSON text");
   }
   return parseProof(value);
+}
+
+/** The proof with its participant list filled in from its file (format 2); as is otherwise. */
+export async function withParticipants(proof: Proof): Promise<Proof> {
+  if (proof.format !== FORMAT) {
+    return proof;
+  }
+  // Same origin: the API serving this app serves the file, whatever host the proof names.
+  const path = `/api/public/contests/${encodeURIComponent(proof.contest_id)}/participants.txt`;
+  const response = await fetch(path, { credentials: "omit" });
+  if (!response.ok) {
+    throw new Error(`the participants file could not be loaded (${response.status})`);
+  }
+  const text = await response.text();
+  const participants = text === "" ? [] : text.split("\n").map((line, index) => int(Number(line), `participants file line ${index + 1}`));
+  return { ...proof, participants };
 }

@@ -6,7 +6,7 @@
  */
 
 import { ALGORITHM, commitment, freeze, listHash, needed, pick, ranking } from "./draw";
-import { FORMAT, type Proof } from "./document";
+import { FORMAT, FORMAT_INLINE, type Proof } from "./document";
 
 export type ProofProblem =
   | { kind: "format"; actual: string }
@@ -29,7 +29,7 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
 /** Every way the proof does not check out; empty when it is correct. */
 export async function verify(proof: Proof): Promise<ProofProblem[]> {
   const problems: ProofProblem[] = [];
-  if (proof.format !== FORMAT) {
+  if (proof.format !== FORMAT && proof.format !== FORMAT_INLINE) {
     problems.push({ kind: "format", actual: proof.format });
   }
   if (proof.algorithm !== ALGORITHM) {
@@ -98,7 +98,7 @@ const pyList = (items: readonly number[]): string => `[${items.join(", ")}]`;
 export function problemText(problem: ProofProblem): string {
   switch (problem.kind) {
     case "format":
-      return `format is ${pyRepr(problem.actual)}, expected ${pyRepr(FORMAT)}`;
+      return `format is ${pyRepr(problem.actual)}, expected ${pyRepr(FORMAT)} or ${pyRepr(FORMAT_INLINE)}`;
     case "algorithm":
       return `algorithm ${pyRepr(problem.actual)} is not supported (${ALGORITHM})`;
     case "seed_shape":

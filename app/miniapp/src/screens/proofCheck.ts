@@ -2,7 +2,7 @@
 
 import { h, replace } from "../dom";
 import { formatDate, formatNumber, t, type TextKey } from "../i18n";
-import type { Proof } from "../proof/document";
+import { withParticipants, type Proof } from "../proof/document";
 import { inclusion, verify, type ProofProblem } from "../proof/verify";
 import { notice, saveBlob, button } from "../ui";
 
@@ -36,14 +36,16 @@ function detail(label: string, value: string): HTMLElement {
 export async function renderProofCheck(target: HTMLElement, proof: Proof, userId: number): Promise<boolean> {
   replace(target, h("p", { class: "hint", "aria-busy": "true" }, h("span", { class: "spinner" }), t("proof.checking")));
   let problems: ProofProblem[];
+  let checked = proof;
   try {
-    problems = await verify(proof);
+    checked = await withParticipants(proof);
+    problems = await verify(checked);
   } catch (error) {
     replace(target, notice("error", h("p", {}, error instanceof Error ? error.message : String(error))));
     return false;
   }
-  const found = inclusion(proof, userId);
-  const total = formatNumber(proof.participants.length);
+  const found = inclusion(checked, userId);
+  const total = formatNumber(checked.participants.length);
   const verdict =
     problems.length === 0
       ? notice("success", h("p", { class: "notice-title", "data-testid": "proof-verdict", "data-valid": "true" }, "✓ ", t("proof.valid")))
