@@ -10,6 +10,8 @@ each) and hashes as it goes, so a file can be streamed from disk or the network.
 from __future__ import annotations
 
 import hashlib
+import operator
+import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -18,7 +20,9 @@ from dataclasses import dataclass
 from app.errors import ProofError
 
 LINES_PER_CHUNK = 65_536
-_MAX_ID_DIGITS = 19
+_ID = rb"(?:0|[1-9][0-9]{0,18})"
+_CANONICAL = re.compile(_ID + rb"(?:\n" + _ID + rb")*")
+"""Lines of decimal ids without signs, spaces or leading zeros: one way to write a list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,16 +89,23 @@ class Reader:
         return FrozenList(self._ids, self._digest.hexdigest(), self._ascending)
 
     def _add(self, lines: list[bytes]) -> None:
+        if not lines:
+            return
+        if not _CANONICAL.fullmatch(b"\n".join(lines)):
+            self._refuse(lines)
         start = len(self._ids)
+        self._ids.extend(map(int, lines))
+        self._line += len(lines)
+        if self._ascending:
+            ids = self._ids
+            begin = max(start, 1)
+            self._ascending = all(map(operator.lt, ids[begin - 1 : -1], ids[begin:]))
+
+    def _refuse(self, lines: list[bytes]) -> None:
+        """Name the first line that is not a user id written canonically."""
         for offset, line in enumerate(lines):
-            if not line.isdigit() or len(line) > _MAX_ID_DIGITS:
+            if not _CANONICAL.fullmatch(line):
                 shown = line[:40].decode(errors="replace")
                 raise ProofError(
                     f"participants file line {self._line + offset + 1} is not a user id: {shown!r}"
                 )
-        self._ids.extend(int(line) for line in lines)
-        self._line += len(lines)
-        if self._ascending and lines:
-            ids = self._ids
-            begin = max(start, 1)
-            self._ascending = all(ids[i - 1] < ids[i] for i in range(begin, len(ids)))

@@ -144,6 +144,8 @@ async def test_results_before_and_after_the_draw(api: Api) -> None:
     assert early.json()["code"] == "not_drawn"
     public = f"/api/public/contests/{contest_id}/proof"
     assert (await api.client.get(public)).status_code == 409
+    listed_early = f"/api/public/contests/{contest_id}/participants.txt"
+    assert (await api.client.get(listed_early)).status_code == 409
 
     api.emulator.add_member("@news", PARTICIPANT)
     await api.client.post(f"/api/contests/{contest_id}/join", headers=api.as_user(PARTICIPANT))
@@ -157,6 +159,8 @@ async def test_results_before_and_after_the_draw(api: Api) -> None:
     listed = await api.client.get(document.participants_url)
     assert listed.headers["content-encoding"] == "gzip"  # stored packed, sent as is
     assert listed.text == str(PARTICIPANT)
+    plain = await api.client.get(document.participants_url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == str(PARTICIPANT)
     assert proofs.verify(document, frozen.of([int(listed.text)])) == []
     assert proofs.to_dict(document) == body["proof"]
     outsider = (await api.client.get(results, headers=api.as_user(OUTSIDER))).json()
