@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +52,13 @@ def hardware() -> str:
     load = os.getloadavg()[0]
     python = platform.python_version()
     return f"{os.cpu_count()} CPUs ({model}), load average {load:.1f}, Python {python}"
+
+
+def peak_rss_kib() -> int:
+    """This process's own peak RSS since it started (`ru_maxrss` would include the
+    parent's peak from before the exec)."""
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
 def fails_recheck(user_id: int, failing: float) -> bool:
@@ -93,10 +99,10 @@ async def load(url: str, count: int) -> int:
     return contest.id
 
 
-async def stream_ids(url: str, contest_id: int) -> tuple[float, int]:
+async def stream_ids(url: str, contest_id: int) -> tuple[float, float, int]:
     """The limit: read every id of the contest in order with a server-side cursor."""
     connection = await asyncpg.connect(url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     seen = 0
     async with connection.transaction():
         cursor = connection.cursor(
@@ -106,9 +112,9 @@ async def stream_ids(url: str, contest_id: int) -> tuple[float, int]:
         )
         async for _ in cursor:
             seen += 1
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     await connection.close()
-    return took, seen
+    return took, cpu, seen
 
 
 async def draw_child(url: str, contest_id: int, failing: float, out: Path, profile: bool) -> None:
@@ -129,19 +135,20 @@ async def draw_child(url: str, contest_id: int, failing: float, out: Path, profi
 
         profiler = Profiler(async_mode="enabled")
         profiler.start()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     outcome = await draws.run(contest_id, recheck)
-    took = time.perf_counter() - started
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
         (out / "draw-profile.txt").write_text(profiler.output_text(unicode=True))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss = peak_rss_kib()
     published = await write_proof(contest_id, out)
     await engine.stop(current)
     print(
         json.dumps(
             {
                 "draw_seconds": took,
+                "draw_cpu": cpu,
                 "rss_kib": rss,
                 "winners": len(outcome.winners),
                 "reserves": len(outcome.reserves),
@@ -186,6 +193,7 @@ def main() -> None:
     parser.add_argument("--reserves", type=int, default=100)
     parser.add_argument("--failing", type=float, default=0.05)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument(
         "--child", nargs=3, metavar=("URL", "CONTEST", "OUT"), help=argparse.SUPPRESS
     )
@@ -194,27 +202,46 @@ def main() -> None:
         url, contest_id, out = args.child
         asyncio.run(draw_child(url, int(contest_id), args.failing, Path(out), args.profile))
         return
+    if args.load:
+        print(asyncio.run(load(args.load, args.participants)))
+        return
     with tempfile.TemporaryDirectory(prefix="draw-bench-") as scratch:
         root = Path(scratch)
         os.chmod(root, 0o755)
         with servers.postgres(root / "pg") as pg:
             url = pg.create_database("draw_bench")
-            started = time.perf_counter()
-            contest_id = asyncio.run(load(url, args.participants))
-            loaded = time.perf_counter() - started
+            # Loading runs in a child too, so this process stays small: the children's
+            # peak RSS measured by wait4 starts from this process's size.
+            loaded, _, output = run_child(
+                [*_me(), "--participants", str(args.participants), "--load", url]
+            )
+            contest_id = int(output.strip().splitlines()[-1])
             asyncio.run(_winners(url, contest_id, args.winners, args.reserves))
-            limit, streamed = asyncio.run(stream_ids(url, contest_id))
-            child = [sys.executable, "-m", "tests.benchmarks.draw", "--failing", str(args.failing)]
+            limit, limit_cpu, streamed = asyncio.run(stream_ids(url, contest_id))
+            child = [*_me(), "--failing", str(args.failing)]
             if args.profile:
                 child.append("--profile")
             _, _, output = run_child([*child, "--child", url, str(contest_id), str(root)])
             drawn = json.loads(output.strip().splitlines()[-1])
             verify_seconds, verify_rss, verdict = run_child(_verify_command(root))
-            print_report(args, loaded, limit, streamed, drawn, verify_seconds, verify_rss, verdict)
+            print_report(
+                args,
+                loaded,
+                (limit, limit_cpu),
+                streamed,
+                drawn,
+                verify_seconds,
+                verify_rss,
+                verdict,
+            )
             if args.profile:
                 target = Path("draw-profile.txt")
                 target.write_text((root / "draw-profile.txt").read_text())
                 print(f"profile of the draw: {target.resolve()}")
+
+
+def _me() -> list[str]:
+    return [sys.executable, "-m", "tests.benchmarks.draw"]
 
 
 def _verify_command(root: Path) -> list[str]:
@@ -236,20 +263,29 @@ async def _winners(url: str, contest_id: int, winners: int, reserves: int) -> No
 def print_report(
     args: argparse.Namespace,
     loaded: float,
-    limit: float,
+    limits: tuple[float, float],
     streamed: int,
     drawn: dict[str, float],
     verify_seconds: float,
     verify_rss: int,
     verdict: str,
 ) -> None:
-    draw_seconds = drawn["draw_seconds"]
+    draw_seconds, draw_cpu = drawn["draw_seconds"], drawn["draw_cpu"]
+    limit, limit_cpu = limits
     rows = [
         ["measure", "value", "target"],
         ["participants (COPY)", f"{args.participants:,} in {loaded:.1f} s", ""],
-        ["limit: stream the ids out of PostgreSQL", f"{limit:.2f} s ({streamed:,} ids)", ""],
-        ["draw: freeze, hash, rank, re-check, store", f"{draw_seconds:.2f} s", "≤ 5 s"],
-        ["draw / limit", f"{draw_seconds / limit:.1f}", "≤ 2"],
+        [
+            "limit: stream the ids out of PostgreSQL",
+            f"{limit:.2f} s, CPU {limit_cpu:.2f} s ({streamed:,} ids)",
+            "",
+        ],
+        [
+            "draw: freeze, hash, rank, re-check, store",
+            f"{draw_seconds:.2f} s, CPU {draw_cpu:.2f} s",
+            "≤ 5 s",
+        ],
+        ["draw / limit (wall)", f"{draw_seconds / limit:.1f}", "≤ 2"],
         ["draw peak RSS (worker process)", f"{drawn['rss_kib'] / 1024:.0f} MiB", "≤ 300 MB"],
         [
             "winners / reserves / excluded",
