@@ -186,7 +186,19 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
     return DrawOutcome.of(proof)
 
 
+REDRAW = "redraw"
 SKIPPED = "final_check_skipped"
+
+
+async def replacements(contest_id: int) -> dict[int, str]:
+    """Winners an organizer replaced, with the reason they gave (from the audit log)."""
+    rows = (
+        await AuditLog.select(AuditLog.details)
+        .where((AuditLog.contest_id == contest_id) & (AuditLog.action == REDRAW))
+        .order_by(AuditLog.id)
+        .output(load_json=True)
+    )
+    return {row["details"]["replaced"]: row["details"]["reason"] for row in rows}
 
 
 async def skip_final_check(contest_id: int, actor_id: int) -> proofs.FinalCheckSkip:
@@ -330,7 +342,7 @@ async def replace_winner(
             }
         ).where(Draw.contest == contest_id)
         await audit.record(
-            "redraw",
+            REDRAW,
             contest_id,
             actor_id,
             replaced=user_id,

@@ -33,7 +33,7 @@ from app.db import contests, draws, participants
 from app.db.tables import Contest, Publication, TelegramUser
 from app.errors import TelegramUnavailable
 from app.locales import text
-from app.telegram import cards, outbox
+from app.telegram import cards, outbox, reports
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,9 @@ async def results_text(bot: Bot, contest_id: int, settings: Settings | None = No
 async def results_messages(
     bot: Bot, contest_id: int, settings: Settings | None = None
 ) -> list[PrivateMessage]:
-    """The private messages a finished contest sends: winners always, others if opted in."""
+    """The private messages a finished contest sends: the organizer's results (after the
+    draw and after each re-draw), each winner, each replaced winner with the organizer's
+    reason, and everyone else if the organizer opted in."""
     settings = settings or get_settings()
     contest = await contests.get(contest_id)
     row = await draws.get(contest_id)
@@ -238,6 +240,31 @@ async def results_messages(
             for uid in everyone
             if uid not in winners
         ]
+    replaced = await draws.replacements(contest_id)
+    languages |= await _languages([uid for uid in replaced if uid not in languages])
+    messages += [
+        PrivateMessage(
+            f"replaced:{contest_id}:{uid}",
+            uid,
+            "replaced",
+            text(
+                languages.get(uid, contest.language),
+                "notifications.replaced",
+                title=title,
+                reason=cards.quote(reason),
+                link=proof,
+            ),
+        )
+        for uid, reason in replaced.items()
+    ]
+    key, owner_text = await reports.results_message(
+        contest,
+        await people(row.winners),
+        await people(row.reserves),
+        row.participant_count,
+        proof,
+    )
+    messages.append(PrivateMessage(key, contest.owner_id, "owner_results", owner_text))
     return messages
 
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from app.db import contests, users
-from app.db.tables import AuditLog, Contest
+from app.db import contests, draws, users
+from app.db.tables import Contest
 from app.errors import FinalCheckUndecided
 from app.locales import text
 from app.telegram import cards, outbox
 from app.telegram.callbacks import ManageAction, ManageButton
-
-REDRAW = "redraw"
 
 
 async def _language(contest: Contest) -> str:
@@ -61,13 +59,6 @@ def _person(person: cards.Person) -> str:
     return f"{line} (id <code>{person.user_id}</code>)"
 
 
-async def redraws(contest_id: int) -> int:
-    """How many times a winner of this contest was replaced."""
-    return await AuditLog.count().where(
-        (AuditLog.contest_id == contest_id) & (AuditLog.action == REDRAW)
-    )
-
-
 def results(
     contest: Contest,
     winners: list[cards.Person],
@@ -94,6 +85,15 @@ def results(
     return "\n".join(lines)
 
 
-async def results_key(contest: Contest) -> tuple[str, str]:
-    """The outbox key of the organizer's results (one per draw and re-draw) and language."""
-    return f"owner_results:{contest.id}:{await redraws(contest.id)}", await _language(contest)
+async def results_message(
+    contest: Contest,
+    winners: list[cards.Person],
+    reserves: list[cards.Person],
+    participant_count: int,
+    proof_link: str,
+) -> tuple[str, str]:
+    """The organizer's results message and its outbox key: one per draw and re-draw."""
+    language = await _language(contest)
+    redraws = len(await draws.replacements(contest.id))
+    message = results(contest, winners, reserves, participant_count, proof_link, language)
+    return f"owner_results:{contest.id}:{redraws}", message

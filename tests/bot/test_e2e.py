@@ -127,6 +127,7 @@ async def _scenario(h: BotHarness) -> None:
     for uid in drawn.winners:
         assert (f"@user{uid}" if uid % 2 else f"User{uid}") in results.text
     expected = {f"winner:{contest_id}:{uid}" for uid in drawn.winners}
+    expected |= {f"owner_results:{contest_id}:0"}
     assert await _eventually(lambda: _queued(contest_id), expected)
     for uid in drawn.winners:
         await emu.wait_for(lambda uid=uid: _congratulations(h, uid), timeout=10)
@@ -165,7 +166,11 @@ async def _scenario(h: BotHarness) -> None:
         ),
         timeout=10,
     )
-    expected |= {f"winner:{contest_id}:{redrawn.winners[2]}"}
+    expected |= {
+        f"winner:{contest_id}:{redrawn.winners[2]}",
+        f"replaced:{contest_id}:{gone}",
+        f"owner_results:{contest_id}:1",
+    }
     assert await _eventually(lambda: _queued(contest_id), expected)  # nobody is messaged twice
     await emu.wait_for(lambda: _congratulations(h, redrawn.winners[2]), timeout=10)
     await asyncio.sleep(0.5)

@@ -62,7 +62,7 @@ async def test_results_edit_the_post_and_everyone_is_told(db: str, state_dir: Pa
                 "winner" if uid == winner else "result"
             )
             for uid in (2001, 2002, 2003)
-        }
+        } | {f"owner_results:{contest_id}:0": "owner_results"}
         for uid in (2001, 2002, 2003):
             expected = "Congratulations" if uid == winner else "You didn't win this time"
             (told,) = await h.emu.wait_for(

@@ -113,10 +113,11 @@ async def contest_with_participants(
     targets: tuple[int, ...] = (),
     channels: tuple[ChannelRef, ...] = (),
     first_user: int = 10_000,
+    owner: int = 1,
 ) -> tuple[int, list[int]]:
     """An active contest with `count` participants (also known as users)."""
     contest = await contests.create(
-        1,
+        owner,
         ContestFields(
             title="Fault test",
             winners_count=3,

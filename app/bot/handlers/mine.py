@@ -47,6 +47,11 @@ async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: T
         place = document.reserves.index(query.from_user.id) + 1
         await query.answer(texts("bot.you_reserve", place=place), show_alert=True)
         return
+    if found.role == "excluded":
+        reason = (await draws.replacements(callback_data.contest_id)).get(query.from_user.id)
+        if reason is not None:
+            await query.answer(texts("bot.you_replaced", reason=reason)[:200], show_alert=True)
+            return
     await query.answer(texts(f"bot.you_{found.role}"), show_alert=True)
 
 
