@@ -65,13 +65,13 @@ async def _drawn(contest_id: int) -> bool:
 async def test_lost_admin_rights_make_the_draw_wait_and_resume(
     environment: Environment, emulator: TelegramEmulator, client: object
 ) -> None:
-    from app.worker import enqueue
+    from app.telegram import background
 
     contest_id, channel_id, _, left = await _setup(emulator)
     worker = Role("worker", environment)
     try:
         await started(worker, WORKER_READY)
-        assert await enqueue.draw(contest_id)
+        assert await background.queue().draw(contest_id)
         told_after = await wait_until(
             lambda: _async(bool(_organizer_told(emulator))), 30, "the organizer told"
         )
@@ -103,7 +103,7 @@ async def test_lost_admin_rights_make_the_draw_wait_and_resume(
 async def test_organizer_chooses_to_draw_without_the_final_check(
     environment: Environment, emulator: TelegramEmulator, client: object
 ) -> None:
-    from app.worker import enqueue
+    from app.telegram import background
 
     contest_id, _, user_ids, _ = await _setup(emulator)
     worker = Role("worker", environment)
@@ -113,7 +113,7 @@ async def test_organizer_chooses_to_draw_without_the_final_check(
         await wait_until(
             lambda: _async(emulator.call_counts().get("getUpdates", 0) > 0), 60, "bot polling"
         )
-        assert await enqueue.draw(contest_id)
+        assert await background.queue().draw(contest_id)
         await wait_until(lambda: _async(bool(_organizer_told(emulator))), 30, "organizer told")
         (message,) = [m for m in emulator.messages_to_user(ORGANIZER) if m.reply_markup]
         emulator.press_button(

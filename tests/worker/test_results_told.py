@@ -45,7 +45,7 @@ async def _settled() -> bool:
 async def test_organizer_results_and_replaced_winner(
     environment: Environment, emulator: TelegramEmulator, client: object
 ) -> None:
-    from app.worker import enqueue
+    from app.telegram import background
 
     contests: dict[int, int] = {}
     participants: dict[int, list[int]] = {}
@@ -71,7 +71,7 @@ async def test_organizer_results_and_replaced_winner(
     try:
         await started(worker, WORKER_READY)
         for contest_id in contests.values():
-            assert await enqueue.draw(contest_id)
+            assert await background.queue().draw(contest_id)
         for contest_id in contests.values():
             await wait_until(lambda cid=contest_id: _has_draw(cid), 30, "the draws")
         await asyncio.sleep(1)
@@ -82,7 +82,7 @@ async def test_organizer_results_and_replaced_winner(
             await draws.replace_winner(
                 contest_id, replaced[owner], REASON, owner, recheck_for(bot, contest_id)
             )
-            assert await enqueue.announce(contest_id)
+            assert await background.queue().announce(contest_id)
         await asyncio.sleep(1)
         await wait_until(_settled, 30, "the re-draw messages")
         # the replaced winner asks "Did I win?" in the bot
