@@ -7,7 +7,8 @@ same thing.
 
 from __future__ import annotations
 
-from app.api.schemas import ChannelLink, JoinAnswer
+from app.api.schemas import JoinAnswer
+from app.api.views import channel_link
 from app.contests.channels import ChannelRef
 from app.db.participants import JoinResult, JoinStatus
 from app.locales import text
@@ -32,8 +33,6 @@ def join_answer(
     return JoinAnswer(
         status=result.status.value,  # type: ignore[arg-type]
         participant_count=count,
-        missing=[
-            ChannelLink(chat_id=ref.chat_id, title=ref.title, link=ref.link) for ref in missing
-        ],
+        missing=[channel_link(ref) for ref in missing],
         message=text(language, TEXT_KEYS[result.status], count=count, channels=names),
     )

@@ -189,6 +189,20 @@ class OrganizerController(Controller):
         contest = await contests.cancel(contest.id, user.id, data.reason)
         return await views.card(contest, user.id, settings.admin_ids)
 
+    @post(
+        "/{contest_id:int}/draw",
+        operation_id="drawContestNow",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def draw_now(
+        self, user: UserDep, settings: SettingsDep, contest: ManagedContest
+    ) -> ContestCard:
+        """Close an open contest now and draw its winners (as the bot's Draw now)."""
+        closed = await contests.close(contest.id)
+        await background.queue().draw(contest.id)
+        return await views.card(closed, user.id, settings.admin_ids)
+
     @get("/{contest_id:int}/stats", operation_id="getContestStats", responses=ORGANIZER_PROBLEMS)
     async def stats(self, contest: ManagedContest) -> Stats:
         """Participants over time (running total), status and the last error."""
@@ -235,4 +249,9 @@ class OrganizerController(Controller):
             contest.id, data.user_id, data.reason, user.id, recheck_for(bot, contest.id)
         )
         await background.queue().announce(contest.id)
-        return RedrawOutcome(winners=outcome.winners, reserves=outcome.reserves)
+        return RedrawOutcome(
+            winners=outcome.winners,
+            reserves=outcome.reserves,
+            people=await views.people([*outcome.winners, *outcome.reserves]),
+            replaced=await views.person(data.user_id),
+        )

@@ -60,6 +60,7 @@ class ParticipantController(Controller):
                 first_name=stored.first_name,
                 username=stored.username,
                 language=users.pick_language(stored.language, settings.default_language),  # type: ignore[arg-type]
+                timezone=stored.timezone or settings.default_timezone,
             ),
             is_organizer=organizer,
         )
@@ -130,6 +131,7 @@ class ParticipantController(Controller):
             status=contest.status,  # type: ignore[arg-type]
             winners=proof.winners,
             reserves=proof.reserves,
+            people=await views.people([*proof.winners, *proof.reserves]),
             you=Inclusion(included=place.included, role=place.role),  # type: ignore[arg-type]
             proof=proof,
         )

@@ -90,7 +90,11 @@ class ApiProblem(HTTPException):
 
 
 def problem_response(
-    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
 ) -> Response[bytes]:
     body = Problem(
         type=TYPE_PREFIX + code,
@@ -98,6 +102,7 @@ def problem_response(
         status=status,
         detail=detail,
         code=code,
+        params=params or {},
     )
     return Response(
         content=msgspec.json.encode(body),
@@ -116,7 +121,8 @@ def _domain(_: Request, exc: Exception) -> Response[bytes]:
 def _channel(_: Request, exc: Exception) -> Response[bytes]:
     assert isinstance(exc, ChannelProblem)
     status = 403 if exc.code == "not_channel_admin" else 400
-    return problem_response(status, exc.code, str(exc))
+    params = {name: str(value) for name, value in exc.params.items()}
+    return problem_response(status, exc.code, str(exc), params=params)
 
 
 def _proof(_: Request, exc: Exception) -> Response[bytes]:
@@ -124,6 +130,7 @@ def _proof(_: Request, exc: Exception) -> Response[bytes]:
 
 
 def _telegram(_: Request, exc: Exception) -> Response[bytes]:
+    log.warning("Telegram unavailable: %s (caused by %r)", exc, exc.__cause__)
     return problem_response(503, "telegram_unavailable", str(exc))
 
 

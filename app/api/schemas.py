@@ -62,6 +62,9 @@ class UserProfile(Camel):
     first_name: str
     username: str | None
     language: Language
+    timezone: str
+    """The IANA zone the bot uses for this user's deadlines (chosen with /timezone, or
+    the operator's default): the organizer form reads and writes times in it."""
 
 
 class Me(Camel):
@@ -72,10 +75,11 @@ class Me(Camel):
 
 
 class ChannelLink(Camel):
-    """A required channel, with a link the participant can open (null when unknown)."""
+    """A channel, with a link people can open (null when unknown)."""
 
     chat_id: int
     title: str
+    username: str | None
     link: str | None
 
 
@@ -117,6 +121,14 @@ class MyContest(Camel):
     role: Literal["participant"] = "participant"
 
 
+class Person(Camel):
+    """A user as people know them: first name and @username (ids stay in the proof)."""
+
+    id: int
+    first_name: str
+    username: str | None
+
+
 class Inclusion(Camel):
     included: bool
     role: ResultRole
@@ -128,6 +140,8 @@ class Results(Camel):
     status: ContestStatus
     winners: list[int]
     reserves: list[int]
+    people: list[Person]
+    """Names of the winners and reserves (those the bot knows), to show instead of ids."""
     you: Inclusion
     proof: Proof
 
@@ -177,11 +191,6 @@ class ContestPatch(Camel, forbid_unknown_fields=True):
     results_mode: ResultsMode | UnsetType = UNSET
 
 
-class TargetChannel(Camel):
-    chat_id: int
-    title: str
-
-
 class ContestSettings(Camel):
     """GET /api/organizer/contests/{id}: everything the edit form shows."""
 
@@ -195,7 +204,7 @@ class ContestSettings(Camel):
     max_participants: int | None
     publish_at: datetime | None
     required_channels: list[ChannelLink]
-    target_channels: list[TargetChannel]
+    target_channels: list[ChannelLink]
     notify_participants: bool
     results_mode: ResultsMode
     participant_count: int
@@ -229,6 +238,9 @@ class RedrawInput(Camel, forbid_unknown_fields=True):
 class RedrawOutcome(Camel):
     winners: list[int]
     reserves: list[int]
+    people: list[Person]
+    replaced: Person
+    """The winner who was replaced."""
 
 
 # --- dev, ops, errors --------------------------------------------------------------
@@ -259,3 +271,5 @@ class Problem(Camel):
     status: int
     detail: str
     code: str
+    params: dict[str, str] = msgspec.field(default_factory=dict)
+    """Values a client fills into its own sentence for `code` (a channel's title, ...)."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from app.api import schemas
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
-from app.db import contests, participants
+from app.db import contests, participants, users
 from app.db.tables import Channel, Contest
 
 SERIES_MAX_POINTS = 200
@@ -16,7 +16,24 @@ HIDDEN_FROM_PARTICIPANTS = frozenset({Status.draft, Status.scheduled})
 
 
 def channel_link(ref: ChannelRef) -> schemas.ChannelLink:
-    return schemas.ChannelLink(chat_id=ref.chat_id, title=ref.title, link=ref.link)
+    return schemas.ChannelLink(
+        chat_id=ref.chat_id, title=ref.title, username=ref.username, link=ref.link
+    )
+
+
+async def people(user_ids: list[int]) -> list[schemas.Person]:
+    """Names of `user_ids`, in that order; users the bot does not know are left out."""
+    known = await users.names(user_ids)
+    return [
+        schemas.Person(id=uid, first_name=known[uid][0], username=known[uid][1])
+        for uid in dict.fromkeys(user_ids)
+        if uid in known
+    ]
+
+
+async def person(user_id: int) -> schemas.Person:
+    found = await people([user_id])
+    return found[0] if found else schemas.Person(id=user_id, first_name="", username=None)
 
 
 async def card(contest: Contest, user_id: int, admin_ids: Iterable[int]) -> schemas.ContestCard:
@@ -40,15 +57,15 @@ async def card(contest: Contest, user_id: int, admin_ids: Iterable[int]) -> sche
     )
 
 
-async def target_channels(contest_id: int) -> list[schemas.TargetChannel]:
+async def target_channels(contest_id: int) -> list[schemas.ChannelLink]:
     chat_ids = [row.chat_id for row in await contests.publications(contest_id)]
-    titles = {
-        row["id"]: row["title"]
-        for row in await Channel.select(Channel.id, Channel.title).where(
-            Channel.id.is_in(chat_ids or [0])
-        )
+    known = {
+        row["id"]: ChannelRef(row["id"], row["title"], row["username"], row["invite_link"])
+        for row in await Channel.select(
+            Channel.id, Channel.title, Channel.username, Channel.invite_link
+        ).where(Channel.id.is_in(chat_ids or [0]))
     }
-    return [schemas.TargetChannel(chat_id=cid, title=titles.get(cid, "")) for cid in chat_ids]
+    return [channel_link(known.get(cid, ChannelRef(cid))) for cid in chat_ids]
 
 
 async def contest_settings(contest: Contest) -> schemas.ContestSettings:

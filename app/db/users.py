@@ -91,6 +91,16 @@ async def get(user_id: int) -> TelegramUser | None:
     return await TelegramUser.objects().get(TelegramUser.id == user_id)
 
 
+async def names(user_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """(first name, username) of each known user among `user_ids`."""
+    if not user_ids:
+        return {}
+    rows = await TelegramUser.select(
+        TelegramUser.id, TelegramUser.first_name, TelegramUser.username
+    ).where(TelegramUser.id.is_in(list(set(user_ids))))
+    return {row["id"]: (row["first_name"], row["username"]) for row in rows}
+
+
 async def set_language(user_id: int, language: str) -> None:
     if language not in SUPPORTED_LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")

@@ -3,6 +3,7 @@ re-draw, and the channel checks behind creating."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,12 @@ async def test_create_returns_a_draft_card_and_settings(api: Api) -> None:
     settings = await api.client.get(f"{CREATE}/{card['id']}", headers=api.as_user(ORGANIZER))
     body = settings.json()
     assert body["targetChannels"] == [
-        {"chatId": card["requiredChannels"][0]["chatId"], "title": "News"}
+        {
+            "chatId": card["requiredChannels"][0]["chatId"],
+            "title": "News",
+            "username": "news",
+            "link": "https://t.me/news",
+        }
     ]
     assert body["notifyParticipants"] is True and body["resultsMode"] == "edit"
     listed = await api.client.get(CREATE, headers=api.as_user(ORGANIZER))
@@ -60,6 +66,7 @@ async def test_create_refusals_name_the_channel_and_the_missing_right(api: Api) 
     status, body = await _problem(api, ORGANIZER, targetChannels=["@quiet"])
     assert (status, body["code"]) == (400, "bot_not_admin")
     assert "@quiet" in body["detail"] and "post messages" in body["detail"]
+    assert body["params"] == {"title": "Quiet"}
 
     api.emulator.set_bot_admin("@quiet", {"can_post_messages": False, "can_edit_messages": True})
     status, body = await _problem(api, ORGANIZER, targetChannels=["@quiet"])
@@ -161,6 +168,26 @@ async def test_publish_now_posts_and_future_publish_schedules(api: Api) -> None:
     assert again.status_code == 409
 
 
+async def test_draw_now_closes_an_open_contest_and_draws_it(api: Api) -> None:
+    contest_id = await api.published_contest(maxParticipants=None)
+    api.emulator.add_member("@news", PARTICIPANT)
+    await api.client.post(f"/api/contests/{contest_id}/join", headers=api.as_user(PARTICIPANT))
+    draw = f"{CREATE}/{contest_id}/draw"
+    refused = await api.client.post(draw, headers=api.as_user(OUTSIDER))
+    assert refused.status_code == 403
+    response = await api.client.post(draw, headers=api.as_user(ORGANIZER))
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] in ("drawing", "finished")
+    for _ in range(100):  # the draw task runs in the in-process broker
+        settings = await api.client.get(f"{CREATE}/{contest_id}", headers=api.as_user(ORGANIZER))
+        if settings.json()["status"] == "finished":
+            break
+        await asyncio.sleep(0.1)
+    assert (await draws.proof(contest_id)).winners == [PARTICIPANT]
+    again = await api.client.post(draw, headers=api.as_user(ORGANIZER))
+    assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+
+
 async def test_cancel_records_the_reason(api: Api) -> None:
     contest_id = await api.published_contest()
     response = await api.client.post(
@@ -226,6 +253,14 @@ async def test_redraw_replaces_a_winner_with_a_logged_reason(api: Api) -> None:
     outcome = response.json()
     assert outcome["winners"] == before.reserves
     assert winner not in outcome["winners"]
+    assert outcome["replaced"] == {
+        "id": winner,
+        "firstName": f"User{winner}",
+        "username": f"user{winner}",
+    }
+    assert [(p["id"], p["firstName"]) for p in outcome["people"]] == [
+        (uid, f"User{uid}") for uid in before.reserves
+    ]
     proof = await draws.proof(contest_id)
     excluded = to_dict(proof)["excluded"]
     assert [(item["user_id"], item["reason"]) for item in excluded] == [(winner, "did not answer")]

@@ -43,6 +43,7 @@ async def test_card_shows_live_state(api: Api) -> None:
         {
             "chatId": card["requiredChannels"][0]["chatId"],
             "title": "News",
+            "username": "news",
             "link": "https://t.me/news",
         }
     ]
@@ -154,6 +155,9 @@ async def test_results_before_and_after_the_draw(api: Api) -> None:
     body = (await api.client.get(results, headers=api.as_user(PARTICIPANT))).json()
     assert body["status"] == "finished"
     assert body["winners"] == [PARTICIPANT]
+    assert body["people"] == [
+        {"id": PARTICIPANT, "firstName": f"User{PARTICIPANT}", "username": f"user{PARTICIPANT}"}
+    ]
     assert body["you"] == {"included": True, "role": "winner"}
     document = proofs.decode((await api.client.get(public)).content)
     listed = await api.client.get(document.participants_url)
