@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.contests import frozen
 from app.contests import proof as proofs
-from app.db import draws
+from app.db import draws, users
 from app.locales import text
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
@@ -18,9 +18,13 @@ async def test_me_reports_profile_and_organizer_role(api: Api) -> None:
             "firstName": "User200",
             "username": "user200",
             "language": "en",
+            "timezone": "UTC",
         },
         "isOrganizer": False,
     }
+    await users.set_timezone(PARTICIPANT, "Europe/Berlin")
+    again = await api.client.get("/api/me", headers=api.as_user(PARTICIPANT))
+    assert again.json()["user"]["timezone"] == "Europe/Berlin"
     admin = await api.client.get("/api/me", headers=api.as_user(ADMIN))
     assert admin.json()["isOrganizer"] is True
     await api.create_contest()

@@ -69,6 +69,8 @@ async def stack(
 async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
     """`await open_app(user, start_param=None, path="/")` → a page showing the Mini App
     as Telegram opens it for `user`; with `user=None`, as a normal browser opens it.
+    `timezone` is the device's zone; other keywords go to `stub_script` (the client's
+    Web App `version`, safe-area insets).
 
     The entry page carries production's Content-Security-Policy. Uncaught page errors,
     console errors (CSP violations among them) and requests to any origin but the API's
@@ -86,16 +88,20 @@ async def open_app(browser: Browser, stack: Stack) -> AsyncIterator[OpenApp]:
         )
 
     async def open_(
-        user: dict[str, Any] | None, start_param: str | None = None, path: str = "/"
+        user: dict[str, Any] | None,
+        start_param: str | None = None,
+        path: str = "/",
+        timezone: str = "UTC",
+        **client: Any,
     ) -> Page:
         context = await browser.new_context(
-            viewport=VIEWPORT, locale="en-US", timezone_id="UTC", accept_downloads=True
+            viewport=VIEWPORT, locale="en-US", timezone_id=timezone, accept_downloads=True
         )
         contexts.append(context)
         script = (
             OUTSIDE_TELEGRAM
             if user is None
-            else stub_script(TEST_TOKEN, user, start_param=start_param)
+            else stub_script(TEST_TOKEN, user, start_param=start_param, **client)
         )
 
         async def telegram(route: Route) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.async_api import expect
 
+from app.db import users
 from tests.browser.conftest import OpenApp
 from tests.browser.layout import shoot
 from tests.browser.scenario import (
@@ -34,6 +35,8 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     for user in PARTICIPANTS:
         stack.emulator.add_member(channel_id, user["id"])
 
+    await users.remember(ORGANIZER["id"], ORGANIZER["first_name"], ORGANIZER["username"])
+    await users.set_timezone(ORGANIZER["id"], "Europe/Moscow")
     page = await open_app(ORGANIZER, start_param="org")
     await expect(page.locator("h1")).to_have_text("Your contests")
     main_button = page.locator("#tg-main-button")
@@ -51,9 +54,19 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     await expect(page.get_by_test_id("error-endsAt")).to_contain_text("An end condition is needed")
     await expect(page.get_by_test_id("error-requiredChannels")).to_contain_text("not a channel")
     await expect(page.locator("h1")).to_have_text("New contest")
+    # The first bad field has the focus and says it is invalid.
+    await expect(page.locator("#field-title")).to_be_focused()
+    await expect(page.locator("#field-title")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#field-description")).not_to_have_attribute("aria-invalid", "true")
     await shoot(page, "form-errors", ["h1", "#field-title", "[data-testid=error-title]"])
+    # A half-filled form: closing the app asks first (Telegram's closing confirmation).
+    assert await page.evaluate("Telegram.WebApp.isClosingConfirmationEnabled")
+    assert not await page.evaluate("window.__telegram.tryClose()")
 
-    deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    # The form is in the organizer's zone from the bot, whatever the device's zone.
+    await expect(page.get_by_test_id("zone-note")).to_contain_text("Europe/Moscow (UTC+3)")
+    utc_deadline = (datetime.now(UTC) + timedelta(days=3)).replace(second=0, microsecond=0)
+    deadline = (utc_deadline + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     await page.fill("#field-title", "Summer photo contest")
     await page.fill("#field-description", "Post your best summer photo.")
     await page.fill("#field-winnersCount", "2")
@@ -64,7 +77,10 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     await page.check("#field-notify")
     await expect(page.get_by_test_id("error-title")).to_be_empty()
     await main_button.click()
-    await expect(page.get_by_test_id("form-error")).to_contain_text("@no_such_channel")
+    await expect(page.get_by_test_id("error-text")).to_have_text(
+        "The bot can't find @no_such_channel. Add the bot to that channel as an admin,"
+        " then try again."
+    )
     assert ["haptic", "error"] in await page.evaluate("window.__telegram.events")
 
     await page.fill("#field-requiredChannels", f"@{CHANNEL_USERNAME}")
@@ -75,6 +91,8 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     contest_id = int(re.search(r"#/org/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
     settings = await stack.call(ORGANIZER, "GET", f"/api/organizer/contests/{contest_id}")
     assert settings["winnersCount"] == 2
+    assert datetime.fromisoformat(settings["endsAt"]) == utc_deadline
+    assert not await page.evaluate("Telegram.WebApp.isClosingConfirmationEnabled")
     assert settings["notifyParticipants"] is True
     assert [c["title"] for c in settings["requiredChannels"]] == [CHANNEL_TITLE]
     await expect(page.get_by_test_id("chart-empty")).to_be_visible()
@@ -120,9 +138,20 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
         assert str(user["id"]) in csv
     await expect(page.get_by_test_id("export-done")).to_be_visible()
 
-    await page.get_by_test_id("cancel-open").click()
+    toggle = page.get_by_test_id("cancel-open")
+    await expect(toggle).to_have_attribute("aria-expanded", "false")
+    await toggle.click()
+    await expect(toggle).to_have_attribute("aria-expanded", "true")
+    await expect(page.get_by_test_id("cancel-reason")).to_be_focused()
     await page.get_by_test_id("cancel-reason").fill("the prize sponsor withdrew")
+    # Destructive: Telegram's confirm first; "Cancel" there changes nothing.
     await page.get_by_test_id("cancel-confirm").click()
+    popup = await page.evaluate("window.__telegram.popup()")
+    assert popup["message"] == "Cancel “Summer photo contest”? This can't be undone."
+    await page.evaluate("window.__telegram.answerPopup('cancel')")
+    await expect(page.locator(".badge")).to_have_text("Open")
+    await page.get_by_test_id("cancel-confirm").click()
+    await page.evaluate("window.__telegram.answerPopup('ok')")
     await expect(page.get_by_test_id("cancelled")).to_be_visible()
     await expect(page.locator(".badge")).to_have_text("Cancelled")
     await expect(page.get_by_test_id("cancel-open")).to_have_count(0)

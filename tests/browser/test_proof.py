@@ -46,7 +46,8 @@ async def paste_and_check(page: Page, document: dict) -> None:
 async def test_results_proof_and_tampering(stack: Stack, open_app: OpenApp) -> None:
     add_people(stack, ORGANIZER, OUTSIDER, *PARTICIPANTS)
     contest_id = await finished_contest(stack)
-    player = PARTICIPANTS[0]
+    first = await stack.call(PARTICIPANTS[0], "GET", f"/api/contests/{contest_id}/results")
+    player = next(user for user in PARTICIPANTS if user["id"] == first["winners"][0])
     results = await stack.call(player, "GET", f"/api/contests/{contest_id}/results")
     proof = results["proof"]
 
@@ -59,7 +60,20 @@ async def test_results_proof_and_tampering(stack: Stack, open_app: OpenApp) -> N
     await expect(page.get_by_test_id("your-result")).to_have_attribute(
         "data-role", results["you"]["role"]
     )
-    await expect(page.get_by_test_id("winners")).to_contain_text(str(results["winners"][0]))
+    # Names, not ids: first name and the @username linked to the profile.
+    names = {user["id"]: user for user in PARTICIPANTS}
+    winner = names[results["winners"][0]]
+    winners = page.get_by_test_id("winners")
+    await expect(winners.locator("li").first).to_contain_text(
+        f"{winner['first_name']} @{winner['username']}"
+    )
+    await expect(winners.get_by_role("link", name=f"@{winner['username']}")).to_have_attribute(
+        "href", f"https://t.me/{winner['username']}"
+    )
+    reserve = names[results["reserves"][0]]
+    await expect(page.get_by_test_id("reserves")).to_contain_text(reserve["first_name"])
+    await expect(page.locator(".person-me")).to_contain_text(player["first_name"])
+    await expect(page.locator(".person-me .chip-me")).to_have_text("you")
     await shoot(page, "results", ["h1", "[data-testid=proof-verdict]", "[data-testid=winners]"])
 
     async with httpx.AsyncClient(base_url=stack.base_url) as client:
@@ -79,8 +93,9 @@ async def test_results_proof_and_tampering(stack: Stack, open_app: OpenApp) -> N
     )
     await shoot(page, "proof-tampered", ["h1", "[data-testid=proof-problems]"])
 
-    # A proof of the first format carries its list: a list without its first entry.
-    inline = {**proof, "format": "contest-bot-proof/1", "participants": ids[1:]}
+    # A proof of the first format carries its list: the list without this player.
+    others = [uid for uid in ids if uid != player["id"]]
+    inline = {**proof, "format": "contest-bot-proof/1", "participants": others}
     await paste_and_check(page, inline)
     await expect(problems.first).to_have_attribute("data-kind", "list_hash")
     await expect(page.get_by_test_id("proof-inclusion")).to_have_attribute("data-included", "false")
@@ -106,8 +121,39 @@ async def test_outsider_checks_the_public_proof(stack: Stack, open_app: OpenApp)
     await expect(verdict).to_contain_text("Доказательство верно")
     inclusion = page.get_by_test_id("proof-inclusion")
     await expect(inclusion).to_have_attribute("data-included", "false")
-    await expect(inclusion).to_contain_text(f"Вас (id {OUTSIDER['id']}) нет в списке участников")
+    await expect(inclusion).to_have_text("Вас нет в списке участников (всего 4).")
+    await expect(page.get_by_test_id("proof-number")).to_have_value(str(contest_id))
     await shoot(page, "proof-public-ru", ["h1", "[data-testid=proof-verdict]"])
+
+
+async def test_anyone_opens_a_proof_by_number_or_link(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, OUTSIDER, *PARTICIPANTS)
+    contest_id = await finished_contest(stack)
+    page = await open_app(PARTICIPANTS[1])
+    await page.get_by_role("link", name="Check a draw proof").click()
+    await expect(page.locator("h1")).to_have_text("Fairness check")
+    await expect(page.locator("h1")).to_be_focused()
+    assert await page.title() == "Fairness check · Contests"
+    number = page.get_by_test_id("proof-number")
+    await number.fill("twelve")
+    await number.press("Enter")
+    await expect(number).to_have_attribute("aria-invalid", "true")
+    await expect(number).to_be_focused()
+    await expect(page.locator("#proof-number-error")).to_contain_text("Enter a contest number")
+    await number.fill(f"https://t.me/contest_bot/app?startapp=proof_{contest_id}")
+    await number.press("Enter")
+    await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
+    assert page.url.endswith(f"#/proof/{contest_id}")
+    await number.fill(str(contest_id + 1000))
+    await number.press("Enter")
+    await expect(page.get_by_test_id("error-text")).to_have_text(
+        "This contest does not exist (any more)."
+    )
+    await shoot(page, "proof-by-number", ["h1", "[data-testid=proof-number]"])
+    # "Choose a file" is reachable by keyboard and shows where the focus is.
+    await page.locator("#proof-file").focus()
+    outline = await page.locator(".file-button").evaluate("(e) => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"
 
 
 async def test_redraw_keeps_the_proof_valid(stack: Stack, open_app: OpenApp) -> None:
@@ -121,14 +167,25 @@ async def test_redraw_keeps_the_proof_valid(stack: Stack, open_app: OpenApp) -> 
     await expect(page.locator(".badge")).to_have_text("Finished")
     await page.get_by_test_id("redraw-do").click()
     await expect(page.locator(".notice-error")).to_have_text("Give a reason.")
+    await expect(page.get_by_test_id("redraw-reason")).to_be_focused()
+    names = {user["id"]: f"{user['first_name']} (@{user['username']})" for user in PARTICIPANTS}
+    await expect(page.get_by_test_id("redraw-user").locator("option")).to_have_text(
+        [names[uid] for uid in before["winners"]]
+    )
     await page.get_by_test_id("redraw-user").select_option(str(replaced))
     await page.get_by_test_id("redraw-reason").fill("the winner did not answer for a week")
     await page.get_by_test_id("redraw-do").click()
+    popup = await page.evaluate("window.__telegram.popup()")
+    assert popup["message"] == (
+        f"Replace {names[replaced]} with the next reserve winner? The reason is kept in the proof."
+    )
+    await page.evaluate("window.__telegram.answerPopup('ok')")
     done = page.get_by_test_id("redraw-done")
     await expect(done).to_be_visible()
     after = await stack.call(ORGANIZER, "GET", f"/api/contests/{contest_id}/results")
     assert replaced not in after["winners"]
-    await expect(done).to_contain_text(", ".join(str(uid) for uid in after["winners"]))
+    now = ", ".join(names[uid] for uid in after["winners"])
+    await expect(done).to_have_text(f"Done: {names[replaced]} was replaced. Winners now: {now}.")
     await shoot(page, "redraw", ["h1", "[data-testid=redraw-done]", "[data-testid=redraw-do]"])
 
     await page.goto(f"{stack.base_url}/#/c/{contest_id}/results")

@@ -1,7 +1,7 @@
 /**
  * The Mini App API client. Every request carries `Authorization: tma <initData>`;
- * an error answer (RFC 9457 problem+json) becomes an `ApiError` whose `detail` is what
- * the user is shown.
+ * an error answer (RFC 9457 problem+json) becomes an `ApiError`, which `ui.describeError`
+ * turns into a sentence in the user's language by its `code` and `params`.
  */
 
 import type {
@@ -24,6 +24,7 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly code = "",
+    readonly params: Record<string, string> = {},
   ) {
     super(detail || title);
     this.name = "ApiError";
@@ -45,6 +46,7 @@ async function problemOf(response: Response): Promise<ApiError> {
       problem.title ?? response.statusText,
       problem.detail ?? problem.title ?? text,
       problem.code,
+      problem.params ?? {},
     );
   } catch {
     return new ApiError(response.status, response.statusText, text.slice(0, 300));
@@ -101,6 +103,7 @@ export const api = {
   cancel: (id: number, reason: string) =>
     json<ContestCard>("POST", `${managed(id)}/cancel`, { reason }),
   stats: (id: number) => json<Stats>("GET", `${managed(id)}/stats`),
+  drawNow: (id: number) => json<ContestCard>("POST", `${managed(id)}/draw`),
   redraw: (id: number, userId: number, reason: string) =>
     json<RedrawOutcome>("POST", `${managed(id)}/redraw`, { userId, reason }),
   /** The participants CSV as a blob (fetched with the auth header, then saved). */

@@ -4,11 +4,16 @@ import { niceMax, stepPoints } from "./chart";
 
 describe("chart", () => {
   it("rounds the scale up to a readable number", () => {
-    expect(niceMax(0)).toBe(1);
-    expect(niceMax(3)).toBe(3);
-    expect(niceMax(7)).toBe(10);
+    expect(niceMax(0)).toBe(2);
+    expect(niceMax(3)).toBe(4);
+    expect(niceMax(7)).toBe(8);
     expect(niceMax(230)).toBe(250);
-    expect(niceMax(1001)).toBe(2000);
+    expect(niceMax(1001)).toBe(1200);
+    for (let n = 0; n <= 5000; n += 1) {
+      const top = niceMax(n);
+      expect(top).toBeGreaterThanOrEqual(n);
+      expect(Number.isInteger(top / 2)).toBe(true);
+    }
   });
 
   it("steps up at each join and carries the total to the end", () => {

@@ -11,11 +11,16 @@ const WIDTH = 340;
 const HEIGHT = 180;
 const PAD = { left: 40, right: 12, top: 12, bottom: 28 };
 
+/** The top of the axis: the smallest round number ≥ `value` whose half (the middle
+ * gridline's label) is a whole number too. */
 export function niceMax(value: number): number {
-  if (value <= 4) return Math.max(1, value);
+  if (value <= 4) return value <= 2 ? 2 : 4;
   const magnitude = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 2.5, 5, 10].find((f) => f * magnitude >= value) ?? 10;
-  return step * magnitude;
+  for (const factor of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    const top = factor * magnitude;
+    if (top >= value && Number.isInteger(top / 2)) return top;
+  }
+  return 10 * magnitude;
 }
 
 /** Points of the step line in box coordinates. */

@@ -18,13 +18,23 @@ import { organizerScreen } from "./screens/organizer/list";
 import { manageScreen } from "./screens/organizer/manage";
 import { proofScreen } from "./screens/proof";
 import { resultsScreen } from "./screens/results";
-import { backAction, mainAction, startParam, startTelegram, webApp } from "./telegram";
+import {
+  backAction,
+  closingConfirmation,
+  confirmAction,
+  mainAction,
+  startParam,
+  startTelegram,
+  webApp,
+} from "./telegram";
 import type { Me } from "./types";
 import { errorNotice, loading, notice } from "./ui";
 
 const view = document.getElementById("view") as HTMLElement;
 let generation = 0;
 let cleanups: (() => void)[] = [];
+let leaveGuard: (() => boolean) | null = null;
+let shownHash = "";
 
 function screenFor(route: Route, ctx: ScreenContext): Promise<void> {
   switch (route.name) {
@@ -51,6 +61,9 @@ async function show(me: Me, flash?: HTMLElement): Promise<void> {
   const current = ++generation;
   cleanups.forEach((cleanup) => cleanup());
   cleanups = [];
+  leaveGuard = null;
+  closingConfirmation(false);
+  shownHash = location.hash;
   mainAction.clear();
   const route = parseRoute(location.hash);
   const parent = parentOf(route);
@@ -67,6 +80,9 @@ async function show(me: Me, flash?: HTMLElement): Promise<void> {
     alive: () => current === generation,
     onLeave: (cleanup) => cleanups.push(cleanup),
     refresh: (message) => void show(me, message),
+    guardLeave: (dirty) => {
+      leaveGuard = dirty;
+    },
   };
   try {
     await screenFor(route, ctx);
@@ -76,9 +92,34 @@ async function show(me: Me, flash?: HTMLElement): Promise<void> {
       else view.prepend(flash);
     }
   } catch (error) {
-    if (ctx.alive()) replace(view, errorNotice(error, () => void show(me)));
+    if (ctx.alive()) {
+      replace(view, h("h1", { class: "screen-title" }, t("error.title")), errorNotice(error, () => void show(me), me.isOrganizer));
+    }
   }
-  if (ctx.alive()) window.scrollTo(0, 0);
+  if (ctx.alive()) {
+    window.scrollTo(0, 0);
+    announceScreen();
+  }
+}
+
+/** After a screen change: its heading gets the focus (screen readers read it, keyboard
+ * users continue from there) and names the document. */
+function announceScreen(): void {
+  const heading = view.querySelector("h1");
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+  document.title = `${heading.textContent ?? ""} · ${t("app.title")}`;
+}
+
+/** A hash change leaves the screen: ask first while it has unsaved changes. */
+async function leave(me: Me): Promise<void> {
+  if (location.hash === shownHash) return;
+  if (leaveGuard?.() && !(await confirmAction(t("form.leaveAsk")))) {
+    history.replaceState(null, "", shownHash || "#/");
+    return;
+  }
+  await show(me);
 }
 
 async function boot(): Promise<void> {
@@ -111,7 +152,7 @@ async function boot(): Promise<void> {
   if (first && (location.hash === "" || location.hash === "#/")) {
     navigate(first, true);
   }
-  window.addEventListener("hashchange", () => void show(me));
+  window.addEventListener("hashchange", () => void leave(me));
   await show(me);
 }
 

@@ -24,6 +24,15 @@ export interface UserProfile {
   firstName: string;
   username: string | null;
   language: Language;
+  /** The IANA zone the bot uses for this user's deadlines. */
+  timezone: string;
+}
+
+/** A user as people know them (ids stay in the proof). */
+export interface Person {
+  id: number;
+  firstName: string;
+  username: string | null;
 }
 
 export interface Me {
@@ -34,6 +43,7 @@ export interface Me {
 export interface ChannelLink {
   chatId: number;
   title: string;
+  username: string | null;
   link: string | null;
 }
 
@@ -75,6 +85,7 @@ export interface Results {
   status: ContestStatus;
   winners: number[];
   reserves: number[];
+  people: Person[];
   you: { included: boolean; role: ResultRole };
   proof: Proof;
 }
@@ -103,11 +114,6 @@ export interface ContestInput {
   resultsMode: ResultsMode;
 }
 
-export interface TargetChannel {
-  chatId: number;
-  title: string;
-}
-
 export interface ContestSettings {
   id: number;
   title: string;
@@ -119,7 +125,7 @@ export interface ContestSettings {
   maxParticipants: number | null;
   publishAt: string | null;
   requiredChannels: ChannelLink[];
-  targetChannels: TargetChannel[];
+  targetChannels: ChannelLink[];
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
   participantCount: number;
@@ -142,6 +148,8 @@ export interface Stats {
 export interface RedrawOutcome {
   winners: number[];
   reserves: number[];
+  people: Person[];
+  replaced: Person;
 }
 
 /** An RFC 9457 problem document. */
@@ -152,4 +160,5 @@ export interface Problem {
   detail: string;
   /** A stable machine-readable name of the problem (`contest_not_found`, ...). */
   code: string;
+  params?: Record<string, string>;
 }

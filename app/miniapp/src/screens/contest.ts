@@ -2,28 +2,45 @@
 
 import { api } from "../api";
 import { h, replace } from "../dom";
-import { formatDate, formatNumber, t, type TextKey } from "../i18n";
+import { formatNumber, formatWhen, t, type TextKey } from "../i18n";
 import { navigate, pathOf } from "../router";
 import { haptic, mainAction } from "../telegram";
 import type { ChannelLink, ContestCard, JoinAnswer } from "../types";
-import { describeError, externalLink, notice, section, statusBadge, type NoticeKind } from "../ui";
+import { errorContent, externalLink, notice, section, statusBadge, type NoticeKind } from "../ui";
 import type { ScreenContext } from "./context";
 import { countdown } from "./countdown";
 
-function channelList(channels: ChannelLink[], testId: string): HTMLElement {
+export function channelName(channel: ChannelLink): string {
+  return channel.title || (channel.username ? `@${channel.username}` : String(channel.chatId));
+}
+
+/** The required channels; after a join attempt each says whether it is missing, and only
+ * the missing ones keep their Open button (one list, not a second one in the answer). */
+function channelList(channels: ChannelLink[], missing: Set<number> | null): HTMLElement {
   return h(
     "ul",
-    { class: "channels", "data-testid": testId },
-    channels.map((channel) =>
-      h(
+    { class: "channels", "data-testid": "required-channels" },
+    channels.map((channel) => {
+      const isMissing = missing?.has(channel.chatId) ?? false;
+      const state = missing === null ? null : isMissing ? "missing" : "subscribed";
+      return h(
         "li",
-        { class: "channel" },
-        h("span", { class: "channel-title" }, channel.title || String(channel.chatId)),
-        channel.link
-          ? externalLink(channel.link, t("join.open"), "button button-small")
-          : h("span", { class: "hint" }, t("join.noLink")),
-      ),
-    ),
+        { class: "channel", "data-state": state },
+        h(
+          "span",
+          { class: "channel-main" },
+          h("span", { class: "channel-title" }, channelName(channel)),
+          state
+            ? h("span", { class: `channel-state channel-${state}`, "data-testid": `channel-${state}` }, state === "missing" ? `✗ ${t("join.notSubscribed")}` : `✓ ${t("join.subscribed")}`)
+            : null,
+        ),
+        state === "subscribed"
+          ? null
+          : channel.link
+            ? externalLink(channel.link, t("join.open"), "button button-small")
+            : h("span", { class: "hint" }, t("join.noLink")),
+      );
+    }),
   );
 }
 
@@ -36,17 +53,12 @@ const ANSWER_KIND: Record<JoinAnswer["status"], NoticeKind> = {
   full: "error",
 };
 
-function answerView(answer: JoinAnswer, checkAgain: () => void): HTMLElement {
-  const missing = answer.status === "conditions_missing";
-  const showMessage = answer.message && ["undecided", "not_open", "full"].includes(answer.status);
+/** The answer to Join in one sentence (the server's `message` is the bot's wording of
+ * the same answer, for the chat; the missing channels are marked in the list above). */
+function answerView(answer: JoinAnswer): HTMLElement {
   return notice(
     ANSWER_KIND[answer.status],
     h("p", { class: "notice-title", "data-testid": "join-status", "data-status": answer.status }, t(`join.${answer.status}` as TextKey)),
-    showMessage ? h("p", { class: "hint" }, answer.message) : null,
-    missing ? channelList(answer.missing, "missing-channels") : null,
-    missing || answer.status === "undecided"
-      ? h("button", { type: "button", class: "button button-primary", "data-testid": "check-again", onClick: checkAgain }, t("join.checkAgain"))
-      : null,
   );
 }
 
@@ -75,10 +87,11 @@ function timing(ctx: ScreenContext, card: ContestCard): (HTMLElement | null)[] {
     );
   }
   if (card.status === "scheduled" && card.publishAt) {
-    parts.push(h("p", { class: "hint" }, t("contest.startsAt", { date: formatDate(card.publishAt) })));
+    parts.push(h("p", { class: "hint" }, t("contest.startsAt", { date: formatWhen(card.publishAt, new Date(card.serverTime).getTime()) })));
   }
   if (card.endsAt) {
-    parts.push(h("p", { class: "hint" }, t("contest.endsAt", { date: formatDate(card.endsAt) })));
+    const now = new Date(card.serverTime).getTime();
+    parts.push(h("p", { class: "hint", "data-testid": "deadline" }, t("contest.endsAt", { date: formatWhen(card.endsAt, now) })));
   }
   if (card.maxParticipants !== null) {
     parts.push(h("p", { class: "hint" }, t("contest.endsWhenFull", { n: formatNumber(card.maxParticipants) })));
@@ -109,18 +122,34 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
     header.append(joinedBadge);
   };
 
+  const channelsSlot = h("div", {});
+  const showChannels = (missing: Set<number> | null): void => {
+    replace(
+      channelsSlot,
+      card.requiredChannels.length > 0 && card.status === "active"
+        ? section(t("contest.required"), channelList(card.requiredChannels, missing))
+        : null,
+    );
+  };
+  showChannels(null);
+
   const join = async (): Promise<void> => {
     let answer: JoinAnswer;
     try {
       answer = await api.join(id);
     } catch (error) {
       haptic("error");
-      replace(answerSlot, notice("error", h("p", { class: "error-detail" }, describeError(error))));
+      replace(answerSlot, notice("error", ...errorContent(error)));
       return;
     }
     if (!ctx.alive()) return;
     count.textContent = formatNumber(answer.participantCount);
-    replace(answerSlot, answerView(answer, () => void join()));
+    replace(answerSlot, answerView(answer));
+    if (answer.status === "conditions_missing") {
+      showChannels(new Set(answer.missing.map((channel) => channel.chatId)));
+    } else if (answer.status === "joined" || answer.status === "already_joined") {
+      showChannels(null);
+    }
     const success = answer.status === "joined" || answer.status === "already_joined";
     haptic(success ? "success" : answer.status === "conditions_missing" ? "warning" : "error");
     if (success) {
@@ -141,15 +170,20 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
     card.description ? h("p", { class: "description" }, card.description) : null,
     section(null, facts(card, count), ...timing(ctx, card)),
     statusNote(card),
-    card.requiredChannels.length > 0 && card.status === "active"
-      ? section(t("contest.required"), channelList(card.requiredChannels, "required-channels"))
-      : null,
+    channelsSlot,
     answerSlot,
     card.status === "finished"
       ? h("a", { class: "button button-primary block", href: pathOf({ name: "results", id }), "data-testid": "results-link" }, t("contest.results"))
       : null,
     card.seedCommitment
-      ? section(t("contest.commitment"), h("code", { class: "hash", "data-testid": "commitment" }, card.seedCommitment))
+      ? h(
+          "details",
+          { class: "card fairness" },
+          h("summary", { "data-testid": "fairness" }, t("contest.fairTitle")),
+          h("p", {}, t("contest.fairText")),
+          h("p", { class: "hint" }, t("contest.commitment")),
+          h("code", { class: "hash", "data-testid": "commitment" }, card.seedCommitment),
+        )
       : null,
     card.canManage
       ? h("a", { class: "button button-secondary block", href: pathOf({ name: "manage", id }) }, t("contest.manage"))

@@ -11,4 +11,6 @@ export interface ScreenContext {
   onLeave(cleanup: () => void): void;
   /** Render the current screen again (after an action changed it), `flash` on top. */
   refresh(flash?: HTMLElement): void;
+  /** While `dirty()` is true, leaving the screen asks first (a half-filled form). */
+  guardLeave(dirty: () => boolean): void;
 }

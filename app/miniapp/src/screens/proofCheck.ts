@@ -64,7 +64,7 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
     h(
       "p",
       { class: `inclusion ${found.included ? "inclusion-in" : "inclusion-out"}`, "data-testid": "proof-inclusion", "data-included": String(found.included) },
-      t(found.included ? "proof.youIn" : "proof.youOut", { id: userId, n: total }),
+      t(found.included ? "proof.youIn" : "proof.youOut", { n: total }),
     ),
     h(
       "dl",
@@ -72,7 +72,7 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
       detail(t("proof.seed"), proof.seed),
       detail(t("proof.commitmentField"), proof.seed_commitment),
       detail(t("proof.listHash"), proof.list_hash),
-      proof.drawn_at ? h("div", { class: "detail" }, h("dt", {}, t("proof.drawnAt")), h("dd", {}, formatDate(proof.drawn_at))) : null,
+      proof.drawn_at ? h("div", { class: "detail" }, h("dt", {}, t("proof.drawnAt")), h("dd", { "data-testid": "drawn-at" }, formatDate(proof.drawn_at))) : null,
       proof.final_check_skipped
         ? h(
             "div",

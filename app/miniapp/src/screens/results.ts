@@ -4,17 +4,18 @@ import { ApiError, api } from "../api";
 import { h, replace } from "../dom";
 import { t, type TextKey } from "../i18n";
 import { haptic } from "../telegram";
-import type { Results } from "../types";
-import { notice, section, statusBadge } from "../ui";
+import type { Person, Results } from "../types";
+import { describeError, notice, personView, section, statusBadge } from "../ui";
 import type { ScreenContext } from "./context";
 import { renderProofCheck } from "./proofCheck";
 
-function people(ids: number[], me: number, testId: string): HTMLElement {
+function peopleList(ids: number[], known: Person[], me: number, testId: string): HTMLElement {
   if (ids.length === 0) return h("p", { class: "hint" }, t("results.none"));
+  const byId = new Map(known.map((person) => [person.id, person]));
   return h(
     "ol",
     { class: "people", "data-testid": testId },
-    ids.map((id) => h("li", { class: id === me ? "person person-me" : "person" }, t("results.user", { id }))),
+    ids.map((id) => h("li", { class: id === me ? "person person-me" : "person" }, personView(byId.get(id), id, id === me))),
   );
 }
 
@@ -24,7 +25,7 @@ export async function resultsScreen(ctx: ScreenContext, id: number): Promise<voi
     results = await api.results(id);
   } catch (error) {
     if (error instanceof ApiError && error.status === 409) {
-      replace(ctx.view, h("h1", { class: "screen-title" }, t("results.title")), notice("info", h("p", {}, error.detail || t("results.notYet"))));
+      replace(ctx.view, h("h1", { class: "screen-title" }, t("results.title")), notice("info", h("p", {}, describeError(error))));
       return;
     }
     throw error;
@@ -41,8 +42,8 @@ export async function resultsScreen(ctx: ScreenContext, id: number): Promise<voi
       role === "winner" ? "success" : role === "reserve" ? "info" : "warning",
       h("p", { class: "notice-title", "data-testid": "your-result", "data-role": role }, t(`results.you.${role}` as TextKey)),
     ),
-    section(t("results.winners"), people(results.winners, me, "winners")),
-    results.reserves.length ? section(t("results.reserves"), people(results.reserves, me, "reserves")) : null,
+    section(t("results.winners"), peopleList(results.winners, results.people, me, "winners")),
+    results.reserves.length ? section(t("results.reserves"), peopleList(results.reserves, results.people, me, "reserves")) : null,
     section(t("proof.title"), h("p", { class: "hint" }, t("proof.intro")), check),
   );
   if (role === "winner") haptic("success");

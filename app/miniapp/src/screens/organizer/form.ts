@@ -15,28 +15,27 @@ import {
   type FieldProblems,
   type FormValues,
 } from "../../rules";
-import { haptic, mainAction } from "../../telegram";
-import type { ContestSettings, ResultsMode } from "../../types";
-import { describeError, notice } from "../../ui";
+import { closingConfirmation, haptic, mainAction } from "../../telegram";
+import { deviceZone, fromZonedInput, knownZone, offsetText, toZonedInput } from "../../time";
+import type { ChannelLink, ContestSettings, ResultsMode } from "../../types";
+import { errorContent, notice } from "../../ui";
 import type { ScreenContext } from "../context";
 
-/** An ISO time as the value of a datetime-local input (the device's time zone). */
-export function localInputValue(iso: string | null): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
+/** How the organizer named a channel: @username when it has one, else its chat id. */
+function handleOf(channel: ChannelLink): string {
+  return channel.username ? `@${channel.username}` : String(channel.chatId);
 }
 
-function parseLocal(value: string): Date | null {
-  if (!value) return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
+/** "Europe/Moscow (UTC+3)", or "UTC". */
+function zoneLabel(zone: string): string {
+  const offset = offsetText(zone, new Date());
+  return offset === zone ? zone : `${zone} (${offset})`;
 }
 
-function handleOf(link: { chatId: number; link: string | null }): string {
-  const username = link.link ? /^https:\/\/t\.me\/([A-Za-z0-9_]+)$/.exec(link.link)?.[1] : undefined;
-  return username ? `@${username}` : String(link.chatId);
+/** The zone deadlines are written in: the organizer's zone from the bot. */
+function formZone(ctx: ScreenContext): string {
+  const zone = ctx.me.user.timezone;
+  return zone && knownZone(zone) ? zone : deviceZone();
 }
 
 interface Control {
@@ -92,16 +91,22 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     (["reply", "edit"] as ResultsMode[]).map((value) => h("option", { value }, t(`form.resultsMode.${value}` as TextKey))),
   );
   const formError = h("div", { class: "form-error", "aria-live": "assertive" });
+  const zone = formZone(ctx);
+  const zoneNote = h("p", { class: "hint", id: "zone-note", "data-testid": "zone-note", "data-zone": zone }, t("form.zoneNote", { zone: zoneLabel(zone) }));
+  for (const field of ["endsAt", "publishAt"] as const) {
+    const input = controls[field].input;
+    input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby")} zone-note`);
+  }
 
   controls.title.input.value = existing?.title ?? "";
   controls.description.input.value = existing?.description ?? "";
   controls.winnersCount.input.value = String(existing?.winnersCount ?? 1);
   controls.reserveCount.input.value = String(existing?.reserveCount ?? RESERVE_DEFAULT_MIN);
-  controls.endsAt.input.value = localInputValue(existing?.endsAt ?? null);
+  controls.endsAt.input.value = toZonedInput(existing?.endsAt ?? null, zone);
   controls.maxParticipants.input.value = existing?.maxParticipants?.toString() ?? "";
-  controls.publishAt.input.value = localInputValue(existing?.publishAt ?? null);
+  controls.publishAt.input.value = toZonedInput(existing?.publishAt ?? null, zone);
   controls.requiredChannels.input.value = (existing?.requiredChannels ?? []).map(handleOf).join("\n");
-  controls.targetChannels.input.value = (existing?.targetChannels ?? []).map((c) => String(c.chatId)).join("\n");
+  controls.targetChannels.input.value = (existing?.targetChannels ?? []).map(handleOf).join("\n");
   notify.checked = existing?.notifyParticipants ?? false;
   mode.value = existing?.resultsMode ?? "reply";
 
@@ -110,9 +115,9 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     description: controls.description.input.value,
     winnersCount: controls.winnersCount.input.value,
     reserveCount: controls.reserveCount.input.value,
-    endsAt: parseLocal(controls.endsAt.input.value),
+    endsAt: fromZonedInput(controls.endsAt.input.value, zone),
     maxParticipants: controls.maxParticipants.input.value,
-    publishAt: parseLocal(controls.publishAt.input.value),
+    publishAt: fromZonedInput(controls.publishAt.input.value, zone),
     requiredChannels: controls.requiredChannels.input.value,
     targetChannels: controls.targetChannels.input.value,
     notifyParticipants: notify.checked,
@@ -123,12 +128,15 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     for (const [field, item] of Object.entries(controls) as [Field, Control][]) {
       const problem = problems[field];
       item.error.textContent = problem ? t(problem.key, problem.params) : "";
-      item.input.toggleAttribute("aria-invalid", Boolean(problem));
+      if (problem) item.input.setAttribute("aria-invalid", "true");
+      else item.input.removeAttribute("aria-invalid");
       item.wrapper.classList.toggle("field-invalid", Boolean(problem));
     }
   };
 
   let touched = false;
+  let dirty = false;
+  ctx.guardLeave(() => dirty);
   const save = async (): Promise<void> => {
     touched = true;
     const { problems, input: body } = checkForm(values());
@@ -136,17 +144,21 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     if (!body) {
       haptic("error");
       replace(formError, notice("error", h("p", {}, t("form.fixErrors"))));
-      ctx.view.querySelector(".field-invalid")?.scrollIntoView({ block: "center" });
+      const first = ctx.view.querySelector<HTMLElement>(".field-invalid .input");
+      first?.focus({ preventScroll: true });
+      first?.scrollIntoView({ block: "center" });
       return;
     }
     replace(formError);
     try {
       const card = id === null ? await api.create(body) : await api.update(id, body);
       haptic("success");
+      dirty = false;
+      closingConfirmation(false);
       navigate({ name: "manage", id: card.id }, true);
     } catch (error) {
       haptic("error");
-      replace(formError, notice("error", h("p", { class: "error-detail", "data-testid": "form-error" }, describeError(error))));
+      replace(formError, notice("error", ...errorContent(error, true)));
       formError.scrollIntoView({ block: "center" });
     }
   };
@@ -162,6 +174,10 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
         void save();
       }) as EventListener,
       onInput: (() => {
+        if (!dirty) {
+          dirty = true;
+          closingConfirmation(true);
+        }
         if (touched) show(checkForm(values()).problems);
       }) as EventListener,
     },
@@ -170,6 +186,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     controls.description.wrapper,
     h("div", { class: "field-pair" }, controls.winnersCount.wrapper, controls.reserveCount.wrapper),
     h("p", { class: "hint" }, t("form.endHint")),
+    zoneNote,
     controls.endsAt.wrapper,
     controls.maxParticipants.wrapper,
     controls.publishAt.wrapper,

@@ -17,7 +17,7 @@ function subtitle(contest: OrganizerContest): (HTMLElement | string)[] {
     parts.push(` · ${formatDate(contest.endsAt)}`);
   }
   if (contest.lastError) {
-    parts.push(h("span", { class: "row-error" }, t("org.lastError", { error: contest.lastError })));
+    parts.push(h("span", { class: "row-error", "data-testid": "row-problem" }, t("org.problemShort")));
   }
   return parts;
 }

@@ -8,17 +8,17 @@ import { chartFigure } from "../../chart";
 import { h, replace } from "../../dom";
 import { formatNumber, t } from "../../i18n";
 import { pathOf } from "../../router";
-import { haptic, mainAction } from "../../telegram";
-import type { ContestSettings, Results, Stats } from "../../types";
-import { button, describeError, notice, saveBlob, section, statusBadge } from "../../ui";
+import { confirmAction, haptic, mainAction, tap } from "../../telegram";
+import type { ContestSettings, Person, RedrawOutcome, Results, Stats } from "../../types";
+import { button, details, errorContent, notice, personName, saveBlob, section, statusBadge } from "../../ui";
 import type { ScreenContext } from "../context";
 
 const LIVE_REFRESH_MS = 15_000;
 const CANCELLABLE = new Set(["draft", "scheduled", "active", "drawing"]);
 
 function reasonField(label: string, testId: string): { wrapper: HTMLElement; input: HTMLInputElement } {
-  const input = h("input", { type: "text", class: "input", maxlength: 500, "data-testid": testId, "aria-label": label });
-  return { wrapper: h("div", { class: "field" }, h("label", { class: "field-label" }, label, input)), input };
+  const input = h("input", { type: "text", class: "input", maxlength: 500, id: `${testId}-input`, "data-testid": testId });
+  return { wrapper: h("div", { class: "field" }, h("label", { class: "field-label", for: input.id }, label), input), input };
 }
 
 function statsView(stats: Stats, settings: ContestSettings): HTMLElement {
@@ -34,70 +34,120 @@ function statsView(stats: Stats, settings: ContestSettings): HTMLElement {
       h("span", { class: "fact-value", "data-testid": "stats-count" }, formatNumber(stats.participantCount)),
       h("span", { class: "fact-label" }, t("manage.participants")),
     ),
-    h("h3", { class: "subheading" }, t("manage.chart")),
+    h("h2", { class: "subheading" }, t("manage.chart")),
     chartFigure(
       stats.series,
       until,
       t("manage.chartLabel", { n: stats.participantCount }),
       t("manage.chartEmpty"),
     ),
-    settings.seedCommitment ? h("p", { class: "hint" }, t("contest.commitment"), ": ", h("code", { class: "hash" }, settings.seedCommitment)) : null,
+    settings.seedCommitment
+      ? h("details", { class: "fairness" }, h("summary", {}, t("contest.fairTitle")), h("p", { class: "hint" }, t("contest.commitment")), h("code", { class: "hash" }, settings.seedCommitment))
+      : null,
   );
 }
 
-function cancelPanel(ctx: ScreenContext, id: number, report: (node: HTMLElement) => void): HTMLElement {
+/** Run `action` after the user confirmed `question`; report its outcome. */
+async function confirmed(
+  question: string,
+  action: () => Promise<unknown>,
+  done: () => void,
+  report: (node: HTMLElement) => void,
+): Promise<void> {
+  if (!(await confirmAction(question))) return;
+  try {
+    await action();
+  } catch (error) {
+    haptic("error");
+    report(notice("error", ...errorContent(error, true)));
+    return;
+  }
+  haptic("success");
+  done();
+}
+
+function cancelPanel(
+  ctx: ScreenContext,
+  settings: ContestSettings,
+  report: (node: HTMLElement) => void,
+): HTMLElement {
   const reason = reasonField(t("manage.cancelReason"), "cancel-reason");
-  const panel = h("div", { class: "panel hidden" }, reason.wrapper);
+  const panel = h("div", { class: "panel hidden", id: "cancel-panel" }, reason.wrapper);
   panel.append(
     button(t("manage.cancelConfirm"), () => {
-      void api
-        .cancel(id, reason.input.value.trim())
-        .then(() => {
-          haptic("success");
-          ctx.refresh(notice("success", h("p", { "data-testid": "cancelled" }, t("manage.cancelled"))));
-        })
-        .catch((error: unknown) => {
-          haptic("error");
-          report(notice("error", h("p", { class: "error-detail" }, describeError(error))));
-        });
+      void confirmed(
+        t("manage.cancelAsk", { title: settings.title }),
+        () => api.cancel(settings.id, reason.input.value.trim()),
+        () => ctx.refresh(notice("success", h("p", { "data-testid": "cancelled" }, t("manage.cancelled")))),
+        report,
+      );
     }, "danger", "cancel-confirm"),
   );
-  return h(
-    "div",
-    {},
-    button(t("manage.cancel"), () => panel.classList.toggle("hidden"), "danger", "cancel-open"),
-    panel,
-  );
+  const toggle = button(t("manage.cancel"), () => {
+    const open = panel.classList.toggle("hidden") === false;
+    toggle.setAttribute("aria-expanded", String(open));
+    tap();
+    if (open) reason.input.focus();
+  }, "danger", "cancel-open");
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.setAttribute("aria-controls", panel.id);
+  return h("div", {}, toggle, panel);
+}
+
+function drawNowButton(ctx: ScreenContext, settings: ContestSettings, report: (node: HTMLElement) => void): HTMLElement {
+  return button(t("manage.drawNow"), () => {
+    void confirmed(
+      t("manage.drawAsk", { title: settings.title }),
+      () => api.drawNow(settings.id),
+      () => ctx.refresh(notice("success", h("p", { "data-testid": "draw-started" }, t("manage.drawStarted")))),
+      report,
+    );
+  }, "secondary", "draw-now");
+}
+
+/** "Ann (@ann)": a name that tells two people with one first name apart. */
+function nameWithHandle(person: Person | undefined, id: number): string {
+  const name = personName(person, id);
+  return person?.username && person.firstName ? `${name} (@${person.username})` : name;
 }
 
 function redrawPanel(ctx: ScreenContext, id: number, results: Results, report: (node: HTMLElement) => void): HTMLElement {
+  const known = new Map(results.people.map((person) => [person.id, person]));
   const who = h(
     "select",
-    { class: "input", "data-testid": "redraw-user", "aria-label": t("manage.redrawUser") },
-    results.winners.map((winner) => h("option", { value: winner }, t("results.user", { id: winner }))),
+    { class: "input", id: "redraw-user", "data-testid": "redraw-user" },
+    results.winners.map((winner) => h("option", { value: winner }, nameWithHandle(known.get(winner), winner))),
   );
   const reason = reasonField(t("manage.redrawReason"), "redraw-reason");
   return section(
     t("manage.redraw"),
-    h("div", { class: "field" }, h("label", { class: "field-label" }, t("manage.redrawUser"), who)),
+    h("div", { class: "field" }, h("label", { class: "field-label", for: who.id }, t("manage.redrawUser")), who),
     reason.wrapper,
     button(t("manage.redrawDo"), () => {
       const text = reason.input.value.trim();
       if (!text) {
         haptic("error");
+        reason.input.setAttribute("aria-invalid", "true");
+        reason.input.focus();
         report(notice("error", h("p", {}, t("manage.reasonNeeded"))));
         return;
       }
-      void api
-        .redraw(id, Number(who.value), text)
-        .then((outcome) => {
-          haptic("success");
-          ctx.refresh(notice("success", h("p", { "data-testid": "redraw-done" }, t("manage.redrawDone", { list: outcome.winners.join(", ") }))));
-        })
-        .catch((error: unknown) => {
-          haptic("error");
-          report(notice("error", h("p", { class: "error-detail" }, describeError(error))));
-        });
+      reason.input.removeAttribute("aria-invalid");
+      const userId = Number(who.value);
+      let outcome: RedrawOutcome;
+      void confirmed(
+        t("manage.redrawAsk", { name: nameWithHandle(known.get(userId), userId) }),
+        async () => {
+          outcome = await api.redraw(id, userId, text);
+        },
+        () => {
+          const names = new Map(outcome.people.map((person) => [person.id, person]));
+          const list = outcome.winners.map((winner) => nameWithHandle(names.get(winner), winner)).join(", ");
+          const name = nameWithHandle(outcome.replaced, outcome.replaced.id);
+          ctx.refresh(notice("success", h("p", { "data-testid": "redraw-done" }, t("manage.redrawDone", { name, list }))));
+        },
+        report,
+      );
     }, "danger", "redraw-do"),
   );
 }
@@ -107,7 +157,7 @@ async function exportCsv(id: number, report: (node: HTMLElement) => void): Promi
     saveBlob(await api.participantsCsv(id), `contest-${id}-participants.csv`);
     report(notice("success", h("p", { "data-testid": "export-done" }, t("manage.exported"))));
   } catch (error) {
-    report(notice("error", h("p", { class: "error-detail" }, describeError(error))));
+    report(notice("error", ...errorContent(error, true)));
   }
 }
 
@@ -132,7 +182,9 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
     ctx.view,
     h("h1", { class: "screen-title", "data-testid": "manage-title" }, settings.title),
     h("div", { class: "title-row" }, statusBadge(settings.status)),
-    settings.lastError ? notice("warning", h("p", { "data-testid": "last-error" }, t("org.lastError", { error: settings.lastError }))) : null,
+    settings.lastError
+      ? notice("warning", h("p", { "data-testid": "last-error" }, t("org.problemText")), details(settings.lastError))
+      : null,
     messages,
     section(null, statsSlot),
     section(
@@ -143,7 +195,8 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
         editable ? h("a", { class: "button button-secondary", href: pathOf({ name: "edit", id }) }, t("manage.edit")) : null,
         h("a", { class: "button button-secondary", href: pathOf({ name: "contest", id }) }, t("manage.view")),
         button(t("manage.export"), () => void exportCsv(id, report), "secondary", "export-csv"),
-        CANCELLABLE.has(settings.status) ? cancelPanel(ctx, id, report) : null,
+        settings.status === "active" ? drawNowButton(ctx, settings, report) : null,
+        CANCELLABLE.has(settings.status) ? cancelPanel(ctx, settings, report) : null,
       ),
     ),
     results && results.winners.length > 0 ? redrawPanel(ctx, id, results, report) : null,
@@ -157,7 +210,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
         ctx.refresh(notice("success", h("p", { "data-testid": "published" }, t(scheduled ? "manage.scheduled" : "manage.published"))));
       } catch (error) {
         haptic("error");
-        report(notice("error", h("p", { class: "error-detail" }, describeError(error))));
+        report(notice("error", ...errorContent(error, true)));
       }
     });
   }
