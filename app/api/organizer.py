@@ -80,7 +80,10 @@ class OrganizerController(Controller):
         user: UserDep,
         settings: SettingsDep,
         before: int | None = Parameter(
-            title="Only contests with a smaller id (the next page)", ge=1, default=None
+            title="Only contests with a smaller id (the next page)",
+            ge=1,
+            le=2**31 - 1,
+            default=None,
         ),
         limit: int = Parameter(title="Page size", ge=1, le=LIST_MAX, default=LIST_MAX),
     ) -> list[OrganizerContest]:

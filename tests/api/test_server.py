@@ -99,6 +99,7 @@ async def test_dev_serves_login_and_miniapp_on_loopback(
             "firstName": "Olga",
             "username": f"user{OUTSIDER}",
             "language": "ru",
+            "timezone": "UTC",
         }
         index = await client.get("/")
         assert index.text.startswith("<!doctype html>")
