@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from app.contests.conditions import CheckResult, Condition, evaluate
 from app.contests.lifecycle import JOINABLE, Action, Status
 from app.db import contests
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import Contest, Participant, TelegramUser
+from app.errors import TransitionError
 
 EXPORT_BATCH = 1000
 FREEZE_BATCH = 50_000
@@ -52,9 +51,11 @@ async def join(
     """Join a contest once; a second join of the same user is `already_joined`.
 
     Conditions are checked before the insert (never on a repeat join, which stays
-    cheap). When the participant limit is reached, the join that reaches it closes the
-    contest (`closed_contest`), and later ones are refused with `full`. `contest` is the
-    row when the caller has just read it.
+    cheap). The entry is recorded and counted only while the contest takes entries,
+    atomically with respect to the draw's freeze: a join either is in the frozen list or
+    is told the contest closed. When the participant limit is reached, the join that
+    reaches it closes the contest (`closed_contest`), and later ones are refused with
+    `full`. `contest` is the row when the caller has just read it.
     """
     if contest is None or contest.id != contest_id:
         contest = await contests.get(contest_id)
@@ -67,11 +68,14 @@ async def join(
     if not verdict.passed:
         status = JoinStatus.undecided if verdict.undecided else JoinStatus.conditions_missing
         return JoinResult(status, 0, verdict.missing, verdict.undecided)
-    try:
-        return await _insert(contest_id, user_id, source)
-    except _Refused:
-        current = await contests.get(contest_id)
-        return JoinResult(_refusal(current) or JoinStatus.full, current.participant_count)
+    entry = await (_enter_sqlite if is_sqlite() else _enter_postgres)(contest_id, user_id, source)
+    if not entry.open:
+        return await _refused(contest_id)
+    if entry.total is None:
+        return JoinResult(JoinStatus.already_joined, await count(contest_id))
+    if entry.limit is not None and entry.total >= entry.limit:
+        return JoinResult(JoinStatus.joined, entry.total, closed_contest=await _close(contest_id))
+    return JoinResult(JoinStatus.joined, entry.total)
 
 
 def _refusal(contest: Contest) -> JoinStatus | None:
@@ -82,21 +86,57 @@ def _refusal(contest: Contest) -> JoinStatus | None:
     return None
 
 
-class _Refused(Exception):
-    """The contest stopped taking entries (closed, past its deadline, or full)."""
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    open: bool  # the contest took entries when the row was locked
+    total: int | None = None  # the new count, when this join was recorded
+    limit: int | None = None
 
 
-async def _insert(contest_id: int, user_id: int, source: str) -> JoinResult:
-    """Record an entry and count it, only while the contest is open: one transaction.
+# One statement, one round trip: lock the contest row if it still takes entries, insert
+# the entry, count it. The lock is held only inside PostgreSQL, until this statement's
+# commit; the draw's freeze (`contests.close`, an UPDATE of the same row) waits for it.
+_ENTER = """
+WITH open AS (
+    SELECT id FROM contest
+    WHERE id = {} AND status = 'active' AND (ends_at IS NULL OR ends_at > now())
+      AND (max_participants IS NULL OR participant_count < max_participants)
+    FOR UPDATE
+), entry AS (
+    INSERT INTO participant (contest, user_id, source, joined_at)
+    SELECT id, {}, {}, now() FROM open
+    ON CONFLICT DO NOTHING
+    RETURNING contest
+), counted AS (
+    UPDATE contest SET participant_count = participant_count + 1
+    FROM entry WHERE contest.id = entry.contest
+    RETURNING participant_count, max_participants
+)
+SELECT (SELECT count(*) FROM open) AS open,
+       (SELECT participant_count FROM counted) AS total,
+       (SELECT max_participants FROM counted) AS max_participants
+"""
+assert frozenset({Status.active}) == JOINABLE  # the statement names 'active'
 
-    The entry is inserted first (concurrent joins do not wait for each other there),
-    then the counter in the contest row goes up only if the contest still takes
-    entries. That UPDATE locks the contest row until commit, and the draw's freeze
-    (`contests.close`, an UPDATE of the same row) waits for it: a join either commits
-    before the freeze, and is in the frozen list, or finds the contest closed and rolls
-    back. On SQLite the immediate transaction serialises the same steps.
-    """
+
+async def _enter_postgres(contest_id: int, user_id: int, source: str) -> _Entry:
+    (row,) = await Contest.raw(_ENTER, contest_id, user_id, source)
+    return _Entry(bool(row["open"]), row["total"], row["max_participants"])
+
+
+async def _enter_sqlite(contest_id: int, user_id: int, source: str) -> _Entry:
+    """The same steps in an immediate transaction, which holds SQLite's one write lock."""
     async with transaction():
+        rows = await Contest.select(Contest.max_participants, Contest.participant_count).where(
+            (Contest.id == contest_id)
+            & Contest.status.is_in([status.value for status in JOINABLE])
+            & (Contest.ends_at.is_null() | (Contest.ends_at > datetime.now(UTC)))
+        )
+        if not rows or (
+            rows[0]["max_participants"] is not None
+            and rows[0]["participant_count"] >= rows[0]["max_participants"]
+        ):
+            return _Entry(open=False)
         inserted = (
             await Participant.insert(
                 Participant(contest=contest_id, user_id=user_id, source=source)
@@ -105,24 +145,34 @@ async def _insert(contest_id: int, user_id: int, source: str) -> JoinResult:
             .returning(Participant.id)
         )
         if not inserted:
-            return JoinResult(JoinStatus.already_joined, await count(contest_id))
+            return _Entry(open=True)
         counted = (
             await Contest.update({Contest.participant_count: Contest.participant_count + 1})
-            .where(
-                (Contest.id == contest_id)
-                & Contest.status.is_in([status.value for status in JOINABLE])
-                & (Contest.ends_at.is_null() | (Contest.ends_at > datetime.now(UTC)))
-                & WhereRaw("(max_participants IS NULL OR participant_count < max_participants)")
-            )
+            .where(Contest.id == contest_id)
             .returning(Contest.participant_count, Contest.max_participants)
         )
-        if not counted:
-            raise _Refused  # rolls the entry back
-        total, limit = counted[0]["participant_count"], counted[0]["max_participants"]
-        if limit is not None and total >= limit:
-            await contests.transition(contest_id, Action.close)
-            return JoinResult(JoinStatus.joined, total, closed_contest=True)
-        return JoinResult(JoinStatus.joined, total)
+        return _Entry(True, counted[0]["participant_count"], counted[0]["max_participants"])
+
+
+async def _refused(contest_id: int) -> JoinResult:
+    """Closed, past its deadline, or full; a full contest still marked active (the join
+    that filled it died before closing it) is closed here."""
+    current = await contests.get(contest_id)
+    refusal = _refusal(current)
+    if refusal is not None:
+        return JoinResult(refusal, current.participant_count)
+    return JoinResult(
+        JoinStatus.full, current.participant_count, closed_contest=await _close(contest_id)
+    )
+
+
+async def _close(contest_id: int) -> bool:
+    """Close a contest that reached its participant limit; False if someone else did."""
+    try:
+        await contests.transition(contest_id, Action.close)
+    except TransitionError:
+        return False
+    return True
 
 
 async def is_participant(contest_id: int, user_id: int) -> bool:

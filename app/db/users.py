@@ -63,14 +63,22 @@ async def _load(
     user = await TelegramUser.objects().get(TelegramUser.id == user_id)
     now = datetime.now(UTC)
     if user is None:
-        await TelegramUser.insert(
-            TelegramUser(
-                id=user_id,
-                first_name=first_name[:256],
-                username=username,
-                language=pick_language(language_code, default_language),
-            )
-        ).on_conflict(action="DO NOTHING")
+        # A new user (most presses of a giveaway burst): insert and take the row back in
+        # one statement; only a concurrent insert of the same user needs the SELECT.
+        new = TelegramUser(
+            id=user_id,
+            first_name=first_name[:256],
+            username=username,
+            language=pick_language(language_code, default_language),
+        )
+        created = (
+            await TelegramUser.insert(new)
+            .on_conflict(action="DO NOTHING")
+            .returning(TelegramUser.id)
+        )
+        if created:
+            new._exists_in_db = True
+            return new
         user = await TelegramUser.objects().get(TelegramUser.id == user_id)
         assert user is not None
         return user

@@ -3,10 +3,12 @@
 Only positive answers are kept, briefly: a getChatMember "member" for
 `CHECKED_SECONDS`; a chat_member update (sent for channels where the bot is an admin)
 saying the user joined for `UPDATE_SECONDS`, and one saying they left removes the
-entry at once. A miss, or a cache that cannot be read (Redis restarting), means "ask
-Telegram" — the cache never answers "no" and never "unknown". Redis holds the entries
-when configured (every bot process sees one process's chat_member updates); otherwise
-a dictionary in this process does.
+entry at once. When the bot stops being an administrator of a chat, Telegram stops
+sending its chat_member updates: every entry of that chat is dropped (`forget_chat`).
+A miss, or a cache that cannot be read (Redis restarting), means "ask Telegram" — the
+cache never answers "no" and never "unknown". Redis holds the entries when configured
+(every bot process sees one process's chat_member updates), one hash per chat (user ->
+valid-until time, the hash expiring when unused); otherwise a dictionary does.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class MemberCache(Protocol):
 
     async def forget(self, chat_id: int, user_id: int) -> None: ...
 
+    async def forget_chat(self, chat_id: int) -> None: ...
+
 
 class RedisMemberCache:
     def __init__(self, redis: Redis) -> None:
@@ -42,38 +46,53 @@ class RedisMemberCache:
 
     async def is_member(self, chat_id: int, user_id: int) -> bool:
         try:
-            return bool(await self.redis.exists(f"{PREFIX}{chat_id}:{user_id}"))
+            until = await self.redis.hget(f"{PREFIX}{chat_id}", str(user_id))
         except (RedisError, OSError) as exc:
             log.debug("membership cache unreadable (%s); asking Telegram", exc)
             return False
+        return until is not None and float(until) > time.time()
 
     async def remember(self, chat_id: int, user_id: int, seconds: int) -> None:
+        key = f"{PREFIX}{chat_id}"
         try:
-            await self.redis.set(f"{PREFIX}{chat_id}:{user_id}", b"1", ex=seconds)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, str(user_id), str(time.time() + seconds))
+                pipe.expire(key, seconds, nx=True)  # the hash lives as long as its
+                pipe.expire(key, seconds, gt=True)  # longest-lived entry
+                await pipe.execute()
         except (RedisError, OSError) as exc:
             log.debug("membership cache unwritable (%s)", exc)
 
+    # A failure in the two below must not leave a stale "yes": it fails the update, so
+    # that Telegram sends the chat_member / my_chat_member update again.
     async def forget(self, chat_id: int, user_id: int) -> None:
-        # A failure here must not leave a stale "yes": let it fail the update, so that
-        # Telegram sends the chat_member update again.
-        await self.redis.delete(f"{PREFIX}{chat_id}:{user_id}")
+        await self.redis.hdel(f"{PREFIX}{chat_id}", str(user_id))
+
+    async def forget_chat(self, chat_id: int) -> None:
+        await self.redis.delete(f"{PREFIX}{chat_id}")
 
 
 class MemoryMemberCache:
     def __init__(self) -> None:
-        self._until: dict[tuple[int, int], float] = {}
+        self._until: dict[int, dict[int, float]] = {}
+        self._size = 0
 
     async def is_member(self, chat_id: int, user_id: int) -> bool:
-        until = self._until.get((chat_id, user_id))
+        until = self._until.get(chat_id, {}).get(user_id)
         return until is not None and until > time.monotonic()
 
     async def remember(self, chat_id: int, user_id: int, seconds: int) -> None:
-        if len(self._until) >= _MEMORY_MAX:
+        if self._size >= _MEMORY_MAX:
             self._until.clear()
-        self._until[(chat_id, user_id)] = time.monotonic() + seconds
+            self._size = 0
+        self._until.setdefault(chat_id, {})[user_id] = time.monotonic() + seconds
+        self._size += 1
 
     async def forget(self, chat_id: int, user_id: int) -> None:
-        self._until.pop((chat_id, user_id), None)
+        self._until.get(chat_id, {}).pop(user_id, None)
+
+    async def forget_chat(self, chat_id: int) -> None:
+        self._until.pop(chat_id, None)
 
 
 def make_cache(redis: Redis | None) -> MemberCache:

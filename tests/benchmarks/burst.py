@@ -7,7 +7,27 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
+from tests.stack.scenario import ContestWorld, join_data
 from tests.telegram_emulator import CallbackQuery, TelegramEmulator
+
+
+async def press_at_rate(
+    world: ContestWorld, user_ids: list[int], rate: float
+) -> list[CallbackQuery]:
+    """Each user taps Participate under the post, `rate` a second (0: all at once); the
+    emulator queues the updates and delivers them as Telegram would."""
+    assert world.post is not None
+    queries: list[CallbackQuery] = []
+    started = time.monotonic()
+    for number, user_id in enumerate(user_ids):
+        if rate > 0:
+            await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
+        queries.append(
+            world.emulator.press_button(
+                user_id, world.channel.id, world.post.message_id, data=join_data(world.contest_id)
+            )
+        )
+    return queries
 
 
 async def wait_for_answers(

@@ -22,15 +22,20 @@ from pathlib import Path
 import httpx
 
 from app.config import env_names
-from tests.benchmarks.burst import answered_after, wait_for_answers, wait_for_participants
+from tests.benchmarks.burst import (
+    answered_after,
+    press_at_rate,
+    wait_for_answers,
+    wait_for_participants,
+)
 from tests.benchmarks.report import BurstResult, notes, render, sample_all
 from tests.conftest import TEST_TOKEN
 from tests.nginx_stack import free_port
 from tests.stack.conftest import ORGANIZER_ID
 from tests.stack.probes import PROBE_TIMEOUT_SECONDS
 from tests.stack.roles import RoleProcess
-from tests.stack.scenario import Site, join_data, make_world, publish_contest
-from tests.telegram_emulator import CallbackQuery, TelegramEmulator
+from tests.stack.scenario import Site, make_world, publish_contest
+from tests.telegram_emulator import TelegramEmulator
 
 READY_TIMEOUT_SECONDS = 120.0
 
@@ -80,23 +85,15 @@ async def run(users: int, rate: float, log_dir: Path) -> BurstResult:
         try:
             site = Site(f"http://127.0.0.1:{port}", TEST_TOKEN)
             world = make_world(emulator, site, ORGANIZER_ID, members=users, outsiders=0)
-            post = await publish_contest(
+            await publish_contest(
                 world, title="Benchmark", deadline_in=3600, winners=1, notify=False
             )
             await asyncio.sleep(3)
             pids = {"dev (every role)": [dev.pid], "benchmark (emulator)": [os.getpid()]}
             before = sample_all(pids)  # type: ignore[arg-type]
             load_before = os.getloadavg()[0]
-            queries: list[CallbackQuery] = []
             started = time.monotonic()
-            for number, user_id in enumerate(world.members):
-                if rate > 0:
-                    await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
-                queries.append(
-                    emulator.press_button(
-                        user_id, world.channel.id, post.message_id, data=join_data(world.contest_id)
-                    )
-                )
+            queries = await press_at_rate(world, world.members, rate)
             errors = await wait_for_answers(emulator, queries)
             elapsed = answered_after(queries, started)
             after = sample_all(pids)  # type: ignore[arg-type]

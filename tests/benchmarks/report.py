@@ -118,15 +118,18 @@ def render(result: BurstResult) -> str:
     figures.append(["errors", str(result.error_total)])
     figures += [[f"  {kind}", str(count)] for kind, count in sorted(result.errors.items())]
     figures.append(["participants in the database", str(result.participants)])
-    memory = [["process", "RSS before", "RSS after", "CPU during burst"]]
+    memory = [["process", "RSS before", "RSS after", "CPU during burst", "CPU per join"]]
+    joins = max(result.participants, 1)
     for name in result.before:
         before, after = result.before[name], result.after.get(name)
+        cpu = after.cpu_seconds - before.cpu_seconds if after else None
         memory.append(
             [
                 name,
                 f"{before.rss_kib / 1024:.0f} MiB",
                 f"{after.rss_kib / 1024:.0f} MiB" if after else "gone",
-                f"{after.cpu_seconds - before.cpu_seconds:.1f} s" if after else "-",
+                f"{cpu:.1f} s" if cpu is not None else "-",
+                f"{cpu * 1000 / joins:.2f} ms" if cpu is not None else "-",
             ]
         )
     parts = [f"== {result.title}", _table(figures), "", _table(memory)]

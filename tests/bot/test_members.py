@@ -72,9 +72,14 @@ async def test_redis_cache_keeps_yes_forgets_leavers_and_misses_when_down(
         assert not await cache.is_member(-100, 1)
         await cache.remember(-100, 1, 60)
         assert await cache.is_member(-100, 1)
-        assert 0 < await redis.ttl("contest-bot:member:-100:1") <= 60
+        assert 0 < await redis.ttl("contest-bot:member:-100") <= 60
         await cache.forget(-100, 1)
         assert not await cache.is_member(-100, 1)
+        await cache.remember(-100, 2, 60)
+        await cache.forget_chat(-100)  # the bot is no longer an admin there
+        assert not await cache.is_member(-100, 2)
+        await cache.remember(-100, 3, -1)  # expired
+        assert not await cache.is_member(-100, 3)
     finally:
         await redis.aclose()
     unreachable = RedisMemberCache(Redis.from_url("unix:///nonexistent/redis.sock"))

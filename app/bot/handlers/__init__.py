@@ -20,7 +20,10 @@ from app.bot.handlers import (
 def create_routers() -> list[Router]:
     """New feature routers for one dispatcher (tests and `dev` build several per process).
 
-    The wizard first (its /cancel works in any state); the fallback last.
+    Joining first, the wizard next (its /cancel works in any state), the fallback last.
+    A Participate press is the hot path of a giveaway: first in line, its one async
+    filter decides it, before the wizard's state filters, which aiogram (being plain
+    callables) runs in a thread each.
     """
-    features = (wizard, start, joining, members, mine, preferences, manage, redraw, fallback)
+    features = (joining, members, wizard, start, mine, preferences, manage, redraw, fallback)
     return [feature.create_router() for feature in features]

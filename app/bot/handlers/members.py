@@ -3,12 +3,14 @@
 Telegram sends them for chats where the bot is an administrator, once `chat_member` is
 in allowed_updates (aiogram lists it because this router handles it): someone who
 just subscribed finds their "yes" waiting when they press Participate, and someone who
-left is asked about again.
+left is asked about again. When the bot itself stops being an administrator
+(my_chat_member), the updates stop, so the chat's cached answers go.
 """
 
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.enums import ChatMemberStatus
 from aiogram.types import ChatMemberUpdated
 
 from app.telegram.member_cache import UPDATE_SECONDS, MemberCache
@@ -23,8 +25,17 @@ async def member_changed(update: ChatMemberUpdated, member_cache: MemberCache) -
         await member_cache.forget(update.chat.id, user_id)
 
 
+async def bot_status_changed(update: ChatMemberUpdated, member_cache: MemberCache) -> None:
+    if update.new_chat_member.status not in (
+        ChatMemberStatus.ADMINISTRATOR,
+        ChatMemberStatus.CREATOR,
+    ):
+        await member_cache.forget_chat(update.chat.id)
+
+
 def create_router() -> Router:
     """A new router with this module's handlers (a router attaches to one dispatcher)."""
     router = Router(name="members")
     router.chat_member.register(member_changed)
+    router.my_chat_member.register(bot_status_changed)
     return router
