@@ -53,7 +53,7 @@ async def test_a_join_racing_the_draw_is_in_the_list_or_told_closed(
         await asyncio.sleep(random.uniform(0.005, 0.02))
         outcome = await draws.run(contest_id)
         results = await asyncio.gather(*joins)
-        frozen = set((await draws.get(contest_id)).participants)
+        frozen = set((await draws.frozen_list(contest_id)).ids)
         joined = {first + uid for uid, r in enumerate(results) if r.status is JoinStatus.joined}
         refused = [r for r in results if r.status is JoinStatus.not_open]
         print(
