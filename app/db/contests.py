@@ -309,9 +309,18 @@ async def publications(contest_id: int, kind: str = "post") -> list[Publication]
 
 
 async def record_publication(
-    contest_id: int, chat_id: int, message_id: int, kind: str = "post"
+    contest_id: int, chat_id: int, message_id: int | None, kind: str = "post"
 ) -> None:
-    """Remember the message that shows a contest in a chat (idempotent per chat and kind)."""
+    """Remember the message that shows a contest in a chat (idempotent per chat and kind).
+
+    `message_id=None` records that a message is about to be sent (kept as it is when a
+    message id is already known).
+    """
+    if message_id is None:
+        await Publication.insert(
+            Publication(contest=contest_id, chat_id=chat_id, message_id=None, kind=kind)
+        ).on_conflict(action="DO NOTHING")
+        return
     updated = (
         await Publication.update({Publication.message_id: message_id})
         .where(

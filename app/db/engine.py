@@ -7,11 +7,13 @@ between SQLite and PostgreSQL within one process.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
@@ -21,7 +23,11 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from app.config import Settings
 from app.db.tables import TABLES
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 PICCOLO_CONF = "app.db.piccolo_conf"
+RECORD_FIRST_DELAY = 0.2
+RECORD_MAX_DELAY = 5.0
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 _engine: Engine | None = None
@@ -113,3 +119,19 @@ async def stop(engine: Engine | None = None) -> None:
     engine = engine or current()
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+
+
+async def until_recorded(what: str, write: Callable[[], Awaitable[T]]) -> T:
+    """Write what Telegram already did, retrying until the database takes it.
+
+    Used right after a send was accepted: retrying the whole job instead would send
+    again. Only a crash before this write commits leaves the effect unrecorded.
+    """
+    delay = RECORD_FIRST_DELAY
+    while True:
+        try:
+            return await write()
+        except Exception as exc:
+            log.warning("recording %s failed (%s); retrying in %.1f s", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECORD_MAX_DELAY)

@@ -7,6 +7,13 @@ Every function here is safe to run twice (tasks may be delivered again):
   re-draw updates the same message), and private messages go through the outbox, whose
   unique keys make each one go out once.
 
+Channel sends follow the outbox's discipline: the publication row exists (committed)
+before the send, and what Telegram answered is written right after it with
+`engine.until_recorded`, which retries the write, never the send, while the database is
+down. The one window for a repeat is the outbox's: a process killed after Telegram
+accepted a message and before that write committed; the next run finds the row without
+a message id and sends it again (a post twice beats a post lost).
+
 Problems an organizer must fix (the bot lost its rights, the channel is gone) are
 recorded on the contest and logged; a 429 or an unreachable Telegram is raised as
 `TelegramUnavailable` so the task is retried later.
@@ -14,6 +21,7 @@ recorded on the contest and logged; a 429 or an unreachable Telegram is raised a
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +37,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 
 from app.config import Settings, get_settings
-from app.db import contests, draws, participants
+from app.db import contests, draws, engine, participants
 from app.db.tables import Contest, Publication, TelegramUser
 from app.errors import TelegramUnavailable
 from app.locales import text
@@ -103,8 +111,10 @@ async def post(bot: Bot, contest_id: int, settings: Settings | None = None) -> i
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             await _channel_problem(contest_id, publication.chat_id, "post", exc)
             continue
-        await contests.record_publication(contest_id, publication.chat_id, message.message_id)
-        await _set_shown(publication.id, count)
+        await engine.until_recorded(
+            f"the post of contest {contest_id} in chat {publication.chat_id}",
+            functools.partial(_record_post, contest_id, publication, message.message_id, count),
+        )
         posted += 1
         log.info("contest %s posted in chat %s", contest_id, publication.chat_id)
     return posted
@@ -115,6 +125,14 @@ async def _mini_app_username(bot: Bot, settings: Settings) -> str | None:
     if settings.public_url is None:
         return None
     return await _bot_username(bot)
+
+
+async def _record_post(
+    contest_id: int, publication: Publication, message_id: int, count: int
+) -> None:
+    async with engine.transaction():
+        await contests.record_publication(contest_id, publication.chat_id, message_id)
+        await _set_shown(publication.id, count)
 
 
 async def _set_shown(publication_id: int, count: int) -> None:
@@ -318,6 +336,7 @@ async def _show_results(
 ) -> int:
     """Edit the results message if there is one, else reply to or edit the post."""
     chat_id = post_.chat_id
+    what = f"the results of contest {contest.id} in chat {chat_id}"
     if previous is not None and previous.message_id is not None:
         in_caption = previous.message_id == post_.message_id and bool(contest.photo_file_id)
         return await _edit(bot, chat_id, previous.message_id, results, in_caption)
@@ -325,8 +344,16 @@ async def _show_results(
         in_caption = bool(contest.photo_file_id)
         if not in_caption or cards.fit(results, cards.CAPTION_LIMIT):
             await _edit(bot, chat_id, post_.message_id, results, in_caption)
-            await contests.record_publication(contest.id, chat_id, post_.message_id, "results")
+            await engine.until_recorded(
+                what,
+                functools.partial(
+                    contests.record_publication, contest.id, chat_id, post_.message_id, "results"
+                ),
+            )
             return 1
+    # The row exists before the reply is sent; a crash before its message id is written
+    # leaves it without one, and the next run replies again (the documented window).
+    await contests.record_publication(contest.id, chat_id, None, "results")
     message = await bot.send_message(
         chat_id,
         results,
@@ -334,7 +361,12 @@ async def _show_results(
             message_id=post_.message_id, allow_sending_without_reply=True
         ),
     )
-    await contests.record_publication(contest.id, chat_id, message.message_id, "results")
+    await engine.until_recorded(
+        what,
+        functools.partial(
+            contests.record_publication, contest.id, chat_id, message.message_id, "results"
+        ),
+    )
     return 1
 
 

@@ -29,7 +29,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from app import metrics
-from app.db import contests, users
+from app.db import contests, engine, users
 from app.telegram import outbox
 from app.worker.broker import Worker
 
@@ -181,13 +181,4 @@ class Deliverer:
 
     async def _persist(self, write: Callable[[], Awaitable[None]]) -> None:
         """Write an outcome, retrying until the database takes it (the send is not repeated)."""
-        delay = 0.2
-        while True:
-            try:
-                await write()
-            except Exception as exc:
-                log.warning("outbox: recording an outcome failed (%s); retrying", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            else:
-                return
+        await engine.until_recorded("an outbox outcome", write)

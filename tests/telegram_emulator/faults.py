@@ -1,4 +1,4 @@
-"""Faults a test injects into the next Bot API calls: 429s, 5xx, dropped connections."""
+"""Faults a test injects into the next Bot API calls: 429s, 5xx, dropped or slow answers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .errors import ApiError, too_many_requests
 
-FAULT_KINDS = ("flood", "server_error", "drop", "drop_after", "error")
+FAULT_KINDS = ("flood", "server_error", "drop", "drop_after", "error", "slow")
 
 
 @dataclass(slots=True)
@@ -24,6 +24,7 @@ class Fault:
     retry_after: int = 1
     error_code: int = 500
     description: str = "Internal Server Error"
+    delay: float = 0.0
 
     def matches(self, token: str, method: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -55,11 +56,18 @@ class FaultInjector:
         retry_after: int = 1,
         error_code: int = 500,
         description: str = "Internal Server Error",
+        delay: float = 0.0,
     ) -> None:
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}")
         fault = Fault(
-            kind, method.lower() if method else None, token, retry_after, error_code, description
+            kind,
+            method.lower() if method else None,
+            token,
+            retry_after,
+            error_code,
+            description,
+            delay,
         )
         self._faults.extend([fault] * count)
 

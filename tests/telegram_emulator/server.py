@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -106,7 +107,7 @@ class TelegramEmulator(ControlApi):
         if bot is None:
             return error_response(UNAUTHORIZED if TOKEN_FORMAT.match(token) else NOT_FOUND)
         fault = self.faults.take(token, name.lower()) if len(self.faults) else None
-        if fault is not None and fault.kind not in ("drop_after",):
+        if fault is not None and fault.kind not in ("drop_after", "slow"):
             return await self._fail(request, fault)
         try:
             params = await Params.from_request(request)
@@ -115,7 +116,9 @@ class TelegramEmulator(ControlApi):
             response = error_response(error)
         else:
             response = api_response(result)
-        if fault is not None:
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+        elif fault is not None:
             return await self._fail(request, fault)
         return response
 
