@@ -127,10 +127,10 @@ def check_targets(count: int, by_bot_admin: bool) -> None:
 
 
 def check_reason(reason: str, *, required: bool = True) -> str:
-    """A re-draw (or, optionally empty, cancel) reason without surrounding blanks."""
+    """A re-draw reason (`required`) or a cancel reason, without surrounding blanks."""
     reason = reason.strip()
     if required and not reason:
-        raise ValidationError("a reason is needed")
+        raise ValidationError("a re-draw needs a reason")
     if len(reason) > REASON_MAX:
         raise ValidationError(f"the reason is {len(reason)} characters; at most {REASON_MAX}")
     return reason
