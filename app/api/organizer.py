@@ -206,6 +206,21 @@ class OrganizerController(Controller):
         await background.queue().draw(contest.id)
         return await views.card(closed, user.id, settings.admin_ids)
 
+    @post(
+        "/{contest_id:int}/skip-final-check",
+        operation_id="drawWithoutFinalCheck",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def skip_final_check(
+        self, user: UserDep, settings: SettingsDep, contest: ManagedContest
+    ) -> ContestCard:
+        """While the draw waits for Telegram to re-check the winners: draw without that
+        check (recorded in the proof), as the bot's button offers."""
+        await draws.skip_final_check(contest.id, user.id)
+        await background.queue().draw(contest.id)
+        return await views.card(contest, user.id, settings.admin_ids)
+
     @get("/{contest_id:int}/stats", operation_id="getContestStats", responses=ORGANIZER_PROBLEMS)
     async def stats(self, contest: ManagedContest) -> Stats:
         """Participants over time (running total), status and the last error."""

@@ -9,7 +9,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from app.contests.proof import to_dict
-from app.db import audit, draws, participants
+from app.db import audit, contests, draws, participants
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
 CREATE = "/api/organizer/contests"
@@ -186,6 +186,20 @@ async def test_draw_now_closes_an_open_contest_and_draws_it(api: Api) -> None:
     assert (await draws.proof(contest_id)).winners == [PARTICIPANT]
     again = await api.client.post(draw, headers=api.as_user(ORGANIZER))
     assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
+
+
+async def test_draw_without_final_check_only_while_the_draw_waits(api: Api) -> None:
+    contest_id = await api.published_contest()
+    skip = f"{CREATE}/{contest_id}/skip-final-check"
+    early = await api.client.post(skip, headers=api.as_user(ORGANIZER))
+    assert (early.status_code, early.json()["code"]) == (422, "invalid_contest")
+    await contests.close(contest_id)
+    refused = await api.client.post(skip, headers=api.as_user(OUTSIDER))
+    assert refused.status_code == 403
+    response = await api.client.post(skip, headers=api.as_user(ORGANIZER))
+    assert response.status_code == 200, response.text
+    skipped = await draws.final_check_skip(contest_id)
+    assert skipped is not None and skipped.by == ORGANIZER
 
 
 async def test_cancel_records_the_reason(api: Api) -> None:

@@ -104,6 +104,7 @@ export const api = {
     json<ContestCard>("POST", `${managed(id)}/cancel`, { reason }),
   stats: (id: number) => json<Stats>("GET", `${managed(id)}/stats`),
   drawNow: (id: number) => json<ContestCard>("POST", `${managed(id)}/draw`),
+  skipFinalCheck: (id: number) => json<ContestCard>("POST", `${managed(id)}/skip-final-check`),
   redraw: (id: number, userId: number, reason: string) =>
     json<RedrawOutcome>("POST", `${managed(id)}/redraw`, { userId, reason }),
   /** The participants CSV as a blob (fetched with the auth header, then saved). */

@@ -162,6 +162,9 @@ export const en = {
 
   "error.title": "Can't open this",
   "org.problemShort": "⚠ Needs attention: open it to see what to fix",
+  "manage.skipCheck": "Draw without the final check",
+  "manage.skipCheckAsk": "Draw “{title}” now without re-checking the winners' subscriptions? The proof will say you chose it.",
+  "manage.skipCheckDone": "The draw continues without the final check.",
   "error.details": "Details",
   "problem.telegram_unavailable": "Telegram is not answering right now, so the channels could not be checked. Nothing was saved: try again in a minute.",
   "problem.channel_unavailable": "The bot can't find {name}. Add the bot to that channel as an admin, then try again.",

@@ -94,6 +94,18 @@ function cancelPanel(
   return h("div", {}, toggle, panel);
 }
 
+/** While the draw waits for Telegram to re-check the winners (the bot offers the same). */
+function skipCheckButton(ctx: ScreenContext, settings: ContestSettings, report: (node: HTMLElement) => void): HTMLElement {
+  return button(t("manage.skipCheck"), () => {
+    void confirmed(
+      t("manage.skipCheckAsk", { title: settings.title }),
+      () => api.skipFinalCheck(settings.id),
+      () => ctx.refresh(notice("success", h("p", { "data-testid": "check-skipped" }, t("manage.skipCheckDone")))),
+      report,
+    );
+  }, "danger", "skip-final-check");
+}
+
 function drawNowButton(ctx: ScreenContext, settings: ContestSettings, report: (node: HTMLElement) => void): HTMLElement {
   return button(t("manage.drawNow"), () => {
     void confirmed(
@@ -196,6 +208,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
         h("a", { class: "button button-secondary", href: pathOf({ name: "contest", id }) }, t("manage.view")),
         button(t("manage.export"), () => void exportCsv(id, report), "secondary", "export-csv"),
         settings.status === "active" ? drawNowButton(ctx, settings, report) : null,
+        settings.status === "drawing" && settings.lastError ? skipCheckButton(ctx, settings, report) : null,
         CANCELLABLE.has(settings.status) ? cancelPanel(ctx, settings, report) : null,
       ),
     ),
