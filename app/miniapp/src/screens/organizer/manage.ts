@@ -6,7 +6,7 @@
 import { ApiError, api } from "../../api";
 import { chartFigure } from "../../chart";
 import { h, replace } from "../../dom";
-import { formatNumber, t } from "../../i18n";
+import { formatNumber, t, type TextKey } from "../../i18n";
 import { pathOf } from "../../router";
 import { confirmAction, haptic, mainAction, tap } from "../../telegram";
 import type { ContestSettings, Person, RedrawOutcome, Results, Stats } from "../../types";
@@ -94,27 +94,52 @@ function cancelPanel(
   return h("div", {}, toggle, panel);
 }
 
-/** While the draw waits for Telegram to re-check the winners (the bot offers the same). */
-function skipCheckButton(ctx: ScreenContext, settings: ContestSettings, report: (node: HTMLElement) => void): HTMLElement {
-  return button(t("manage.skipCheck"), () => {
-    void confirmed(
-      t("manage.skipCheckAsk", { title: settings.title }),
-      () => api.skipFinalCheck(settings.id),
-      () => ctx.refresh(notice("success", h("p", { "data-testid": "check-skipped" }, t("manage.skipCheckDone")))),
-      report,
-    );
-  }, "danger", "skip-final-check");
+/** A contest-wide action that asks first, then refreshes the screen with what it did. */
+interface ConfirmedAction {
+  label: TextKey;
+  ask: TextKey;
+  done: TextKey;
+  run: (id: number) => Promise<unknown>;
+  kind: "secondary" | "danger";
+  testId: string;
+  doneTestId: string;
 }
 
-function drawNowButton(ctx: ScreenContext, settings: ContestSettings, report: (node: HTMLElement) => void): HTMLElement {
-  return button(t("manage.drawNow"), () => {
+const DRAW_NOW: ConfirmedAction = {
+  label: "manage.drawNow",
+  ask: "manage.drawAsk",
+  done: "manage.drawStarted",
+  run: (id) => api.drawNow(id),
+  kind: "secondary",
+  testId: "draw-now",
+  doneTestId: "draw-started",
+};
+
+/** While the draw waits for Telegram to re-check the winners (the bot offers the same). */
+const SKIP_FINAL_CHECK: ConfirmedAction = {
+  label: "manage.skipCheck",
+  ask: "manage.skipCheckAsk",
+  done: "manage.skipCheckDone",
+  run: (id) => api.skipFinalCheck(id),
+  kind: "danger",
+  testId: "skip-final-check",
+  doneTestId: "check-skipped",
+};
+
+function actionButton(
+  ctx: ScreenContext,
+  settings: ContestSettings,
+  action: ConfirmedAction,
+  report: (node: HTMLElement) => void,
+): HTMLElement {
+  return button(t(action.label), () => {
     void confirmed(
-      t("manage.drawAsk", { title: settings.title }),
-      () => api.drawNow(settings.id),
-      () => ctx.refresh(notice("success", h("p", { "data-testid": "draw-started" }, t("manage.drawStarted")))),
+      t(action.ask, { title: settings.title }),
+      () => action.run(settings.id),
+      () => ctx.refresh(notice("success", h("p", { "data-testid": action.doneTestId }, t(action.done)))),
       report,
     );
-  }, "secondary", "draw-now");
+  }, action.kind, action.testId);
 }
 
 /** "Ann (@ann)": a name that tells two people with one first name apart. */
@@ -207,8 +232,10 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
         editable ? h("a", { class: "button button-secondary", href: pathOf({ name: "edit", id }) }, t("manage.edit")) : null,
         h("a", { class: "button button-secondary", href: pathOf({ name: "contest", id }) }, t("manage.view")),
         button(t("manage.export"), () => void exportCsv(id, report), "secondary", "export-csv"),
-        settings.status === "active" ? drawNowButton(ctx, settings, report) : null,
-        settings.status === "drawing" && settings.lastError ? skipCheckButton(ctx, settings, report) : null,
+        settings.status === "active" ? actionButton(ctx, settings, DRAW_NOW, report) : null,
+        settings.status === "drawing" && settings.lastError
+          ? actionButton(ctx, settings, SKIP_FINAL_CHECK, report)
+          : null,
         CANCELLABLE.has(settings.status) ? cancelPanel(ctx, settings, report) : null,
       ),
     ),
