@@ -57,7 +57,7 @@ async def test_errors_are_sentences_in_the_users_language(stack: Stack, open_app
     await details.locator("summary").click()
     await expect(details).to_contain_text("getChat")
     await shoot(page, "error-telegram-down-ru", ["h1", "[data-testid=error-text]"])
-    stack.emulator.faults._faults.clear()
+    stack.emulator.faults.clear()
 
     # A stored delivery problem: a sentence in the list and on the contest, raw text only
     # under "Подробности".
@@ -139,6 +139,8 @@ async def test_times_carry_their_zone(stack: Stack, open_app: OpenApp) -> None:
     )
     tokyo = ends_at + timedelta(hours=9)
     await expect(form.locator("#field-endsAt")).to_have_value(tokyo.strftime("%Y-%m-%dT%H:%M"))
+    await expect(form.locator("#field-targetChannels")).to_have_value(f"@{CHANNEL_USERNAME}")
+    await shoot(form, "form-edit-zoned", ["h1", "[data-testid=zone-note]", "#field-endsAt"])
     await form.fill("#field-endsAt", (tokyo + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     await form.locator("#tg-main-button").click()
     await expect(form.get_by_test_id("manage-title")).to_have_text("Zoned")

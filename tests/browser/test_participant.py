@@ -95,3 +95,30 @@ async def test_join_after_missing_subscription(stack: Stack, open_app: OpenApp) 
     await expect(my_contests).to_contain_text("1 participant")
     assert not await page.evaluate("Telegram.WebApp.BackButton.isVisible")
     await shoot(page, "home", ["h1", "[data-testid=my-contests]"])
+
+
+async def test_a_check_that_cannot_be_made_is_said_once(stack: Stack, open_app: OpenApp) -> None:
+    add_people(stack, ORGANIZER, PARTICIPANT)
+    channel_id = prize_channel(stack)
+    contest_id = await published_contest(
+        stack, requiredChannels=[f"@{CHANNEL_USERNAME}"], targetChannels=[f"@{CHANNEL_USERNAME}"]
+    )
+    stack.emulator.add_member(channel_id, PARTICIPANT["id"])
+    page = await open_app(PARTICIPANT, start_param=f"c{contest_id}")
+    main_button = page.locator("#tg-main-button")
+    await expect(main_button).to_have_text("Join the contest")
+    stack.emulator.inject_fault("drop", 20, method="getChatMember")
+    await main_button.click()
+    status = page.get_by_test_id("join-status")
+    await expect(status).to_have_attribute("data-status", "undecided")
+    # One sentence, one Check again (Telegram's MainButton), the channel listed once.
+    await expect(page.locator(".answer")).to_have_text(
+        "Your subscriptions could not be checked right now. Try again in a minute."
+    )
+    await expect(main_button).to_have_text("Check again")
+    await expect(page.get_by_role("button", name="Check again")).to_have_count(1)
+    await expect(page.get_by_text(CHANNEL_TITLE)).to_have_count(1)
+    await shoot(page, "join-undecided", ["[data-testid=join-status]", "#tg-main-button"])
+    stack.emulator.faults.clear()
+    await main_button.click()
+    await expect(status).to_have_attribute("data-status", "joined")
