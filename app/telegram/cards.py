@@ -90,6 +90,13 @@ def participate_markup(
     return builder.as_markup()
 
 
+def results_markup(language: str, proof_link: str) -> InlineKeyboardMarkup:
+    """What replaces the Participate button on the post once the winners are drawn."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=text(language, "cards.results_button"), url=proof_link)
+    return builder.as_markup()
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     """A winner as the results name them."""

@@ -151,6 +151,8 @@ async def refresh_counter(bot: Bot, contest_id: int, settings: Settings | None =
     """Edit the Participate buttons whose shown count is stale; returns how many changed."""
     settings = settings or get_settings()
     contest = await contests.get(contest_id)
+    if contest.status != "active":
+        return 0  # a late refresh must not bring the Participate button back
     count = await participants.count(contest_id)
     username = await _mini_app_username(bot, settings)
     edited = 0
@@ -305,6 +307,7 @@ async def announce(bot: Bot, contest_id: int, settings: Settings | None = None) 
     settings = settings or get_settings()
     contest = await contests.get(contest_id)
     results = await results_text(bot, contest_id, settings)
+    proof, _ = proof_links(contest_id, await _bot_username(bot), settings)
     shown = {p.chat_id: p for p in await contests.publications(contest_id, kind="results")}
     changed = 0
     for publication in await contests.publications(contest_id):
@@ -314,6 +317,8 @@ async def announce(bot: Bot, contest_id: int, settings: Settings | None = None) 
             done = await _show_results(
                 bot, contest, publication, shown.get(publication.chat_id), results
             )
+            if contest.results_mode != "edit":
+                await _results_button(bot, contest, publication, proof)
         except _RETRYABLE as exc:
             raise _retryable(exc, f"announcing contest {contest_id}") from exc
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
@@ -368,6 +373,19 @@ async def _show_results(
         ),
     )
     return 1
+
+
+async def _results_button(bot: Bot, contest: Contest, post_: Publication, proof: str) -> None:
+    """The post's Participate button becomes a link to the results and their proof."""
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=post_.chat_id,
+            message_id=post_.message_id,
+            reply_markup=cards.results_markup(contest.language, proof),
+        )
+    except TelegramBadRequest as exc:
+        if NOT_MODIFIED not in exc.message:
+            raise
 
 
 async def _edit(bot: Bot, chat_id: int, message_id: int, results: str, in_caption: bool) -> int:

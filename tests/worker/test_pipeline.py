@@ -8,12 +8,14 @@ from app.db import draws
 from app.telegram import background, outbox
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import (
+    WORKER_READY,
     Environment,
     Role,
     add_users,
     contest_with_participants,
     delivery_figures,
     messages_per_user,
+    started,
     wait_until,
 )
 
@@ -29,6 +31,7 @@ async def test_draw_announce_and_messages(
     add_users(emulator, user_ids)
     worker = Role("worker", environment)
     try:
+        await started(worker, WORKER_READY)
         assert await background.queue().post_contest(contest_id)
         await wait_until(lambda: _has_posts(emulator, channel.id, 1), 20, "the contest post")
         assert await background.queue().draw(contest_id)
@@ -44,6 +47,12 @@ async def test_draw_announce_and_messages(
     assert len(outcome.winners) == 3
     channel_messages = emulator.bot_messages(channel.id)
     assert len(channel_messages) == 2  # the post and the results
+    # The finished contest's post no longer invites to participate: it links the results.
+    post = channel_messages[0]
+    buttons = [b for row in (post.reply_markup or {}).get("inline_keyboard", []) for b in row]
+    print(f"post buttons after the draw: {buttons}")
+    assert [b["text"] for b in buttons] == ["🏁 Results and proof"]
+    assert buttons[0]["url"].endswith(f"start=proof_{contest_id}")
 
 
 async def _has_posts(emu: TelegramEmulator, chat_id: int, count: int) -> bool:
