@@ -85,5 +85,9 @@ async def test_dev_polls_the_configured_bot_api(tmp_path: Path) -> None:
             (reply,) = await emulator.wait_for_bot_messages(user.id, timeout=90)
             assert reply.text
         finally:
+            time.sleep(1)  # a long poll is in flight at the stop
             output = stop(process, signal.SIGTERM)
+        print(f"\ndev stopped with SIGTERM while polling, its last lines:\n{output[-800:]}")
         assert process.returncode == 0, output
+        assert "Failed to fetch updates" not in output
+        assert " ERROR " not in output and '"level": "error"' not in output, output

@@ -58,12 +58,22 @@ async def run_polling(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
     me = await reach_telegram(bot)
     await bot.delete_webhook(drop_pending_updates=False)
     log.info("bot @%s polling %s", me.username, settings.telegram_api_url)
-    await dp.start_polling(
-        bot,
-        handle_signals=False,
-        close_bot_session=False,
-        allowed_updates=dp.resolve_used_update_types(),
+    polling = asyncio.create_task(
+        dp.start_polling(
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
     )
+    try:
+        await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        # Stop as aiogram documents (`stop_polling`): it ends the long poll in flight and
+        # waits for it, so the session is closed only afterwards and no fetch fails.
+        if not polling.done():
+            await dp.stop_polling()
+        raise
 
 
 async def run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
