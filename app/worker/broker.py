@@ -23,6 +23,9 @@ from taskiq_redis import RedisAsyncResultBackend
 
 from app import redis_pool
 from app.config import Settings, get_settings
+from app.telegram.client import make_bot
+from app.telegram.limits import RateLimitMiddleware, make_limiter
+from app.worker.metrics import TaskMetricsMiddleware
 from app.worker.store import KeyStore, MemoryKeyStore, RedisKeyStore
 from app.worker.streams import ResilientStreamBroker
 
@@ -46,9 +49,6 @@ class Worker:
     @property
     def bot(self) -> Bot:
         if self._bot is None:
-            from app.telegram.client import make_bot
-            from app.telegram.limits import RateLimitMiddleware, make_limiter
-
             limiter = make_limiter(self.settings, self.redis)
             self._bot = make_bot(self.settings, RateLimitMiddleware(limiter))
         return self._bot
@@ -95,8 +95,6 @@ def build(settings: Settings, *, in_place: bool = False) -> Worker:
     else:
         broker = InMemoryBroker(await_inplace=in_place, max_async_tasks=100)
         worker = Worker(settings, broker, MemoryKeyStore())
-    from app.worker.metrics import TaskMetricsMiddleware
-
     broker.add_middlewares(TaskMetricsMiddleware())
 
     def remember(state: TaskiqState) -> None:

@@ -20,7 +20,7 @@ from app.contests.lifecycle import Status
 from app.db import audit, contests, draws
 from app.db.tables import AuditLog, Notification
 from app.errors import DomainError, FinalCheckUndecided, TransitionError
-from app.telegram import reports
+from app.telegram import publication, reports
 from app.telegram.membership import recheck_for
 from app.worker.broker import Worker
 from app.worker.locks import exclusive
@@ -65,8 +65,6 @@ async def publish_contest(contest_id: int, worker: Context) -> str:
 @async_shared_broker.task(task_name="contest.post")
 async def post_contest(contest_id: int, worker: Context) -> int:
     """Post an active contest in every target channel not showing it yet."""
-    from app.telegram import publication
-
     async with exclusive(worker.store, f"job:post:{contest_id}") as mine:
         if not mine:
             return 0
@@ -78,8 +76,6 @@ async def post_contest(contest_id: int, worker: Context) -> int:
 @async_shared_broker.task(task_name="contest.refresh")
 async def refresh_counter(contest_id: int, worker: Context) -> int:
     """Wait out the throttle window, then show the current count on every post."""
-    from app.telegram import publication
-
     await asyncio.sleep(REFRESH_SECONDS)
     async with exclusive(worker.store, f"job:refresh:{contest_id}") as mine:
         if not mine:
@@ -152,8 +148,6 @@ async def _draw_when_checkable(worker: Worker, contest_id: int) -> draws.DrawOut
 @async_shared_broker.task(task_name="contest.announce")
 async def announce_results(contest_id: int, worker: Context) -> int:
     """Results in every channel; winners (and participants, if asked) via the outbox."""
-    from app.telegram import publication
-
     async with exclusive(worker.store, f"job:announce:{contest_id}") as mine:
         if not mine:
             return 0

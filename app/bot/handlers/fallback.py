@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from app.errors import DomainError
 from app.locales import FALLBACK, Texts
+from app.telegram.cards import quote
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,6 @@ async def domain_error(event: ErrorEvent, texts: Texts | None = None) -> None:
     if query is not None:
         await _answer_quietly(query, reason[:200])
     elif event.update.message is not None:
-        from app.telegram.cards import quote
-
         await event.update.message.answer(texts("organizer.refused", reason=quote(reason)))
 
 
