@@ -4,7 +4,7 @@
     uv run python -m tests.benchmarks.dev_joins    # `contest-bot dev` on SQLite
 
 Both take `--users N` (default 3000); `--help` lists the other options. They print a
-table: answer latency (update delivered → answerCallbackQuery received by the Bot API
+table: answer latency (press → answerCallbackQuery executed by the Bot API
 emulator) p50/p95/p99/max, joins per second, errors, participants in the database at the
 end (must equal N), and the resident memory of every process before and after.
 """

@@ -120,13 +120,14 @@ async def run(args: argparse.Namespace, log_dir: Path) -> tuple[BurstResult, int
             queries = await press_at_rate(world, world.members, args.rate)
             errors = await wait_for_answers(emulator, queries)
             elapsed = answered_after(queries, started)
-            after = sample_all(with_self(stack.pids()))
-            load_after = os.getloadavg()[0]
-            profile = profiler.stop()
             expected = args.users + args.existing
             _, recorded_after = await wait_for_participants(
                 lambda: rows_of(stack.database_url, world.contest_id), expected, started
             )
+            # CPU until the last join was recorded, late answers included
+            after = sample_all(with_self(stack.pids()))
+            load_after = os.getloadavg()[0]
+            profile = profiler.stop()
             participants, distinct = await count_participants(stack.database_url, world.contest_id)
             stack.check_alive()
     latencies = [q.answer.answered_at - q.created_at for q in queries if q.answer]
