@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     dev_login: bool = Field(
         default=False, description="Allow the loopback-only development login (dev only)."
     )
+    card_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Seconds each API process keeps what every viewer of a card sees the same.",
+    )
 
     # Worker
     metrics_dir: Path | None = Field(

@@ -20,6 +20,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 
 from app.api import auth, dev
+from app.api.card_cache import CardCache
 from app.api.deps import DEPENDENCIES
 from app.api.ops import OpsController
 from app.api.organizer import OrganizerController
@@ -72,7 +73,7 @@ def create_app(
 
     app = Litestar(
         route_handlers=handlers,
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "card_cache": CardCache(settings.card_cache_seconds)}),
         lifespan=[telegram],
         dependencies=DEPENDENCIES,
         middleware=[METRICS.middleware, auth.middleware()],

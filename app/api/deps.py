@@ -10,15 +10,21 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
+from app.api.card_cache import CardCache
 from app.config import Settings
 
 SettingsDep: TypeAlias = NamedDependency[Settings]
+CardCacheDep: TypeAlias = NamedDependency[CardCache]
 BotDep: TypeAlias = NamedDependency[Bot]
 UserDep: TypeAlias = NamedDependency[WebAppUser]
 
 
 def _settings(state: State) -> Settings:
     return state.settings
+
+
+def _card_cache(state: State) -> CardCache:
+    return state.card_cache
 
 
 def _bot(state: State) -> Bot:
@@ -33,5 +39,6 @@ def _user(request: Request) -> WebAppUser:
 DEPENDENCIES = {
     "settings": Provide(_settings, sync_to_thread=False),
     "bot": Provide(_bot, sync_to_thread=False),
+    "card_cache": Provide(_card_cache, sync_to_thread=False),
     "user": Provide(_user, sync_to_thread=False),
 }

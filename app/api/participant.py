@@ -6,7 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from app.api import answers, auth, problems, public, views
-from app.api.deps import BotDep, SettingsDep, UserDep
+from app.api.deps import BotDep, CardCacheDep, SettingsDep, UserDep
 from app.api.problems import ApiProblem
 from app.api.schemas import (
     ContestCard,
@@ -79,11 +79,16 @@ class ParticipantController(Controller):
         self,
         user: UserDep,
         settings: SettingsDep,
+        card_cache: CardCacheDep,
         contest_id: int = ContestPath,
     ) -> ContestCard:
-        """A contest card with its live participant count and countdown target."""
-        contest = await visible_contest(contest_id, user.id, settings)
-        return await views.card(contest, user.id, settings.admin_ids)
+        """A contest card with its participant count (a second or two old at most)."""
+        shared = await card_cache.get(contest_id)
+        admins = frozenset(settings.admin_ids)
+        hidden = Status(shared.contest.status) in views.HIDDEN_FROM_PARTICIPANTS
+        if hidden and not shared.may_manage(user.id, admins):
+            raise NotFoundError(f"contest {contest_id} does not exist")
+        return await views.viewer_card(shared, user.id, admins)
 
     @post(
         "/contests/{contest_id:int}/join",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from app.api import schemas
+from app.api import card_cache, schemas
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
 from app.db import contests, participants, users
@@ -37,23 +37,31 @@ async def person(user_id: int) -> schemas.Person:
 
 
 async def card(contest: Contest, user_id: int, admin_ids: Iterable[int]) -> schemas.ContestCard:
-    required = await contests.required_channels(contest.id)
+    """The card as it is now (after an organizer's change)."""
+    return await viewer_card(await card_cache.load(contest), user_id, frozenset(admin_ids))
+
+
+async def viewer_card(
+    shared: card_cache.SharedCard, user_id: int, admin_ids: frozenset[int]
+) -> schemas.ContestCard:
+    """A card for one viewer: the shared part plus whether they joined and may manage."""
+    contest = shared.contest
     return schemas.ContestCard(
         id=contest.id,
         title=contest.title,
         description=contest.description,
         status=contest.status,  # type: ignore[arg-type]
-        participant_count=await participants.count(contest.id),
+        participant_count=shared.participant_count,
         ends_at=contest.ends_at,
         max_participants=contest.max_participants,
         winners_count=contest.winners_count,
         reserve_count=contest.reserve_count,
         publish_at=contest.publish_at,
-        required_channels=[channel_link(ref) for ref in required],
+        required_channels=[channel_link(ref) for ref in shared.required],
         joined=await participants.is_participant(contest.id, user_id),
         seed_commitment=contest.seed_commitment,
         server_time=datetime.now(UTC),
-        can_manage=await contests.may_manage(contest, user_id, admin_ids),
+        can_manage=shared.may_manage(user_id, admin_ids),
     )
 
 

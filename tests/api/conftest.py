@@ -93,11 +93,13 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 
 
 def api_settings(emu: TelegramEmulator, state_dir: Path, **overrides: Any) -> Settings:
+    """Cards are read fresh (the tests look right after a change); test_card_cache.py
+    turns the cache on."""
     return load_settings(
         telegram_api_url=emu.base_url,
         state_dir=state_dir,
         admin_ids=str(ADMIN),
-        **overrides,
+        **{"card_cache_seconds": 0, **overrides},
     )
 
 
