@@ -31,6 +31,12 @@ BOT_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
+FREE_BROADCAST_RATE = 30.0
+"""Messages a second Telegram lets a bot send without paying."""
+PAID_BROADCAST_RATE = 1000.0
+"""Messages a second with `allow_paid_broadcast` (each message above 30/s costs Stars)."""
+
+
 class BotMode(StrEnum):
     polling = "polling"
     webhook = "webhook"
@@ -143,8 +149,12 @@ class Settings(BaseSettings):
     telegram_rate_limit: float = Field(
         default=30.0,
         gt=0,
-        le=10000,
+        le=PAID_BROADCAST_RATE,
         description="Messages per second to Telegram from all workers together.",
+    )
+    allow_paid_broadcast: bool = Field(
+        default=False,
+        description="Send private messages as paid broadcasts (up to 1000/s, billed in Stars).",
     )
 
     # People and texts
@@ -247,6 +257,15 @@ class Settings(BaseSettings):
         if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @model_validator(mode="after")
+    def _paid_rate(self) -> Settings:
+        if self.telegram_rate_limit > FREE_BROADCAST_RATE and not self.allow_paid_broadcast:
+            raise ValueError(
+                f"TELEGRAM_RATE_LIMIT above {FREE_BROADCAST_RATE:.0f}/s needs "
+                "ALLOW_PAID_BROADCAST=true (Telegram bills paid broadcasts in Stars)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs(self) -> Settings:

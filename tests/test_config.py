@@ -100,3 +100,13 @@ def test_cli_config_errors_exit_2_without_traceback(
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_rate_above_the_free_one_needs_paid_broadcast() -> None:
+    with pytest.raises(ConfigError, match="ALLOW_PAID_BROADCAST=true"):
+        load_settings(bot_token=VALID, telegram_rate_limit=31)
+    paid = load_settings(bot_token=VALID, telegram_rate_limit=1000, allow_paid_broadcast=True)
+    assert paid.allow_paid_broadcast and paid.telegram_rate_limit == 1000
+    assert not load_settings(bot_token=VALID).allow_paid_broadcast  # off by default
+    with pytest.raises(ConfigError, match="TELEGRAM_RATE_LIMIT"):
+        load_settings(bot_token=VALID, telegram_rate_limit=1001, allow_paid_broadcast=True)

@@ -292,6 +292,19 @@ async def test_flood_control_and_injected_faults(emu: TelegramEmulator, bot: Bot
     assert (await bot.get_me()).id == emu.bot.id
 
 
+async def test_paid_broadcast_has_its_own_higher_rate(emu: TelegramEmulator, bot: Bot) -> None:
+    users = [emu.create_user() for _ in range(8)]
+    emu.set_flood_limits(bot_rate=0.5, bot_burst=3, paid_rate=0.5, paid_burst=5)
+    for user in users[:3]:
+        await bot.send_message(user.id, "free")
+    with pytest.raises(TelegramRetryAfter):  # the free overall rate is spent
+        await bot.send_message(users[3].id, "free")
+    for user in users[3:8]:  # a paid broadcast is counted apart, at its own rate
+        await bot.send_message(user.id, "paid", allow_paid_broadcast=True)
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_message(users[0].id, "paid", allow_paid_broadcast=True)
+
+
 async def test_blocked_and_unstarted_users(emu: TelegramEmulator, bot: Bot) -> None:
     user = emu.create_user()
     silent = emu.create_user(started=False)

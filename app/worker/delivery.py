@@ -161,6 +161,7 @@ class Deliverer:
             row.chat_id,
             payload.pop("text"),
             reply_markup=InlineKeyboardMarkup.model_validate(markup) if markup else None,
+            allow_paid_broadcast=self.worker.settings.allow_paid_broadcast or None,
             **payload,
         )
 

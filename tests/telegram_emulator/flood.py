@@ -20,6 +20,8 @@ class FloodLimits:
     private_burst: float = 5.0
     group_rate: float = 20.0 / 60.0
     group_burst: float = 20.0
+    paid_rate: float = 1000.0  # sendMessage with allow_paid_broadcast
+    paid_burst: float = 1000.0
 
     @classmethod
     def off(cls) -> FloodLimits:
@@ -56,8 +58,11 @@ class FloodControl:
             bucket = self._buckets[key] = TokenBucket(burst, now)
         return bucket
 
-    def check(self, bot_id: int, chat_id: int, is_private: bool) -> None:
-        """Spend one send for the bot and the chat, or raise 429 without spending."""
+    def check(self, bot_id: int, chat_id: int, is_private: bool, paid: bool = False) -> None:
+        """Spend one send for the bot and the chat, or raise 429 without spending.
+
+        A paid broadcast counts against its own, higher overall rate.
+        """
         limits = self.limits
         if not limits.enabled:
             return
@@ -67,13 +72,16 @@ class FloodControl:
             if is_private
             else (limits.group_rate, limits.group_burst)
         )
-        overall = self._bucket((bot_id, None), limits.bot_burst, now)
+        bot_rate, bot_burst = (
+            (limits.paid_rate, limits.paid_burst) if paid else (limits.bot_rate, limits.bot_burst)
+        )
+        overall = self._bucket((bot_id, -1 if paid else None), bot_burst, now)
         per_chat = self._bucket((bot_id, chat_id), burst, now)
-        overall.refill(now, limits.bot_rate, limits.bot_burst)
+        overall.refill(now, bot_rate, bot_burst)
         per_chat.refill(now, rate, burst)
         wait = 0.0
         if overall.tokens < 1:
-            wait = (1 - overall.tokens) / limits.bot_rate
+            wait = (1 - overall.tokens) / bot_rate
         if per_chat.tokens < 1:
             wait = max(wait, (1 - per_chat.tokens) / rate)
         if wait > 0:

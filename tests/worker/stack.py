@@ -44,7 +44,8 @@ class Environment:
             "STATE_DIR": str(self.directory / "state"),
             "LOG_FORMAT": "text",
             "LOG_LEVEL": "INFO",
-            "TELEGRAM_RATE_LIMIT": "3000",
+            "TELEGRAM_RATE_LIMIT": "1000",
+            "ALLOW_PAID_BROADCAST": "true",
             "SCHEDULER_LEASE_SECONDS": "3",
             **self.extra,
         }

@@ -25,7 +25,8 @@ def sending_chat(call: Call) -> Chat:
 
 
 def spend_flood(call: Call, chat: Chat) -> None:
-    call.core.flood.check(call.bot.id, chat.id, chat.type == "private")
+    paid = call.params.bool("allow_paid_broadcast")
+    call.core.flood.check(call.bot.id, chat.id, chat.type == "private", paid)
 
 
 @api_method("sendMessage")
