@@ -3,7 +3,7 @@
     uv run python -m tests.benchmarks.organizer [--participants 1000000] [--contests 1000]
 
 Loads N participants (and their profiles) into one contest and `--contests` more
-contests with COPY, then asks the API (in a child process, over ASGI) for the stats,
+contests with COPY, then asks the API (uvicorn in a child process) for the stats,
 the CSV export and a bot admin's contest list, measuring time and how far the child's
 resident memory grows while each answer streams. The bot's CSV file is the same
 stream (`app.db.export`). Limits, measured in the same run straight through asyncpg:
@@ -23,11 +23,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import uvicorn
 
 from tests import servers
 from tests.benchmarks.draw import OWNER, hardware, load, run_child
 from tests.benchmarks.report import _table as table
 from tests.conftest import TEST_TOKEN
+from tests.nginx_stack import free_port
 
 ADMIN = 1
 
@@ -103,10 +105,17 @@ async def measure(url: str, contest_id: int) -> dict[str, float]:
     bot = make_bot(settings)
     app = create_app(settings, bot=bot)
     app.state.bot = bot
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    # A real HTTP server (httpx's ASGI transport would hold a whole response in memory).
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
     figures: dict[str, float] = {"rss_start": rss_kib()}
     base = f"/api/organizer/contests/{contest_id}"
-    async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
         owner, admin = auth_header(OWNER), auth_header(ADMIN)
         for name, path, headers in (
             ("stats", f"{base}/stats", owner),
@@ -137,6 +146,8 @@ async def measure(url: str, contest_id: int) -> dict[str, float]:
             export_rows=rows - 1,
             export_growth=peak - before,
         )
+    server.should_exit = True
+    await serving
     await bot.session.close()
     await engine.stop(current)
     figures["rss_end"] = rss_kib()

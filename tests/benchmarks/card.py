@@ -1,0 +1,136 @@
+"""The Mini App contest card under load, through nginx, next to nginx serving a file.
+
+    uv run python -m tests.benchmarks.card [--connections 100] [--seconds 10]
+
+Starts the production stack (as `tests.benchmarks.joins` does), publishes a contest and
+has `wrk` (Debian: `apt-get install wrk`) GET the card — the participant's own view,
+with valid signed initData — over `--connections` keep-alive connections. The limit,
+measured in the same run: nginx serving a static file of the same size from the Mini
+App's root. Prints requests/s and p99 for both, the ratio, and the hardware.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.benchmarks.draw import hardware
+from tests.benchmarks.report import _table as table
+from tests.benchmarks.report import sample_all
+from tests.conftest import TEST_TOKEN
+from tests.stack.conftest import ORGANIZER_ID
+from tests.stack.launcher import MINIAPP_DIST, Stack, StackOptions
+from tests.stack.scenario import ApiUser, make_world, publish_contest
+from tests.telegram_emulator import TelegramEmulator
+
+STATIC = "bench-card.json"
+_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+_P99 = re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict[str, float]:
+    """Requests/s, p99 (ms) and failures of one wrk run."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate, p99 = _RATE.search(output), _P99.search(output)
+    if rate is None or p99 is None:
+        raise SystemExit(f"could not read wrk's output:\n{output}")
+    failed = _NON_2XX.search(output)
+    errors = _ERRORS.search(output)
+    return {
+        "rate": float(rate.group(1)),
+        "p99": float(p99.group(1)) * _UNIT[p99.group(2)],
+        "failed": float(failed.group(1)) if failed else 0.0,
+        "socket_errors": float(sum(int(n) for n in errors.groups())) if errors else 0.0,
+    }
+
+
+async def run(connections: int, seconds: int, root: Path) -> list[list[str]]:
+    miniapp = root / "miniapp"
+    shutil.copytree(MINIAPP_DIST, miniapp)
+    async with TelegramEmulator(token=TEST_TOKEN) as emulator:
+        options = StackOptions(
+            telegram_api_url=emulator.base_url,
+            bot_token=TEST_TOKEN,
+            log_dir=root / "logs",
+            admin_ids=(ORGANIZER_ID,),
+            miniapp_dir=miniapp,
+        )
+        async with Stack(options) as stack:
+            world = make_world(emulator, stack, ORGANIZER_ID, members=10, outsiders=0)
+            await publish_contest(
+                world, title="Benchmark", deadline_in=3600, winners=1, notify=False
+            )
+            viewer = ApiUser(stack, world.members[0])
+            path = f"/api/contests/{world.contest_id}"
+            body = (await viewer.call("GET", path)).content
+            (miniapp / STATIC).write_bytes(body)
+            (miniapp / STATIC).chmod(0o644)
+            auth = {"Authorization": f"tma {viewer.init_data}"}
+            before = sample_all(stack.pids())
+            card = wrk(stack.base_url + path, connections, seconds, auth)
+            after = sample_all(stack.pids())
+            static = wrk(f"{stack.base_url}/{STATIC}", connections, seconds, {})
+    served = card["rate"] * seconds
+    cpu = {
+        name: (after[name].cpu_seconds - before[name].cpu_seconds) * 1000 / max(served, 1)
+        for name in ("api", "nginx", "postgres")
+        if name in before and name in after
+    }
+    return [
+        ["measure", "card (API through nginx)", "limit: nginx, static file", "ratio", "target"],
+        ["response size", f"{len(body)} B", f"{len(body)} B", "", ""],
+        [
+            "requests/s",
+            f"{card['rate']:,.0f}",
+            f"{static['rate']:,.0f}",
+            f"{card['rate'] / static['rate']:.2f}",
+            "≥ 3,000",
+        ],
+        ["p99 latency", f"{card['p99']:.1f} ms", f"{static['p99']:.1f} ms", "", "≤ 30 ms"],
+        [
+            "failed (non-2xx, socket errors)",
+            f"{card['failed']:.0f}, {card['socket_errors']:.0f}",
+            f"{static['failed']:.0f}, {static['socket_errors']:.0f}",
+            "",
+            "0",
+        ],
+        [
+            "CPU per card request",
+            ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu.items()),
+            "",
+            "",
+            "",
+        ],
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    with tempfile.TemporaryDirectory(prefix="card-bench-") as scratch:
+        root = Path(scratch)
+        os.chmod(root, 0o755)
+        rows = asyncio.run(run(args.connections, args.seconds, root))
+    print(f"== contest card, {args.connections} connections, {args.seconds} s each")
+    print(table(rows))
+    print(f"hardware: {hardware()}; shared with other work, so figures are noisy")
+
+
+if __name__ == "__main__":
+    main()
