@@ -147,3 +147,36 @@ async def test_manage_list_pages_for_a_bot_admin(harness: BotHarness) -> None:
     assert [label.split()[0] for label in button_texts(last)] == ["#5", "#4", "#3", "#2", "#1"]
     (owner_view,) = await h.say(OWNER, "/manage")  # an owner sees only their own 15
     assert len(button_texts(owner_view)) == 15
+
+
+async def _wizard_up_to_targets(h: BotHarness, user_id: int, title: str) -> None:
+    await h.say(user_id, "/new")
+    await h.say(user_id, title)
+    await h.say(user_id, "Prizes")
+    await press_in_private(h, user_id, "Skip")  # no photo
+    await h.say(user_id, "5")
+    await h.say(user_id, "in 2 days")
+    await press_in_private(h, user_id, "Skip")
+    await press_in_private(h, user_id, "Done")  # no required channel
+
+
+async def test_wizard_needs_a_target_channel_unless_a_bot_admin_creates(
+    harness: BotHarness,
+) -> None:
+    """The rule of app.contests.rules.check_targets, as the API applies it too."""
+    h = harness
+    _world(h)
+    h.emu.create_user(ADMIN, "Ada")
+    await _wizard_up_to_targets(h, OWNER, "Nowhere")
+    done = next(m for m in reversed(h.emu.bot_messages(OWNER)) if "Done" in button_texts(m))
+    answer, _ = await h.press(OWNER, OWNER, done.message_id, text="Done")
+    assert (answer.text, answer.show_alert) == ("Add at least one channel to post in.", True)
+
+    await _wizard_up_to_targets(h, ADMIN, "Mini App only")
+    _intro, card, _actions = await press_in_private(h, ADMIN, "Done", replies=3)
+    assert "Mini App only" in card.text
+    (published,) = await press_in_private(h, ADMIN, "Publish now")
+    assert "is live" in published.text, published.text
+    contest = (await contests.managed_by(ADMIN))[0]
+    assert (contest.title, contest.status) == ("Mini App only", "active")
+    assert (contest.winners_count, contest.reserve_count) == (5, 5)  # one reserve per winner
