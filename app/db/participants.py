@@ -12,10 +12,10 @@ from app.contests.conditions import CheckResult, Condition, evaluate
 from app.contests.lifecycle import JOINABLE, Action, Status
 from app.db import contests
 from app.db.engine import is_sqlite, transaction
-from app.db.tables import Contest, Participant, TelegramUser
+from app.db.tables import Contest, Participant
 from app.errors import TransitionError
 
-EXPORT_BATCH = 1000
+EXPORT_BATCH = 5000
 FREEZE_BATCH = 50_000
 
 
@@ -280,37 +280,28 @@ async def contests_of(user_id: int) -> list[Contest]:
     )
 
 
+_EXPORT = """
+SELECT p.id, p.user_id, p.source, p.joined_at, u.username, u.first_name
+FROM participant AS p LEFT JOIN telegram_user AS u ON u.id = p.user_id
+WHERE p.contest = {} AND p.id > {}
+ORDER BY p.id
+LIMIT {}
+"""
+
+
 async def export(contest_id: int) -> AsyncIterator[dict[str, Any]]:
-    """Participants with their profile, in joining order, fetched in batches."""
+    """Participants with their profile, in joining order: one joined query per batch."""
     last_id = 0
     while True:
-        rows = (
-            await Participant.select(
-                Participant.id,
-                Participant.user_id,
-                Participant.source,
-                Participant.joined_at,
-            )
-            .where((Participant.contest == contest_id) & (Participant.id > last_id))
-            .order_by(Participant.id)
-            .limit(EXPORT_BATCH)
-        )
+        rows = await Participant.raw(_EXPORT, contest_id, last_id, EXPORT_BATCH)
         if not rows:
             return
-        ids = [row["user_id"] for row in rows]
-        profiles = {
-            row["id"]: row
-            for row in await TelegramUser.select(
-                TelegramUser.id, TelegramUser.username, TelegramUser.first_name
-            ).where(TelegramUser.id.is_in(ids))
-        }
         for row in rows:
-            profile = profiles.get(row["user_id"], {})
             yield {
                 "user_id": row["user_id"],
-                "username": profile.get("username") or "",
-                "first_name": profile.get("first_name") or "",
+                "username": row["username"] or "",
+                "first_name": row["first_name"] or "",
                 "source": row["source"],
-                "joined_at": row["joined_at"].isoformat(),
+                "joined_at": _timestamp(row["joined_at"]).isoformat(),
             }
         last_id = rows[-1]["id"]
