@@ -4,8 +4,12 @@ Limits (per bot): about 30 messages a second overall, one a second per private c
 20 a minute per group or channel. Each is a GCRA ("leaky bucket as a meter") whose
 theoretical arrival time lives in Redis; one Lua script checks every bucket a request
 needs and spends them all or none, so N processes together stay under the limits.
-A 429 answer's `retry_after` pauses every process (a key in the same script), and the
-request is tried again after the pause. Without Redis the same algorithm runs in memory.
+A 429 answer's `retry_after` pauses sending to that chat in every process (a key per
+chat, checked by the same script): one busy channel's flood limit must not stall winner
+messages elsewhere. Telegram's answer does not say which limit was hit, so 429s for
+`GLOBAL_AFTER_CHATS` different chats within `FLOOD_WINDOW_SECONDS` are taken as the
+bot-wide limit and pause every chat. The request is tried again after the pause.
+Without Redis the same algorithm runs in memory.
 
 `RateLimitMiddleware` applies this to every sending or editing call of a `Bot`
 (`make_bot(settings, RateLimitMiddleware(limiter))`); reads such as getChatMember are
@@ -40,6 +44,8 @@ log = logging.getLogger(__name__)
 PREFIX = "contest-bot:limit:"
 METERED_PREFIXES = ("send", "copy", "forward", "edit")
 FLOOD_RETRIES = 5
+GLOBAL_AFTER_CHATS = 2
+FLOOD_WINDOW_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +72,9 @@ class Limiter(Protocol):
         """Spend one message for `chat_id` and return 0, or return the seconds to wait."""
         ...
 
-    async def pause(self, seconds: float) -> None:
-        """Stop all sending for `seconds` (Telegram answered 429)."""
+    async def pause(self, seconds: float, chat_id: int | str | None = None) -> None:
+        """Telegram answered 429 for `chat_id` (None: a call to no chat): stop sending
+        there for `seconds`, and everywhere when several chats were flooded at once."""
         ...
 
 
@@ -83,20 +90,21 @@ async def acquire(limiter: Limiter, chat_id: int | str) -> float:
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+local paused = math.max(
+  tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
 if paused > now then return paused - now end
 local wait = 0
 local tats = {}
-for i = 2, #KEYS do
-  local interval = tonumber(ARGV[2 * i - 3])
-  local burst = tonumber(ARGV[2 * i - 2])
+for i = 3, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 5])
+  local burst = tonumber(ARGV[2 * i - 4])
   local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
   local allow_at = tat + interval - interval * burst
   if allow_at > now then wait = math.max(wait, allow_at - now) end
   tats[i] = tat + interval
 end
 if wait > 0 then return wait end
-for i = 2, #KEYS do
+for i = 3, #KEYS do
   redis.call('SET', KEYS[i], tostring(tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
 end
 return 0
@@ -105,11 +113,22 @@ _PAUSE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local untl = now + tonumber(ARGV[1])
-local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untl > paused then
-  redis.call('SET', KEYS[1], tostring(untl), 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+local ttl = math.ceil(tonumber(ARGV[1]) / 1000) + 1000
+local function pause(key)
+  if untl > tonumber(redis.call('GET', key) or '0') then
+    redis.call('SET', key, tostring(untl), 'PX', ttl)
+  end
 end
-return 0
+local global = KEYS[2] == KEYS[1]
+if not global then
+  pause(KEYS[2])
+  redis.call('ZADD', KEYS[3], now, ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[3]))
+  redis.call('PEXPIRE', KEYS[3], math.ceil(tonumber(ARGV[3]) / 1000) + 1000)
+  global = redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4])
+end
+if global then pause(KEYS[1]) end
+return global and 1 or 0
 """
 
 
@@ -124,15 +143,29 @@ class RedisLimiter:
 
     async def reserve(self, chat_id: int | str) -> float:
         buckets = self.rates.buckets(chat_id)
-        keys = [self.prefix + "pause", *(self.prefix + key for key, _, _ in buckets)]
+        keys = [
+            self.prefix + "pause",
+            self.prefix + f"pause:chat:{chat_id}",
+            *(self.prefix + key for key, _, _ in buckets),
+        ]
         args: list[Any] = []
         for _, interval, burst in buckets:
             args += [round(interval * 1_000_000), burst]
         wait_us = int(await self._reserve(keys=keys, args=args))
         return wait_us / 1_000_000
 
-    async def pause(self, seconds: float) -> None:
-        await self._pause(keys=[self.prefix + "pause"], args=[round(seconds * 1_000_000)])
+    async def pause(self, seconds: float, chat_id: int | str | None = None) -> None:
+        everywhere = self.prefix + "pause"
+        here = everywhere if chat_id is None else self.prefix + f"pause:chat:{chat_id}"
+        await self._pause(
+            keys=[everywhere, here, self.prefix + "flooded"],
+            args=[
+                round(seconds * 1_000_000),
+                str(chat_id),
+                round(FLOOD_WINDOW_SECONDS * 1_000_000),
+                GLOBAL_AFTER_CHATS,
+            ],
+        )
 
 
 class MemoryLimiter:
@@ -142,11 +175,14 @@ class MemoryLimiter:
         self.rates = rates or Rates()
         self._tats: dict[str, float] = {}
         self._paused_until = 0.0
+        self._chat_paused_until: dict[int | str, float] = {}
+        self._flooded: dict[int | str, float] = {}
 
     async def reserve(self, chat_id: int | str) -> float:
         now = time.monotonic()
-        if self._paused_until > now:
-            return self._paused_until - now
+        paused = max(self._paused_until, self._chat_paused_until.get(chat_id, 0.0))
+        if paused > now:
+            return paused - now
         wait, tats = 0.0, {}
         for key, interval, burst in self.rates.buckets(chat_id):
             tat = max(self._tats.get(key, 0.0), now)
@@ -157,8 +193,21 @@ class MemoryLimiter:
         self._tats.update(tats)
         return 0.0
 
-    async def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+    async def pause(self, seconds: float, chat_id: int | str | None = None) -> None:
+        now = time.monotonic()
+        until = now + seconds
+        if chat_id is not None:
+            self._chat_paused_until[chat_id] = max(self._chat_paused_until.get(chat_id, 0), until)
+            self._flooded[chat_id] = now
+            self._flooded = {
+                chat: at for chat, at in self._flooded.items() if at > now - FLOOD_WINDOW_SECONDS
+            }
+            self._chat_paused_until = {
+                chat: at for chat, at in self._chat_paused_until.items() if at > now
+            }
+            if len(self._flooded) < GLOBAL_AFTER_CHATS:
+                return
+        self._paused_until = max(self._paused_until, until)
 
 
 def make_limiter(settings: Settings, redis: Redis | None) -> Limiter:
@@ -195,7 +244,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
                     method.__api_method__,
                     exc.retry_after,
                 )
-                await self.limiter.pause(exc.retry_after)
+                await self.limiter.pause(exc.retry_after, chat_id)
                 if attempt == self.flood_retries:
                     raise
         raise AssertionError("unreachable")
