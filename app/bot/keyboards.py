@@ -96,7 +96,12 @@ def preview(texts: Texts, results_mode: str, notify: bool) -> InlineKeyboardMark
         text=texts("organizer.notify_on" if notify else "organizer.notify_off"),
         callback_data=WizardButton(action=WizardAction.notify),
     )
-    for action in (WizardAction.publish, WizardAction.schedule, WizardAction.discard):
+    for action in (
+        WizardAction.publish,
+        WizardAction.schedule,
+        WizardAction.back,
+        WizardAction.discard,
+    ):
         builder.button(
             text=texts(f"organizer.wizard_{action.value}"),
             callback_data=WizardButton(action=action),

@@ -70,6 +70,23 @@ class ContestFields:
             object.__setattr__(self, "reserve_count", default_reserve(self.winners_count))
 
 
+def deadline_problem(ends_at: datetime, start: datetime) -> str | None:
+    """What is wrong with a deadline for a contest starting at `start`: "too_soon",
+    "too_far", or None. The bot's wizard asks it at the deadline step, `check_fields` at
+    every save, so both refuse the same deadlines."""
+    if ends_at < start + MIN_DURATION:
+        return "too_soon"
+    if ends_at > start + MAX_DURATION:
+        return "too_far"
+    return None
+
+
+_DEADLINE_PROBLEMS = {
+    "too_soon": "deadline must be at least a minute after the start",
+    "too_far": "deadline must be within a year of the start",
+}
+
+
 def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
     """Raise `ValidationError` naming every field that is out of bounds."""
     now = now or datetime.now(UTC)
@@ -92,11 +109,9 @@ def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
         if fields.ends_at.tzinfo is None:
             problems.append("deadline must carry a time zone")
         else:
-            start = fields.publish_at or now
-            if fields.ends_at < start + MIN_DURATION:
-                problems.append("deadline must be at least a minute after the start")
-            elif fields.ends_at > start + MAX_DURATION:
-                problems.append("deadline must be within a year of the start")
+            problem = deadline_problem(fields.ends_at, fields.publish_at or now)
+            if problem is not None:
+                problems.append(_DEADLINE_PROBLEMS[problem])
     if fields.max_participants is not None and not (
         fields.winners_count <= fields.max_participants <= PARTICIPANTS_MAX
     ):

@@ -47,6 +47,7 @@ class WizardAction(StrEnum):
     publish = "publish"
     schedule = "schedule"
     discard = "discard"
+    back = "back"
 
 
 class WizardButton(CallbackData, prefix="v1w"):

@@ -180,3 +180,35 @@ async def test_wizard_needs_a_target_channel_unless_a_bot_admin_creates(
     contest = (await contests.managed_by(ADMIN))[0]
     assert (contest.title, contest.status) == ("Mini App only", "active")
     assert (contest.winners_count, contest.reserve_count) == (5, 5)  # one reserve per winner
+
+
+async def test_wizard_refuses_a_too_close_deadline_at_its_step_and_goes_back_from_preview(
+    harness: BotHarness,
+) -> None:
+    """The deadline rule of app.contests.rules, asked at the deadline step, not at Publish."""
+    h = harness
+    _world(h)
+    await h.say(OWNER, "/new")
+    await h.say(OWNER, "Quick one")
+    await h.say(OWNER, "Prizes")
+    await press_in_private(h, OWNER, "Skip")  # no photo
+    await h.say(OWNER, "2")
+    (refused,) = await h.say(OWNER, "in 30 seconds")
+    (accepted,) = await h.say(OWNER, "in 2 days")
+    await press_in_private(h, OWNER, "Skip")
+    await press_in_private(h, OWNER, "Done")  # no required channel
+    await h.say(OWNER, "@alpha")
+    _intro, _card, actions = await press_in_private(h, OWNER, "Done", replies=3)
+    (back,) = await press_in_private(h, OWNER, "‹ Back")
+    _intro, _card, again = await press_in_private(h, OWNER, "Done", replies=3)
+    (published,) = await press_in_private(h, OWNER, "Publish now")
+    print(
+        f"\nwizard: 'in 30 seconds' -> {refused.text!r}; 'in 2 days' -> {accepted.text[:40]!r}; "
+        f"preview buttons {button_texts(actions)}; back -> {back.text!r}; {published.text!r}"
+    )
+    assert "too soon" in refused.text
+    assert "Ends at" in accepted.text
+    assert "‹ Back" in button_texts(actions)
+    assert back.text.startswith("The contest will be posted in: Alpha")
+    assert "Publish now" in button_texts(again)
+    assert "is live" in published.text

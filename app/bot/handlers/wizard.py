@@ -147,8 +147,15 @@ async def deadline(
     except DomainError:
         await message.answer(texts("organizer.deadline_invalid", timezone=zone_name))
         return
-    if ends_at > datetime.now(UTC) + rules.MAX_DURATION:
-        await message.answer(texts("organizer.deadline_too_far", days=rules.MAX_DURATION.days))
+    problem = rules.deadline_problem(ends_at, datetime.now(UTC))
+    if problem is not None:
+        await message.answer(
+            texts(
+                f"organizer.deadline_{problem}",
+                days=rules.MAX_DURATION.days,
+                minutes=int(rules.MIN_DURATION.total_seconds() // 60),
+            )
+        )
         return
     await state.update_data(ends_at=ends_at.isoformat())
     await state.set_state(Wizard.max_participants)
@@ -407,6 +414,19 @@ async def publish_at(
     await message.answer(texts("organizer.scheduled", contest_id=contest.id, when=cards.when(when)))
 
 
+async def back_to_targets(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
+    """From the preview one step back: the channels to post in (kept; Done returns)."""
+    await query.answer()
+    await state.set_state(Wizard.targets)
+    data = await state.get_data()
+    names = ", ".join(cards.quote(item["title"]) for item in data.get("targets", []))
+    assert isinstance(query.message, Message)
+    await query.message.answer(
+        texts("organizer.targets_added", channels=names),
+        reply_markup=keyboards.wizard(texts, WizardAction.done),
+    )
+
+
 async def discard(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
     await state.clear()
     await query.answer()
@@ -445,6 +465,9 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         publish, Wizard.preview, WizardButton.filter(F.action == WizardAction.publish)
+    )
+    router.callback_query.register(
+        back_to_targets, Wizard.preview, WizardButton.filter(F.action == WizardAction.back)
     )
     router.callback_query.register(
         schedule, Wizard.preview, WizardButton.filter(F.action == WizardAction.schedule)
