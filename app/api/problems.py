@@ -22,6 +22,7 @@ from app.api.schemas import Problem
 from app.errors import (
     ChannelProblem,
     DomainError,
+    FinalCheckUndecided,
     JoinRefused,
     NotFoundError,
     PermissionDenied,
@@ -168,6 +169,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ChannelProblem: _channel,
     ProofError: _proof,
     TelegramUnavailable: _telegram,
+    FinalCheckUndecided: _telegram,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

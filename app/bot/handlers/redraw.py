@@ -18,7 +18,7 @@ from app.config import Settings
 from app.contests import rules
 from app.db import contests, draws
 from app.db.tables import Contest
-from app.errors import DomainError
+from app.errors import DomainError, FinalCheckUndecided
 from app.locales import Texts
 from app.telegram import background, cards, publication
 from app.telegram.callbacks import ManageAction, ManageButton, RedrawButton
@@ -73,7 +73,7 @@ async def redraw(
         outcome = await draws.replace_winner(
             contest.id, data["user_id"], reason, message.from_user.id, recheck_for(bot, contest.id)
         )
-    except DomainError as exc:
+    except (DomainError, FinalCheckUndecided) as exc:
         await state.clear()
         await message.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
         return
