@@ -182,7 +182,13 @@ export function startTelegram(): void {
 export function confirmAction(message: string): Promise<boolean> {
   const app = webApp();
   if (supports("6.2") && app?.showConfirm) {
-    return new Promise((resolve) => app.showConfirm?.(message, resolve));
+    return new Promise((resolve) => {
+      try {
+        app.showConfirm?.(message, resolve);
+      } catch {
+        resolve(false); // a popup is already open (WebAppPopupOpened): this press asks nothing
+      }
+    });
   }
   return Promise.resolve(window.confirm(message));
 }
