@@ -59,6 +59,7 @@ class BotAccount:
     menu_buttons: dict[int | None, dict[str, Any]] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
+    webhook_failures: int = 0  # webhook POSTs answered non-2xx or cut off, every webhook
 
     @property
     def id(self) -> int:

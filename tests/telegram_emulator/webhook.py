@@ -220,6 +220,7 @@ class WebhookDelivery:
                 self.delivered += 1
             else:
                 self.failed_attempts += 1
+                self.bot.webhook_failures += 1
                 state.failures += 1
                 state.delay = min(max(state.delay * 2, self._retry_delay), self._retry_max)
                 state.wakeup_at = _now() + (retry_after if retry_after > 0 else state.delay)
