@@ -107,3 +107,8 @@ class ProofError(ContestBotError):
 
 class TelegramUnavailable(ContestBotError):
     """Telegram could not be reached or answered with an error."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds Telegram asked to wait (a 429), when it said so."""

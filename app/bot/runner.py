@@ -1,7 +1,8 @@
 """The `bot` role: long polling (dev) or a webhook server (production).
 
 Both start by reaching Telegram with getMe; if it cannot be reached, one clear line is
-logged and the call is retried with backoff instead of crashing the service.
+logged and the call is retried (the reconnect policy of `app.retries`) instead of
+crashing the service.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.types import User
 from redis.asyncio import Redis
 
@@ -19,6 +19,7 @@ from app import locales, redis_pool
 from app.bot.dispatcher import create_dispatcher
 from app.bot.webhook import make_app, start_server
 from app.config import BotMode, Settings
+from app.retries import RECONNECT, Policy, retrying
 from app.telegram.client import make_bot
 from app.telegram.limits import RateLimitMiddleware, make_limiter
 
@@ -26,31 +27,25 @@ log = logging.getLogger(__name__)
 # aiogram logs every update at INFO; in a burst that is most of the log and of the CPU.
 logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
-BACKOFF_START = 1.0
-BACKOFF_MAX = 60.0
 
-
-async def reach_telegram(bot: Bot, *, first_delay: float = BACKOFF_START) -> User:
-    """getMe until it answers; logs once per failure streak, then retries with backoff."""
-    delay = first_delay
+async def reach_telegram(bot: Bot, *, policy: Policy = RECONNECT) -> User:
+    """getMe until it answers; logs once per failure streak."""
     warned = False
-    while True:
-        try:
-            me = await bot.get_me()
-        except (TelegramNetworkError, TelegramServerError, OSError) as exc:
-            if not warned:
-                log.warning(
-                    "Telegram is unreachable (%s); retrying with backoff up to %.0f s",
-                    exc,
-                    BACKOFF_MAX,
-                )
-                warned = True
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, BACKOFF_MAX)
-            continue
-        if warned:
-            log.info("Telegram is reachable again")
-        return me
+
+    def notice(exc: Exception, _attempt: int) -> None:
+        nonlocal warned
+        if not warned:
+            log.warning(
+                "Telegram is unreachable (%s); retrying with backoff up to %.0f s",
+                exc,
+                policy.max_delay,
+            )
+            warned = True
+
+    me = await retrying("getMe", bot.get_me, policy, on_retry=notice, quiet=True)
+    if warned:
+        log.info("Telegram is reachable again")
+    return me
 
 
 async def run_polling(settings: Settings, bot: Bot, dp: Dispatcher) -> None:

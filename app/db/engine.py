@@ -7,8 +7,6 @@ between SQLite and PostgreSQL within one process.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,12 +20,12 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.config import Settings
 from app.db.tables import TABLES
+from app.retries import Policy, retrying
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 PICCOLO_CONF = "app.db.piccolo_conf"
-RECORD_FIRST_DELAY = 0.2
-RECORD_MAX_DELAY = 5.0
+RECORD = Policy(first_delay=0.2, max_delay=5.0, jitter=0.5)
+"""Writing what Telegram already did: until the database takes it."""
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 _engine: Engine | None = None
@@ -125,13 +123,7 @@ async def until_recorded(what: str, write: Callable[[], Awaitable[T]]) -> T:
     """Write what Telegram already did, retrying until the database takes it.
 
     Used right after a send was accepted: retrying the whole job instead would send
-    again. Only a crash before this write commits leaves the effect unrecorded.
+    again. Only a crash before this write commits leaves the effect unrecorded. Any error
+    is retried, not only the transient ones: giving up would mean sending twice.
     """
-    delay = RECORD_FIRST_DELAY
-    while True:
-        try:
-            return await write()
-        except Exception as exc:
-            log.warning("recording %s failed (%s); retrying in %.1f s", what, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, RECORD_MAX_DELAY)
+    return await retrying(f"recording {what}", write, RECORD, on=lambda _exc: True)

@@ -72,7 +72,9 @@ async def _bot_username(bot: Bot) -> str:
 
 def _retryable(exc: Exception, what: str) -> Exception:
     if isinstance(exc, TelegramRetryAfter):
-        return TelegramUnavailable(f"{what}: Telegram asked to wait {exc.retry_after} s")
+        return TelegramUnavailable(
+            f"{what}: Telegram asked to wait {exc.retry_after} s", retry_after=exc.retry_after
+        )
     return TelegramUnavailable(f"{what}: {exc}")
 
 

@@ -1,8 +1,9 @@
 """The taskiq broker of this process, chosen by the settings.
 
-With `REDIS_URL`: a Redis stream broker (acknowledged delivery, see `streams`) and a
-Redis result backend whose results expire. Without it (`dev`, unit tests): taskiq's
-`InMemoryBroker`, which runs each task in this process as it is kicked.
+With `REDIS_URL`: a Redis stream broker (acknowledged delivery, see `streams`); no result
+backend, since nothing reads task results (tasks record their effects in the database).
+Without it (`dev`, unit tests): taskiq's `InMemoryBroker`, which runs each task in this
+process as it is kicked.
 
 Tasks are declared once on taskiq's shared broker (`app.worker.tasks`); `install()` makes
 the chosen broker the one they are kicked to. Everything a task needs at run time (the
@@ -19,7 +20,6 @@ from aiogram import Bot
 from redis.asyncio import Redis
 from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
 from taskiq.brokers.shared_broker import async_shared_broker
-from taskiq_redis import RedisAsyncResultBackend
 
 from app import redis_pool
 from app.config import Settings, get_settings
@@ -31,7 +31,6 @@ from app.worker.streams import ResilientStreamBroker
 
 QUEUE = "contest-bot:tasks"
 CONSUMER_GROUP = "contest-bot-workers"
-RESULT_SECONDS = 3600
 # A task message unacknowledged this long is taken over by another worker.
 ABANDONED_AFTER_MS = 60_000
 
@@ -82,13 +81,6 @@ def build(settings: Settings, *, in_place: bool = False) -> Worker:
             xread_block=1000,
             xread_count=10,
             max_connection_pool_size=redis_pool.pool_size(settings),
-        ).with_result_backend(
-            RedisAsyncResultBackend(
-                settings.redis_dsn,
-                result_ex_time=RESULT_SECONDS,
-                prefix_str="contest-bot:result",
-                max_connection_pool_size=redis_pool.pool_size(settings),
-            )
         )
         redis = redis_pool.connect(settings)
         worker = Worker(settings, broker, RedisKeyStore(redis), redis)

@@ -30,6 +30,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 
 from app import metrics
 from app.db import contests, engine, users
+from app.retries import Policy
 from app.telegram import outbox
 from app.worker.broker import Worker
 
@@ -42,11 +43,8 @@ HEARTBEAT_TTL = timedelta(seconds=10)
 SWEEP_SECONDS = 2.0
 STUCK_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
-MAX_BACKOFF_SECONDS = 300.0
-
-
-def backoff(attempts: int) -> float:
-    return min(2.0 ** min(attempts, 16), MAX_BACKOFF_SECONDS)
+RESEND = Policy(first_delay=2.0, max_delay=300.0, jitter=2.0)
+"""When a failed send is tried again (stored on the row, so it survives restarts)."""
 
 
 class Deliverer:
@@ -144,7 +142,7 @@ class Deliverer:
             if row.attempts >= MAX_ATTEMPTS:
                 await self._fail(row, f"gave up after {row.attempts} attempts: {exc}")
             else:
-                await self._later(row, backoff(row.attempts), str(exc))
+                await self._later(row, RESEND.delay(row.attempts), str(exc))
         except Exception as exc:
             # A row this code cannot send (a malformed payload, a bug): fail it and go on,
             # or it would be reclaimed and take down every worker in turn.

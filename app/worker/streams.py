@@ -9,27 +9,25 @@ when its consumer went silent. On top of that this broker:
 - deletes a message when it is acknowledged, so the stream holds only unfinished work
   (its length is the queue depth) and needs no trimming;
 - claims abandoned messages on a timer, not only when new messages arrive;
-- waits and reconnects while Redis is unreachable instead of spinning.
+- waits and reconnects while Redis is unreachable (the reconnect policy of `app.retries`,
+  with jitter) instead of spinning.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
-log = logging.getLogger(__name__)
+from app.retries import RECONNECT, retrying
 
-RECONNECT_DELAY_SECONDS = 0.5
+log = logging.getLogger(__name__)
 
 
 class ResilientStreamBroker(RedisStreamBroker):
@@ -58,23 +56,26 @@ class ResilientStreamBroker(RedisStreamBroker):
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         last_claim = 0.0
         while True:
-            try:
-                async with Redis(connection_pool=self.connection_pool) as redis:
-                    while True:
-                        for message in await self._read(redis):
-                            yield message
-                        if time.monotonic() - last_claim >= self.claim_every:
-                            last_claim = time.monotonic()
-                            for message in await self._claim(redis):
-                                yield message
-            except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                log.warning("task stream or its consumer group vanished; recreating it")
-                await self._declare_consumer_group()
-            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-                log.warning("Redis unreachable (%s); retrying", exc)
-                await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+            claim = time.monotonic() - last_claim >= self.claim_every
+            if claim:
+                last_claim = time.monotonic()
+            for message in await retrying(
+                "reading the task stream", lambda claim=claim: self._next(claim), RECONNECT
+            ):
+                yield message
+
+    async def _next(self, claim: bool) -> list[AckableMessage]:
+        """New messages, and abandoned ones when `claim`; recreates a vanished group."""
+        try:
+            async with Redis(connection_pool=self.connection_pool) as redis:
+                messages = await self._read(redis)
+                return messages + (await self._claim(redis) if claim else [])
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            log.warning("task stream or its consumer group vanished; recreating it")
+            await self._declare_consumer_group()
+            return []
 
     async def _read(self, redis: Redis) -> list[AckableMessage]:
         fetched = await redis.xreadgroup(

@@ -1,6 +1,6 @@
 """The background tasks. Each is safe to run twice and holds a per-contest lock while it runs.
 
-Transient failures are retried inside the task (`retry.retrying`); a task that still
+Transient failures are retried inside the task (`app.retries`); a task that still
 fails is logged and counted, and the scheduler's reconciliation with the database kicks
 it again later (publish, draw, post and announce are all derived from contest state).
 """
@@ -10,23 +10,26 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from taskiq import TaskiqDepends, TaskiqState
 from taskiq.brokers.shared_broker import async_shared_broker
 
+from app import metrics
 from app.contests.lifecycle import Status
 from app.db import audit, contests, draws
 from app.db.tables import AuditLog, Notification
 from app.errors import DomainError, FinalCheckUndecided, TransitionError
+from app.retries import Policy, retrying
 from app.telegram import publication, reports
 from app.telegram.membership import recheck_for
 from app.worker.broker import Worker
 from app.worker.locks import exclusive
-from app.worker.retry import retrying
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REFRESH_SECONDS = 3.0
 """Counter refreshes per contest are at most one per this many seconds."""
@@ -41,17 +44,28 @@ def _worker(state: Annotated[TaskiqState, TaskiqDepends()]) -> Worker:
 Context = Annotated[Worker, TaskiqDepends(_worker)]
 
 
+async def _retrying(task: str, what: str, job: Callable[[], Awaitable[T]]) -> T:
+    """`retrying` under the task policy, counting retries per task."""
+    return await retrying(
+        what, job, on_retry=lambda _exc, _attempt: metrics.TASKS_RETRIED.labels(task).inc()
+    )
+
+
 @async_shared_broker.task(task_name="contest.publish")
 async def publish_contest(contest_id: int, worker: Context) -> str:
     """Open a scheduled contest whose time has come, then post it."""
     async with exclusive(worker.store, f"job:publish:{contest_id}") as mine:
         if not mine:
             return "busy"
-        contest = await retrying("loading a contest", lambda: contests.get(contest_id))
+        contest = await _retrying(
+            "contest.publish", f"loading contest {contest_id}", lambda: contests.get(contest_id)
+        )
         if contest.status == Status.scheduled.value:
             try:
-                await retrying(
-                    f"publishing contest {contest_id}", lambda: contests.publish(contest_id)
+                await _retrying(
+                    "contest.publish",
+                    f"publishing contest {contest_id}",
+                    lambda: contests.publish(contest_id),
                 )
             except TransitionError as exc:
                 await contests.record_error(contest_id, str(exc))
@@ -68,8 +82,10 @@ async def post_contest(contest_id: int, worker: Context) -> int:
     async with exclusive(worker.store, f"job:post:{contest_id}") as mine:
         if not mine:
             return 0
-        return await retrying(
-            f"posting contest {contest_id}", lambda: publication.post(worker.bot, contest_id)
+        return await _retrying(
+            "contest.post",
+            f"posting contest {contest_id}",
+            lambda: publication.post(worker.bot, contest_id),
         )
 
 
@@ -80,7 +96,8 @@ async def refresh_counter(contest_id: int, worker: Context) -> int:
     async with exclusive(worker.store, f"job:refresh:{contest_id}") as mine:
         if not mine:
             return 0
-        return await retrying(
+        return await _retrying(
+            "contest.refresh",
             f"refreshing contest {contest_id}",
             lambda: publication.refresh_counter(worker.bot, contest_id),
         )
@@ -92,7 +109,9 @@ async def draw_contest(contest_id: int, worker: Context) -> str:
     async with exclusive(worker.store, f"job:draw:{contest_id}") as mine:
         if not mine:
             return "busy"
-        contest = await retrying("loading a contest", lambda: contests.get(contest_id))
+        contest = await _retrying(
+            "contest.draw", f"loading contest {contest_id}", lambda: contests.get(contest_id)
+        )
         if contest.status in (Status.draft.value, Status.scheduled.value, Status.cancelled.value):
             return contest.status
         if contest.status != Status.finished.value:
@@ -110,10 +129,10 @@ async def draw_contest(contest_id: int, worker: Context) -> str:
     return "drawn"
 
 
-FINAL_CHECK_FIRST_WAIT = 1.0
-FINAL_CHECK_MAX_WAIT = 30.0
-"""Between re-check attempts; capped so a draw resumes within a minute of Telegram
-answering again (the bot's rights restored), or of the organizer's choice to skip."""
+FINAL_CHECK = Policy(first_delay=1.0, max_delay=30.0)
+"""Between re-check attempts, until the draw can be made; capped so a draw resumes within
+a minute of Telegram answering again (the bot's rights restored), or of the organizer's
+choice to skip."""
 
 
 async def _draw_when_checkable(worker: Worker, contest_id: int) -> draws.DrawOutcome | None:
@@ -121,28 +140,35 @@ async def _draw_when_checkable(worker: Worker, contest_id: int) -> draws.DrawOut
 
     None when the contest was cancelled meanwhile.
     """
-    wait = FINAL_CHECK_FIRST_WAIT
-    while True:
+
+    async def draw() -> draws.DrawOutcome:
         try:
-            return await retrying(
+            return await _retrying(
+                "contest.draw",
                 f"drawing contest {contest_id}",
                 lambda: draws.run(contest_id, recheck_for(worker.bot, contest_id)),
-                "contest.draw",
             )
         except FinalCheckUndecided as exc:
-            log.warning("contest %s: the draw waits (%s); again in %.0f s", contest_id, exc, wait)
-            if await retrying(
+            if await _retrying(
+                "contest.draw",
                 "telling the organizer",
                 functools.partial(reports.final_check_blocked, contest_id, exc),
             ):
                 await contests.record_error(contest_id, f"the draw waits: {exc}")
-        except DomainError as exc:
-            if (await contests.get(contest_id)).status == Status.cancelled.value:
-                return None
-            await contests.record_error(contest_id, f"the draw failed: {exc}")
             raise
-        await asyncio.sleep(wait)
-        wait = min(wait * 2, FINAL_CHECK_MAX_WAIT)
+
+    try:
+        return await retrying(
+            f"the draw of contest {contest_id} (a winner's re-check got no answer)",
+            draw,
+            FINAL_CHECK,
+            on=lambda exc: isinstance(exc, FinalCheckUndecided),
+        )
+    except DomainError as exc:
+        if (await contests.get(contest_id)).status == Status.cancelled.value:
+            return None
+        await contests.record_error(contest_id, f"the draw failed: {exc}")
+        raise
 
 
 @async_shared_broker.task(task_name="contest.announce")
@@ -151,10 +177,10 @@ async def announce_results(contest_id: int, worker: Context) -> int:
     async with exclusive(worker.store, f"job:announce:{contest_id}") as mine:
         if not mine:
             return 0
-        queued = await retrying(
+        queued = await _retrying(
+            "contest.announce",
             f"announcing contest {contest_id}",
             lambda: publication.announce(worker.bot, contest_id, worker.settings),
-            "contest.announce",
         )
         if not await was_announced(contest_id):
             await audit.record(ANNOUNCED, contest_id, None, messages=queued)

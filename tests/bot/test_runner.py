@@ -17,6 +17,7 @@ from app.bot import runner
 from app.bot.dispatcher import create_dispatcher, make_storage
 from app.bot.webhook import make_app, start_server
 from app.config import load_settings
+from app.retries import Policy
 from app.telegram.client import make_bot
 from tests import servers
 from tests.bot.harness import WEBHOOK_SECRET, free_port, running_bot
@@ -94,7 +95,9 @@ async def test_waits_for_telegram_instead_of_crashing(
     bot = make_bot(settings)
     try:
         with caplog.at_level(logging.INFO, logger="app.bot.runner"):
-            reaching = asyncio.create_task(runner.reach_telegram(bot, first_delay=0.05))
+            reaching = asyncio.create_task(
+                runner.reach_telegram(bot, policy=Policy(first_delay=0.05, max_delay=0.2))
+            )
             await asyncio.sleep(0.5)
             assert not reaching.done()
             async with TelegramEmulator(token=TEST_TOKEN, port=port):
