@@ -9,6 +9,7 @@ locals {
     hostname               = var.server_name
     domain                 = var.domain
     acme_email             = var.acme_email
+    alerts_chat_id         = var.alerts_chat_id
     ipv4                   = hcloud_server.this.ipv4_address
     ipv6                   = hcloud_server.this.ipv6_address
     ipv6_prefix_length     = tonumber(split("/", hcloud_server.this.ipv6_network)[1])

@@ -29,6 +29,16 @@ variable "acme_email" {
   }
 }
 
+variable "alerts_chat_id" {
+  type        = number
+  description = "Telegram chat id the alerts go to (the ops group, e.g. -1001234567890); the alerting bot's token is the sops secret alerts_bot_token (nix/README.md, Alerts)."
+
+  validation {
+    condition     = var.alerts_chat_id == floor(var.alerts_chat_id) && var.alerts_chat_id != 0
+    error_message = "alerts_chat_id must be a Telegram chat id: a non-zero integer such as -1001234567890."
+  }
+}
+
 variable "admin_ssh_keys" {
   type        = map(string)
   description = "Admin SSH public keys, name => key. They are registered in Hetzner Cloud for the installer and written to terraform.json for root's authorized_keys on NixOS."

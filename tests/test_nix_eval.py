@@ -107,7 +107,7 @@ def test_evaluation_refuses_mistakes_in_the_module(
 
 def test_prod_reads_the_bot_secrets_from_the_sops_template() -> None:
     config = evaluated("prod")
-    assert set(config["sops"]["secrets"]) == {"bot_token", "webhook_secret"}
+    assert set(config["sops"]["secrets"]) == {"bot_token", "webhook_secret", "alerts_bot_token"}
     template = config["sops"]["templates"]["contest-bot.env"]
     assert config["environmentFiles"] == [template["path"]]
     assert template["owner"] == "contest-bot"

@@ -7,6 +7,14 @@
       name = "contest-bot";
       rules = [
         {
+          # Always firing: Alertmanager sends it once a day (watchdogInterval), so a day
+          # without it means alerts cannot reach anyone.
+          alert = "Watchdog";
+          expr = "vector(1)";
+          labels.severity = "none";
+          annotations.summary = "Alerting is alive (this message repeats once a day by default; if it stops, alerts are not delivered)";
+        }
+        {
           alert = "ContestBotRoleDown";
           expr = ''node_systemd_unit_state{name=~"contest-bot-(api|bot|scheduler|worker-.+)\\.service", state="active"} == 0'';
           for = "2m";
@@ -45,7 +53,7 @@
           alert = "ContestBotTaskFailures";
           expr = ''sum(increase(contest_bot_tasks_total{outcome="failed"}[15m])) > 5'';
           labels.severity = "warning";
-          annotations.summary = "Background tasks are failing ({{ $value }} failed in 15 minutes)";
+          annotations.summary = "Background tasks are failing (more than 5 failed in 15 minutes)";
         }
         {
           alert = "ContestBotRedisDown";

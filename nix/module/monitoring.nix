@@ -1,5 +1,6 @@
 # Prometheus on loopback, scraping the app (through nginx's internal server), node,
-# Redis, PostgreSQL and nginx exporters and a TLS probe, with alert rules.
+# Redis, PostgreSQL and nginx exporters and a TLS probe, with alert rules; Alertmanager
+# on loopback sends the alerts to an ops chat in Telegram.
 {
   config,
   lib,
@@ -9,7 +10,13 @@
 let
   cfg = config.services.contest-bot;
   exporters = config.services.prometheus.exporters;
+  alerts = cfg.monitoring.alerts;
+  alertmanager = config.services.prometheus.alertmanager;
   inherit (lib) mkIf mkOption types;
+
+  # systemd hands the token to Alertmanager (a DynamicUser) under this name.
+  tokenCredential = "telegram-bot-token";
+  interval = types.strMatching "[0-9]+(ms|s|m|h|d|w|y)";
 
   loopbackTarget = port: [ "127.0.0.1:${toString port}" ];
   scrape = job: port: {
@@ -36,6 +43,58 @@ in
       default = false;
       description = "Prometheus with exporters and Contest Bot alert rules, all on loopback.";
     };
+
+    alerts = {
+      telegram = {
+        chatId = mkOption {
+          type = types.nullOr types.int;
+          default = null;
+          example = -1001234567890;
+          description = ''
+            Telegram chat the alerts go to (a group of the ops people, or one person's
+            chat with the alerting bot). Null: Alertmanager is off and alerts reach nobody.
+          '';
+        };
+        botTokenFile = mkOption {
+          type = types.nullOr types.str;
+          default = null;
+          example = lib.literalExpression "config.sops.secrets.alerts_bot_token.path";
+          description = ''
+            File holding the token of the bot that sends the alerts (it must be a member of
+            the chat). Outside the Nix store, e.g. a sops-nix secret; systemd passes it to
+            Alertmanager as a credential, so it may stay readable by root only.
+          '';
+        };
+        apiUrl = mkOption {
+          type = types.str;
+          default = "https://api.telegram.org";
+          description = "Bot API base URL (a self-hosted Bot API server, or the VM test's emulator).";
+        };
+      };
+      groupWait = mkOption {
+        type = interval;
+        default = "30s";
+        description = "How long a new group of alerts waits for more before the first message.";
+      };
+      groupInterval = mkOption {
+        type = interval;
+        default = "5m";
+        description = "How long a group waits before a message about alerts added to it.";
+      };
+      repeatInterval = mkOption {
+        type = interval;
+        default = "4h";
+        description = "How often a still-firing alert is sent again.";
+      };
+      watchdogInterval = mkOption {
+        type = interval;
+        default = "24h";
+        description = ''
+          How often the always-firing Watchdog alert is sent: if it stops arriving,
+          alerting is broken.
+        '';
+      };
+    };
   };
 
   config = mkIf (cfg.enable && cfg.monitoring.enable) {
@@ -44,7 +103,22 @@ in
         assertion = cfg.nginx.enable;
         message = "services.contest-bot.monitoring scrapes the app through nginx: enable nginx.";
       }
+      {
+        assertion = (alerts.telegram.chatId == null) == (alerts.telegram.botTokenFile == null);
+        message = "services.contest-bot.monitoring.alerts.telegram: set both chatId and botTokenFile.";
+      }
+      {
+        assertion =
+          alerts.telegram.botTokenFile == null
+          || !lib.hasPrefix builtins.storeDir alerts.telegram.botTokenFile;
+        message = "services.contest-bot.monitoring.alerts.telegram.botTokenFile must live outside the Nix store.";
+      }
     ];
+
+    warnings = lib.optional (alerts.telegram.chatId == null) ''
+      services.contest-bot.monitoring: no alert reaches a person until
+      monitoring.alerts.telegram.chatId and botTokenFile are set (nix/README.md, "Alerts").
+    '';
 
     services.prometheus = {
       enable = true;
@@ -52,6 +126,25 @@ in
       retentionTime = "30d";
       globalConfig.scrape_interval = "30s";
       rules = [ (builtins.toJSON rules) ];
+
+      alertmanagers = mkIf alertmanager.enable [
+        { static_configs = [ { targets = loopbackTarget alertmanager.port; } ]; }
+      ];
+
+      alertmanager = mkIf (alerts.telegram.chatId != null) {
+        enable = true;
+        listenAddress = "127.0.0.1";
+        configuration = import ./alertmanager.nix {
+          inherit (alerts)
+            groupWait
+            groupInterval
+            repeatInterval
+            watchdogInterval
+            ;
+          inherit (alerts.telegram) chatId apiUrl;
+          botTokenFile = "/run/credentials/alertmanager.service/${tokenCredential}";
+        };
+      };
 
       exporters = {
         node = {
@@ -109,6 +202,10 @@ in
           }
         ];
       };
+    };
+
+    systemd.services.alertmanager = mkIf alertmanager.enable {
+      serviceConfig.LoadCredential = [ "${tokenCredential}:${alerts.telegram.botTokenFile}" ];
     };
 
     # The Redis exporter reads the unix socket through the Redis group.

@@ -22,6 +22,9 @@ let
     wants = [ "telegram-emulator.service" ];
   };
   idList = ids: lib.concatMapStringsSep "," toString ids;
+  alertsQuery = pkgs.writeText "contest-bot-vm-alerts-query.json" (builtins.toJSON {
+    user_id = people.organizer;
+  });
   # A file in the store, so the test script only names its path: JSON spliced into a
   # quoted Python string would break the script's syntax.
   startUpdate = pkgs.writeText "contest-bot-vm-start-update.json" (builtins.toJSON {
@@ -67,6 +70,8 @@ pkgs.testers.runNixOSTest {
         BOT_TOKEN=${botToken}
         WEBHOOK_SECRET=${webhookSecret}
       '';
+      # Alerts go through the emulator to the organizer's chat.
+      environment.etc."contest-bot/alerts-bot-token".text = botToken;
 
       systemd.services.telegram-emulator = {
         description = "Telegram Bot API emulator (tests.telegram_emulator)";
@@ -95,6 +100,7 @@ pkgs.testers.runNixOSTest {
       systemd.services.contest-bot-scheduler = afterEmulator;
       systemd.services.contest-bot-worker-main = afterEmulator;
       systemd.services.contest-bot-worker-second = afterEmulator;
+      systemd.services.alertmanager = afterEmulator;
 
       services.contest-bot = {
         enable = true;
@@ -102,6 +108,11 @@ pkgs.testers.runNixOSTest {
         nginx.tls = false;
         openFirewall = true;
         monitoring.enable = true;
+        monitoring.alerts.telegram = {
+          chatId = people.organizer;
+          botTokenFile = "/etc/contest-bot/alerts-bot-token";
+          apiUrl = "http://127.0.0.1:8081";
+        };
         environmentFiles = [ "/etc/contest-bot/test.env" ];
         settings = {
           TELEGRAM_API_URL = "http://127.0.0.1:8081";
@@ -130,6 +141,7 @@ pkgs.testers.runNixOSTest {
         "contest-bot-scheduler.service",
         "nginx.service",
         "prometheus.service",
+        "alertmanager.service",
         "postgresqlBackup-contest-bot.timer",
     ]:
         machine.wait_for_unit(unit)
@@ -173,6 +185,16 @@ pkgs.testers.runNixOSTest {
         ))
         assert summary["participants"] == ${toString (builtins.length people.members)}, summary
         assert len(summary["winners"]) == 2, summary
+
+    with subtest("alerts reach a person: the Watchdog arrives in the ops chat"):
+        # Prometheus evaluates the rules every minute and resends firing alerts every
+        # minute; the Watchdog has no group_wait. tests/test_alerting.py checks the
+        # message shape against Debian's Prometheus and Alertmanager.
+        machine.wait_until_succeeds(
+            "curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @${alertsQuery}"
+            " http://127.0.0.1:8081/_emulator/messages_to_user | grep -q 'Alerting is alive'",
+            timeout=240,
+        )
 
     with subtest("every role survives a restart of its own"):
         for role in ["api", "bot", "worker-main", "scheduler"]:

@@ -130,6 +130,11 @@ let
       prometheus = {
         inherit (config.services.prometheus) enable rules scrapeConfigs;
         exporters = lib.mapAttrs (_: exporter: { inherit (exporter) enable port; }) config.services.prometheus.exporters;
+        inherit (config.services.prometheus) alertmanagers;
+        alertmanager = {
+          inherit (config.services.prometheus.alertmanager) enable listenAddress port configuration;
+          credentials = config.systemd.services.alertmanager.serviceConfig.LoadCredential or [ ];
+        };
       };
       postgresqlBackup = { inherit (config.services.postgresqlBackup) enable databases startAt; };
       sops = {

@@ -61,6 +61,21 @@ in
         )
       );
     }
+    # services/monitoring/prometheus/alertmanager.nix (f36b38ce): its unit, and the
+    # assertion that it has a configuration.
+    (mkIf config.services.prometheus.alertmanager.enable {
+      systemd.services.alertmanager = {
+        wantedBy = [ "multi-user.target" ];
+        wants = [ "network-online.target" ];
+        after = [ "network-online.target" ];
+      };
+      assertions = [
+        {
+          assertion = config.services.prometheus.alertmanager.configuration != null;
+          message = "Can not enable alertmanager without a configuration.";
+        }
+      ];
+    })
     # services/backup/postgresql-backup.nix (128d1a58): `postgresqlBackup-<db>` per
     # database, started at `startAt`.
     (mkIf config.services.postgresqlBackup.enable {

@@ -403,6 +403,15 @@ in
         nginx = opt (exporter 9113 { scrapeUri = opt types.str "http://localhost/nginx_status"; }) { };
         blackbox = opt (exporter 9115 { configFile = req types.path; }) { };
       };
+      alertmanagers = opt (types.listOf types.attrs) [ ];
+      # nixos/modules/services/monitoring/prometheus/alertmanager.nix (f36b38ce)
+      alertmanager = {
+        enable = opt types.bool false;
+        configuration = opt (types.nullOr types.attrs) null;
+        checkConfig = opt types.bool true;
+        listenAddress = opt types.str "";
+        port = opt types.port 9093;
+      };
     };
   };
 }

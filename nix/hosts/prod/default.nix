@@ -64,7 +64,7 @@ in
   assertions = [
     {
       assertion = hasSecrets;
-      message = "nix/hosts/prod/secrets.yaml is missing: create it with sops (keys bot_token, webhook_secret); see nix/README.md.";
+      message = "nix/hosts/prod/secrets.yaml is missing: create it with sops (keys bot_token, webhook_secret, alerts_bot_token); see nix/README.md.";
     }
   ];
 
@@ -73,6 +73,8 @@ in
     age.sshKeyPaths = [ "/etc/ssh/ssh_host_ed25519_key" ];
     secrets.bot_token = { };
     secrets.webhook_secret = { };
+    # The bot that sends alerts to the ops chat (may be a different bot than the app's).
+    secrets.alerts_bot_token.restartUnits = [ "alertmanager.service" ];
     templates."contest-bot.env" = {
       content = ''
         BOT_TOKEN=${config.sops.placeholder.bot_token}
@@ -90,6 +92,10 @@ in
     environmentFiles = lib.optional hasSecrets config.sops.templates."contest-bot.env".path;
     openFirewall = true;
     monitoring.enable = true;
+    monitoring.alerts.telegram = lib.mkIf hasSecrets {
+      chatId = host.alerts_chat_id;
+      botTokenFile = config.sops.secrets.alerts_bot_token.path;
+    };
     worker.processes = {
       main = { };
       second = { };
