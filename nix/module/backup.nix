@@ -1,12 +1,26 @@
-# Nightly compressed dumps of the local database (nixpkgs' postgresqlBackup timer).
+# Nightly compressed dumps of the local database (nixpkgs' postgresqlBackup timer), and
+# `contest-bot-restore DUMP` (restore.sh) to put one back.
 {
   config,
   lib,
+  pkgs,
   ...
 }:
 let
   cfg = config.services.contest-bot;
   inherit (lib) mkIf mkOption types;
+
+  restore = pkgs.writeShellApplication {
+    name = "contest-bot-restore";
+    runtimeInputs = [
+      config.services.postgresql.package
+      pkgs.zstd
+      pkgs.gzip
+      pkgs.util-linux
+      config.systemd.package
+    ];
+    text = builtins.readFile ./restore.sh;
+  };
 in
 {
   options.services.contest-bot.backup = {
@@ -44,5 +58,7 @@ in
       inherit (cfg.backup) startAt location;
       compression = "zstd";
     };
+
+    environment.systemPackages = [ restore ];
   };
 }

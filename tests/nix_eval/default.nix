@@ -25,6 +25,12 @@ let
   pkgs = {
     inherit lib;
     writeText = name: text: package "${builtins.hashString "sha256" text}-${name}";
+    writeShellApplication = { name, text, ... }: package "${builtins.hashString "sha256" text}-${name}";
+    postgresql = package "postgresql";
+    systemd = package "systemd";
+    zstd = package "zstd";
+    gzip = package "gzip";
+    util-linux = package "util-linux";
     testers.runNixOSTest = test: test;
   };
 
@@ -136,7 +142,18 @@ let
           credentials = config.systemd.services.alertmanager.serviceConfig.LoadCredential or [ ];
         };
       };
-      postgresqlBackup = { inherit (config.services.postgresqlBackup) enable databases startAt; };
+      postgresqlBackup = {
+        inherit (config.services.postgresqlBackup)
+          enable
+          databases
+          startAt
+          location
+          compression
+          compressionLevel
+          pgdumpOptions
+          ;
+      };
+      systemPackages = map (package: package.name) config.environment.systemPackages;
       sops = {
         templates = lib.mapAttrs (_: template: { inherit (template) path owner restartUnits content; }) (config.sops.templates or { });
         secrets = lib.attrNames (config.sops.secrets or { });

@@ -8,6 +8,7 @@
 {
   lib,
   config,
+  pkgs,
   ...
 }:
 let
@@ -181,6 +182,7 @@ in
 
     systemd.services = opt (types.attrsOf (types.submodule { options = serviceOptions; })) { };
     systemd.targets = opt (types.attrsOf (types.submodule { options = unitOptions; })) { };
+    systemd.package = opt types.package pkgs.systemd;
     # nixos/modules/system/boot/systemd.nix: a timer per service with `startAt`.
     systemd.timers = opt (types.attrsOf (types.submodule { options = unitOptions // {
       timerConfig = opt (types.attrsOf unitOption) { };
@@ -247,6 +249,8 @@ in
     # nixos/modules/virtualisation/qemu-vm.nix (the VM test node), system/etc/etc.nix
     virtualisation.memorySize = opt types.ints.positive 1024;
     virtualisation.cores = opt types.ints.positive 1;
+    # nixos/modules/config/system-path.nix
+    environment.systemPackages = opt (types.listOf types.package) [ ];
     environment.etc = opt (types.attrsOf (types.submodule { options.text = opt (types.nullOr types.lines) null; })) { };
 
     # nixos/modules/services/networking/ssh/sshd.nix (408b8b57; `settings`,
@@ -279,6 +283,7 @@ in
     # nixos/modules/services/databases/postgresql.nix (copy, commit not named)
     services.postgresql = {
       enable = opt types.bool false;
+      package = opt types.package pkgs.postgresql;
       ensureDatabases = strs;
       ensureUsers = opt (types.listOf (
         types.submodule {
@@ -302,6 +307,9 @@ in
         "gzip"
         "zstd"
       ]) "gzip";
+      # services/backup/postgresql-backup.nix (faukah/nixpkgs 3b20077c, a fork's copy)
+      compressionLevel = opt (types.ints.between 1 19) 6;
+      pgdumpOptions = opt (types.separatedString " ") "-C";
     };
 
     # nixos/modules/services/databases/redis.nix (1f82b8ab; `group` from the newer copy,
