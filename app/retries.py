@@ -104,9 +104,14 @@ async def retrying(
 
     `on` decides what is retried (default: the transient list above). Each retried
     failure is logged (unless `quiet`) and handed with its attempt number to `on_retry`.
+    Cancellation and other `BaseException`s are never retried, whatever `on` says.
     """
+
+    def decide(exc: BaseException) -> bool | float:
+        return isinstance(exc, Exception) and on(exc)
+
     async for attempt in stamina.retry_context(
-        on=on,
+        on=decide,
         attempts=policy.attempts,
         timeout=policy.timeout,
         wait_initial=policy.first_delay,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import statistics
 import time
@@ -106,3 +107,18 @@ def test_stored_delays_follow_the_same_curve_with_jitter() -> None:
     assert all(2.0 <= d <= 2.0 + TASK.jitter for d in delays)
     assert len(set(delays)) > 40
     assert TASK.delay(60) == TASK.max_delay
+
+
+async def test_cancellation_is_never_retried() -> None:
+    started = asyncio.Event()
+
+    async def forever() -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    # `on` says "retry everything", as the outbox's outcome writes do
+    task = asyncio.create_task(retrying("a job", forever, FAST, on=lambda _exc: True))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 2)
