@@ -345,6 +345,9 @@ def test_every_metric_an_alert_reads_is_exported_by_something_enabled() -> None:
     rules = alert_rules()
     for rule in rules:
         used = metrics_in(rule["expr"])
+        if rule["alert"] == "Watchdog":  # vector(1): always firing, it reads no metric
+            assert rule["expr"] == "vector(1)" and not used
+            continue
         assert used, rule["alert"]
         unknown = used - available
         assert not unknown, f"{rule['alert']} reads metrics nothing exports: {sorted(unknown)}"
