@@ -127,11 +127,13 @@ async def retrying(
                 if on_retry is not None:
                     on_retry(exc, attempt.num)
                 if not quiet:
+                    last = policy.attempts is not None and attempt.num >= policy.attempts
                     log.warning(
-                        "%s failed (%s: %s) on attempt %d",
+                        "%s failed (%s: %s); %s %d",
                         what,
                         type(exc).__name__,
                         exc,
+                        "giving up after attempt" if last else "retry",
                         attempt.num,
                     )
                 raise
