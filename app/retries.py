@@ -65,10 +65,6 @@ def backoff_for(exc: Exception) -> bool | float:
     return isinstance(exc, TRANSIENT)
 
 
-def is_transient(exc: Exception) -> bool:
-    return backoff_for(exc) is not False
-
-
 @dataclass(frozen=True)
 class Policy:
     """Timing of one kind of retry; `attempts`/`timeout` None means until it works."""
