@@ -28,6 +28,9 @@ in
           pkgs.nginx
           pkgs.redis
           pkgs.nix
+          # promtool, amtool and both servers for tests/test_alerting.py
+          pkgs.prometheus
+          pkgs.prometheus-alertmanager
         ];
       }
       ''

@@ -33,10 +33,13 @@ TOKEN_FILE = "/run/credentials/alertmanager.service/telegram-bot-token"
 OPS_CHAT = 5550001
 
 
-def tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
-    assert found, f"{name} is missing: tests/run installs Debian's prometheus packages"
-    return found
+def tool(*names: str) -> str:
+    """The first of `names` on PATH (Debian and nixpkgs name Alertmanager differently)."""
+    for name in names:
+        found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
+        if found:
+            return found
+    raise AssertionError(f"{names[0]} is missing: tests/run installs Debian's prometheus packages")
 
 
 def nix_eval(expression: str) -> Any:
@@ -184,7 +187,7 @@ async def test_real_prometheus_and_alertmanager_deliver_the_watchdog_to_telegram
         )
         processes = [
             await asyncio.create_subprocess_exec(
-                tool("prometheus-alertmanager"),
+                tool("prometheus-alertmanager", "alertmanager"),
                 f"--config.file={tmp_path / 'alertmanager.yml'}",
                 f"--storage.path={tmp_path / 'am'}",
                 f"--web.listen-address=127.0.0.1:{manager_port}",
