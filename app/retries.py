@@ -84,7 +84,9 @@ class Policy:
 TASK = Policy(first_delay=0.5, max_delay=15.0, attempts=12, timeout=180.0)
 """Inside a background task: about two minutes, then the task fails and is kicked again."""
 RECONNECT = Policy(first_delay=0.5, max_delay=30.0)
-"""A long-running loop waiting for Redis, PostgreSQL or Telegram to come back."""
+"""A role waiting for Telegram to answer at its start (getMe)."""
+BROKER = Policy(first_delay=0.2, max_delay=2.0, jitter=0.5)
+"""The task stream waiting for Redis: short waits, so queued tasks start soon after."""
 
 
 async def retrying(

@@ -9,8 +9,8 @@ when its consumer went silent. On top of that this broker:
 - deletes a message when it is acknowledged, so the stream holds only unfinished work
   (its length is the queue depth) and needs no trimming;
 - claims abandoned messages on a timer, not only when new messages arrive;
-- waits and reconnects while Redis is unreachable (the reconnect policy of `app.retries`,
-  with jitter) instead of spinning.
+- waits and reconnects while Redis is unreachable (`app.retries.BROKER`: short jittered
+  waits) instead of spinning.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from redis.exceptions import ResponseError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
-from app.retries import RECONNECT, retrying
+from app.retries import BROKER, retrying
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ResilientStreamBroker(RedisStreamBroker):
             if claim:
                 last_claim = time.monotonic()
             for message in await retrying(
-                "reading the task stream", lambda claim=claim: self._next(claim), RECONNECT
+                "reading the task stream", lambda claim=claim: self._next(claim), BROKER
             ):
                 yield message
 
