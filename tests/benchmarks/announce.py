@@ -104,7 +104,7 @@ def main() -> None:
     rows = [
         ["measure", "value", "target"],
         ["recipients", f"{args.recipients:,}", ""],
-        ["queued (outbox, batches of 500)", f"{got['queued']:.2f} s", ""],
+        [f"queued (outbox, batches of {outbox.ENQUEUE_BATCH})", f"{got['queued']:.2f} s", ""],
         ["all sent after", f"{got['elapsed']:.1f} s", ""],
         ["achieved rate", f"{achieved:,.0f} messages/s", ""],
         ["limit: TELEGRAM_RATE_LIMIT (paid broadcast)", f"{args.rate:,.0f}/s", ""],
