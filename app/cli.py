@@ -116,8 +116,24 @@ def migrate() -> None:
     "participants_source",
     help="The participants file (a path or an http(s) URL); default: the proof's participants_url.",
 )
-def verify(proof_file: Path, user_id: int | None, participants_source: str | None) -> None:
-    """Recompute a draw from its proof document (JSON) and check every claim."""
+@click.option(
+    "--beacon-key",
+    "beacon_keys",
+    multiple=True,
+    help="Also trust this drand group key (hex), e.g. a test chain's; quicknet's is built in.",
+)
+def verify(
+    proof_file: Path,
+    user_id: int | None,
+    participants_source: str | None,
+    beacon_keys: tuple[str, ...],
+) -> None:
+    """Recompute a draw from its proof document (JSON) and check every claim.
+
+    The drand beacon's BLS signature is checked offline against the quicknet group key
+    built into this program, not against anything the proof or a server says.
+    """
+    from app.contests import beacon
     from app.contests import proof as proofs
 
     try:
@@ -128,7 +144,10 @@ def verify(proof_file: Path, user_id: int | None, participants_source: str | Non
     frozen = None
     if not document.inline:
         frozen = _read_participants(participants_source or document.participants_url)
-    problems = proofs.verify(document, frozen)
+    trusted = frozenset({beacon.QUICKNET_PUBLIC_KEY, *(key.lower() for key in beacon_keys)})
+    problems = proofs.verify(document, frozen, trusted)
+    for note in proofs.notes(document):
+        click.echo(f"note: {note}")
     if user_id is not None:
         listed = None if frozen is None else user_id in frozen
         click.echo(proofs.inclusion(document, user_id, listed).describe())

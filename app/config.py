@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.contests.beacon import QUICKNET_CHAIN_HASH, QUICKNET_PUBLIC_KEY
 from app.errors import ConfigError
 
 BOT_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
@@ -46,6 +47,15 @@ class SignatureCheck(StrEnum):
     ignore = "ignore"
     verify = "verify"
     require = "require"
+
+
+# drand's public relays of quicknet; any one that answers will do, the signature is what counts.
+DRAND_RELAYS = (
+    "https://api.drand.sh",
+    "https://api2.drand.sh",
+    "https://api3.drand.sh",
+    "https://drand.cloudflare.com",
+)
 
 
 class LogFormat(StrEnum):
@@ -157,6 +167,24 @@ class Settings(BaseSettings):
         description="Send private messages as paid broadcasts (up to 1000/s, billed in Stars).",
     )
 
+    # Fair draws: the drand beacon (contest-bot-draw/v2)
+    beacon_enabled: bool | None = Field(
+        default=None,
+        description="Mix a drand quicknet round into every draw; empty: on, except in dev.",
+    )
+    beacon_urls: Annotated[tuple[AnyHttpUrl, ...], NoDecode] = Field(
+        default=tuple(AnyHttpUrl(url) for url in DRAND_RELAYS),
+        min_length=1,
+        description="Comma-separated drand HTTP relays; any one that answers suffices.",
+    )
+    beacon_chain_hash: str = Field(
+        default=QUICKNET_CHAIN_HASH, description="Hex hash of the drand chain (quicknet)."
+    )
+    beacon_public_key: str = Field(
+        default=QUICKNET_PUBLIC_KEY,
+        description="Hex BLS group key the chain's rounds are checked against (quicknet).",
+    )
+
     # People and texts
     default_language: str = Field(default="en", description="ru or en.")
     default_timezone: str = Field(default="UTC", description="IANA time zone for deadlines.")
@@ -189,6 +217,27 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[0-9a-fA-F]{64}", value):
             raise ValueError("must be 64 hex characters (an Ed25519 public key)")
         return value.lower()
+
+    @field_validator("beacon_chain_hash")
+    @classmethod
+    def _chain_hash_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("must be 64 hex characters (a drand chain hash)")
+        return value.lower()
+
+    @field_validator("beacon_public_key")
+    @classmethod
+    def _beacon_key_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-fA-F]{192}", value):
+            raise ValueError("must be 192 hex characters (a BLS12-381 G2 public key)")
+        return value.lower()
+
+    @field_validator("beacon_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("webhook_path")
     @classmethod
@@ -274,6 +323,11 @@ class Settings(BaseSettings):
         ):
             raise ValueError("BOT_MODE=webhook needs WEBHOOK_BASE_URL and WEBHOOK_SECRET to be set")
         return self
+
+    @property
+    def beacon_on(self) -> bool:
+        """Whether draws use the beacon; unset means on (`contest-bot dev` turns it off)."""
+        return self.beacon_enabled is not False
 
     @property
     def bot_id(self) -> int:

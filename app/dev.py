@@ -24,14 +24,18 @@ log = logging.getLogger(__name__)
 async def run(settings: Settings) -> None:
     if settings.bot_mode is not BotMode.polling:
         raise ConfigError("contest-bot dev uses long polling; unset BOT_MODE or set it to polling")
+    if settings.beacon_enabled is None:
+        # dev may run offline; a draw that waited for drand there would wait forever
+        settings = settings.model_copy(update={"beacon_enabled": False})
     await migrate()
     locales.load(settings.locales_dir)
     bot, dispatcher = bot_runner.build(settings)
     log.info(
-        "dev: database %s, tasks in-process, Mini App on http://%s:%s",
+        "dev: database %s, tasks in-process, Mini App on http://%s:%s, drand beacon %s",
         "PostgreSQL" if settings.database_dsn else settings.sqlite_path,
         settings.api_host,
         settings.api_port,
+        "on" if settings.beacon_on else "off",
     )
     try:
         async with asyncio.TaskGroup() as group:

@@ -12,7 +12,8 @@
     │   └── ChannelProblem     a channel an organizer named cannot be used (rights, type)
     ├── FinalCheckUndecided    a would-be winner's re-check got no answer (the draw waits)
     ├── ProofError             a proof document is unreadable or does not verify
-    └── TelegramUnavailable    Telegram could not be reached or answered with an error
+    ├── TelegramUnavailable    Telegram could not be reached or answered with an error
+    └── BeaconUnavailable      no drand relay gave a verifiable round (the draw waits)
 
 Lower-layer errors (database drivers, HTTP clients) are mapped to these with
 `raise ... from exc` at the edge that sees them.
@@ -112,3 +113,7 @@ class TelegramUnavailable(ContestBotError):
         super().__init__(message)
         self.retry_after = retry_after
         """Seconds Telegram asked to wait (a 429), when it said so."""
+
+
+class BeaconUnavailable(ContestBotError):
+    """No drand relay gave the round a draw waits for, with a valid signature."""

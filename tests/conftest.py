@@ -16,6 +16,8 @@ from tests import servers
 TEST_TOKEN = "123456789:TESTtokenTESTtokenTESTtokenTESTtoken00"
 os.environ.setdefault("BOT_TOKEN", TEST_TOKEN)
 os.environ.setdefault("LOG_FORMAT", "text")
+# Draws in tests use the drand beacon only where a test starts tests.drand_emulator.
+os.environ.setdefault("BEACON_ENABLED", "false")
 
 _database_numbers = itertools.count(1)
 

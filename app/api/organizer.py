@@ -1,4 +1,5 @@
-"""Organizer endpoints: list, create, edit, publish, cancel, stats, export, re-draw.
+"""Organizer endpoints: list, create, edit, publish, cancel, stats, export, re-draw, and
+drawing without an unreachable beacon.
 
 Every route on one contest asks for `contest` (`ManagedContest`): the dependency loads it
 with `contests.get_managed`, so a user who may not manage it gets 403 (and 404 when it
@@ -273,3 +274,18 @@ class OrganizerController(Controller):
             people=await views.people([*outcome.winners, *outcome.reserves]),
             replaced=await views.person(data.user_id),
         )
+
+    @post(
+        "/{contest_id:int}/draw-without-beacon",
+        operation_id="drawWithoutBeacon",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def draw_without_beacon(
+        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+    ) -> ContestCard:
+        """Draw a contest whose drand round cannot be had, without it (recorded in the proof)."""
+        contest = await contests.get_managed(contest_id, user.id, settings.admin_ids)
+        await draws.fallback(contest_id, user.id)
+        await background.queue().draw(contest_id)
+        return await views.card(contest, user.id, settings.admin_ids)

@@ -135,7 +135,7 @@ _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
         ManageAction.export,
         ManageAction.cancel,
     ),
-    Status.drawing: (ManageAction.stats, ManageAction.export),
+    Status.drawing: (ManageAction.stats, ManageAction.export, ManageAction.no_beacon),
     Status.finished: (ManageAction.stats, ManageAction.export, ManageAction.redraw),
     Status.cancelled: (ManageAction.stats, ManageAction.export),
 }

@@ -1,6 +1,8 @@
-"""The fair draw, algorithm `contest-bot-draw/v1`.
+"""The fair draw, algorithms `contest-bot-draw/v2` (with the beacon) and `contest-bot-draw/v1`.
 
-Anyone can recompute a draw from published data (see `app.contests.proof`):
+Anyone can recompute a draw from published data (see `app.contests.proof`).
+
+`contest-bot-draw/v1`:
 
 1. At publish time a random 32-byte `seed` is drawn and `commitment = sha256(seed)` (hex)
    is shown; the seed stays secret until the results.
@@ -20,6 +22,20 @@ Anyone can recompute a draw from published data (see `app.contests.proof`):
    or were replaced later, each logged with a reason), the first `winners_count` are the
    winners and the next `reserve_count` the reserves. A re-draw continues the same
    ranking, so it needs no new randomness.
+
+`contest-bot-draw/v2` is v1 with public randomness nobody knew in advance, so that not
+even the operator, who knows the seed, can steer the outcome by adding accounts:
+
+- At the freeze (step 2) the contest also commits to a drand quicknet round `R` that
+  comes out at least 60 s later (`app.contests.beacon`); the list hash and `R` are
+  published (the channel post is edited) before round `R` exists.
+- When round `R` is out, its BLS signature is checked against the quicknet group key
+  and `randomness = sha256(signature)` (hex) is the `<beacon>` of step 3, whose message
+  becomes `"contest-bot-draw/v2|<contest_id>|<list_hash>|<randomness>|<i>"`. Steps 4-6
+  are unchanged.
+
+The seed (committed before anyone joined) keeps drand's operators from steering the
+draw; the round (unknown to everyone at the freeze) keeps this bot's operator from it.
 """
 
 from __future__ import annotations
@@ -31,7 +47,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from app.contests import frozen as frozen_file
 
-ALGORITHM = "contest-bot-draw/v1"
+V1 = "contest-bot-draw/v1"
+V2 = "contest-bot-draw/v2"
+ALGORITHMS = (V1, V2)
 _WORD = 8
 _SPACE = 1 << 64
 
@@ -62,9 +80,15 @@ def list_hash(frozen: Sequence[int]) -> str:
 class Stream:
     """The deterministic integer stream of step 3-4."""
 
-    def __init__(self, seed: str, contest_id: int, frozen_hash: str, beacon: str = "") -> None:
+    def __init__(
+        self, seed: str, contest_id: int, frozen_hash: str, beacon: str = "", algorithm: str = V1
+    ) -> None:
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown draw algorithm {algorithm!r}")
+        if algorithm == V2 and len(beacon) != 64:
+            raise ValueError(f"{V2} needs the beacon randomness (64 hex characters)")
         self._key = bytes.fromhex(seed)
-        self._prefix = f"{ALGORITHM}|{contest_id}|{frozen_hash}|{beacon}|".encode()
+        self._prefix = f"{algorithm}|{contest_id}|{frozen_hash}|{beacon}|".encode()
         self._words = self._generate()
 
     def _generate(self) -> Iterator[int]:
@@ -93,6 +117,8 @@ def ranking(
     count: int,
     beacon: str = "",
     frozen_hash: str | None = None,
+    *,
+    algorithm: str = V1,
 ) -> list[int]:
     """The first `count` users of the draw's order (step 5).
 
@@ -100,7 +126,7 @@ def ranking(
     frozen list itself is never copied. `frozen_hash` saves hashing the list again.
     """
     total = len(frozen)
-    stream = Stream(seed, contest_id, frozen_hash or list_hash(frozen), beacon)
+    stream = Stream(seed, contest_id, frozen_hash or list_hash(frozen), beacon, algorithm)
     moved: dict[int, int] = {}  # position -> the item now there, where it differs
     order = []
     for i in range(min(count, total)):

@@ -6,6 +6,14 @@ itself is a separate file, `app.contests.frozen`; proofs of the first format car
 inline), the beacon, exclusions with reasons, and the claimed winners and reserves.
 `verify` recomputes all of it and lists every mismatch; an empty list means the draw
 checks out.
+
+A `contest-bot-draw/v2` proof also carries `drand`: the quicknet round committed at the
+freeze (`frozen_at`) and its BLS signature; `beacon` is that round's randomness. The
+verifier checks the signature offline against the trusted group key (quicknet's unless
+told otherwise), that `beacon` is sha256 of it, and that the round came out at least
+`LEAD_SECONDS` after the freeze. A draw that committed to a round but was made without
+it (the organizer's explicit choice while the beacon was unreachable) is a v1 draw
+whose proof records that choice in `fallback`; `notes` says so in words.
 """
 
 from __future__ import annotations
@@ -13,9 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import msgspec
 
+from app.contests import beacon as beacons
 from app.contests import draw
 from app.contests import frozen as frozen_file
 from app.errors import ProofError
@@ -45,6 +55,26 @@ class FinalCheckSkip(msgspec.Struct, frozen=True):
     at: str
 
 
+class Drand(msgspec.Struct, frozen=True):
+    """The drand round a draw committed to at the freeze, and (once out) its signature."""
+
+    chain_hash: str
+    public_key: str
+    scheme: str
+    genesis_time: int
+    period: int
+    round: int
+    signature: str = ""
+
+
+class Fallback(msgspec.Struct, frozen=True):
+    """The organizer chose to draw without the committed round (the beacon was unreachable)."""
+
+    reason: str
+    by: int | None = None
+    at: str = ""
+
+
 class Proof(msgspec.Struct, frozen=True):
     format: str
     algorithm: str
@@ -64,6 +94,9 @@ class Proof(msgspec.Struct, frozen=True):
     title: str = ""
     drawn_at: str = ""
     final_check_skipped: FinalCheckSkip | None = None
+    drand: Drand | None = None
+    frozen_at: str = ""
+    fallback: Fallback | None = None
 
     @property
     def inline(self) -> bool:
@@ -85,6 +118,10 @@ def build(
     final_check_skipped: FinalCheckSkip | None = None,
     inline: bool = False,
     participants_url: str = "",
+    algorithm: str = draw.V1,
+    drand: Drand | None = None,
+    frozen_at: str = "",
+    fallback: Fallback | None = None,
 ) -> Proof:
     """Run the draw over a frozen list and return its proof (winners computed here).
 
@@ -101,11 +138,12 @@ def build(
         draw.needed(winners_count, reserve_count, skip),
         beacon,
         participants.hash,
+        algorithm=algorithm,
     )
     winners, reserves = draw.pick(order, skip, winners_count, reserve_count)
     return Proof(
         format=FORMAT_INLINE if inline else FORMAT,
-        algorithm=draw.ALGORITHM,
+        algorithm=algorithm,
         contest_id=contest_id,
         title=title,
         seed_commitment=draw.commitment(seed),
@@ -122,6 +160,9 @@ def build(
         reserves=reserves,
         drawn_at=drawn_at,
         final_check_skipped=final_check_skipped,
+        drand=drand,
+        frozen_at=frozen_at,
+        fallback=fallback,
     )
 
 
@@ -141,17 +182,77 @@ def decode(data: bytes | str) -> Proof:
         raise ProofError(f"not a valid proof document: {exc}") from None
 
 
-def verify(proof: Proof, participants: frozen_file.FrozenList | None = None) -> list[str]:
+def _unix(moment: str) -> float | None:
+    try:
+        return datetime.fromisoformat(moment).timestamp()
+    except ValueError:
+        return None
+
+
+def _beacon_problems(proof: Proof, trusted_keys: frozenset[str]) -> list[str]:
+    """What is wrong with the beacon part of a proof (v2: the round; v1: the fallback)."""
+    drand = proof.drand
+    if proof.algorithm == draw.V1:
+        if drand is not None and proof.fallback is None:
+            return [
+                f"the draw committed to drand round {drand.round} but was made without it, "
+                "and no fallback by the organizer is recorded"
+            ]
+        return []
+    if drand is None:
+        return [f"a {draw.V2} draw must name its drand round (the 'drand' field is missing)"]
+    problems: list[str] = []
+    if drand.scheme != beacons.SCHEME:
+        problems.append(f"drand scheme is {drand.scheme!r}, expected {beacons.SCHEME!r}")
+    if drand.public_key not in trusted_keys:
+        problems.append(
+            f"the beacon key {drand.public_key[:16]}… is not a trusted drand key "
+            f"(quicknet's is {beacons.QUICKNET_PUBLIC_KEY[:16]}…)"
+        )
+    wrong = beacons.signature_problem(drand.public_key, drand.round, drand.signature)
+    if wrong:
+        problems.append(wrong)
+    elif beacons.randomness(drand.signature) != proof.beacon:
+        problems.append(
+            f"beacon randomness should be sha256(signature) = "
+            f"{beacons.randomness(drand.signature)}, but the proof says {proof.beacon}"
+        )
+    frozen_at = _unix(proof.frozen_at)
+    if drand.period < 1:
+        problems.append(f"drand period {drand.period} is not a positive number of seconds")
+    elif frozen_at is None:
+        problems.append(f"frozen_at {proof.frozen_at!r} is not an ISO 8601 time")
+    else:
+        chain = beacons.Chain(drand.chain_hash, drand.public_key, drand.genesis_time, drand.period)
+        lead = chain.time_of(drand.round) - frozen_at
+        if lead < beacons.LEAD_SECONDS:
+            problems.append(
+                f"drand round {drand.round} came out {lead:.0f} s after the freeze; "
+                f"the round must be committed at least {beacons.LEAD_SECONDS} s ahead"
+            )
+    return problems
+
+
+QUICKNET_ONLY = frozenset({beacons.QUICKNET_PUBLIC_KEY})
+
+
+def verify(
+    proof: Proof,
+    participants: frozen_file.FrozenList | None = None,
+    trusted_keys: frozenset[str] = QUICKNET_ONLY,
+) -> list[str]:
     """Every way the proof does not check out; empty when it is correct.
 
     A `FORMAT` proof is checked against its participants file, read by the caller
-    (`frozen.Reader`); a `FORMAT_INLINE` one carries its list.
+    (`frozen.Reader`); a `FORMAT_INLINE` one carries its list. `trusted_keys` are the
+    drand group keys a v2 draw's beacon may be signed with.
     """
     problems: list[str] = []
     if proof.format not in (FORMAT, FORMAT_INLINE):
         problems.append(f"format is {proof.format!r}, expected {FORMAT!r} or {FORMAT_INLINE!r}")
-    if proof.algorithm != draw.ALGORITHM:
-        problems.append(f"algorithm {proof.algorithm!r} is not supported ({draw.ALGORITHM})")
+    if proof.algorithm not in draw.ALGORITHMS:
+        supported = ", ".join(draw.ALGORITHMS)
+        problems.append(f"algorithm {proof.algorithm!r} is not supported ({supported})")
         return problems
     if not re.match(_HEX64, proof.seed):
         problems.append("seed is not 64 lowercase hex characters")
@@ -183,6 +284,10 @@ def verify(proof: Proof, participants: frozen_file.FrozenList | None = None) -> 
     for uid in proof.winners:
         if uid not in participants:
             problems.append(f"winner {uid} is not in the participant list")
+    beacon_problems = _beacon_problems(proof, trusted_keys)
+    problems += beacon_problems
+    if beacon_problems and proof.algorithm == draw.V2:
+        return problems
     skip = [item.user_id for item in proof.excluded]
     order = draw.ranking(
         proof.seed,
@@ -191,6 +296,7 @@ def verify(proof: Proof, participants: frozen_file.FrozenList | None = None) -> 
         draw.needed(proof.winners_count, proof.reserve_count, skip),
         proof.beacon,
         participants.hash,
+        algorithm=proof.algorithm,
     )
     winners, reserves = draw.pick(order, skip, proof.winners_count, proof.reserve_count)
     if winners != proof.winners:
@@ -198,6 +304,24 @@ def verify(proof: Proof, participants: frozen_file.FrozenList | None = None) -> 
     if reserves != proof.reserves:
         problems.append(f"reserves should be {reserves}, but the proof says {proof.reserves}")
     return problems
+
+
+def notes(proof: Proof) -> list[str]:
+    """What a participant should know beyond right or wrong: where the randomness came from."""
+    if proof.algorithm == draw.V2 and proof.drand is not None:
+        return [
+            f"randomness: drand quicknet round {proof.drand.round}, committed at the freeze "
+            f"({proof.frozen_at}) before it came out"
+        ]
+    if proof.fallback is not None:
+        committed = f" (round {proof.drand.round} was committed)" if proof.drand else ""
+        by = f" {proof.fallback.by}" if proof.fallback.by is not None else ""
+        return [
+            f"drawn WITHOUT the public beacon{committed}: the organizer{by} chose so at "
+            f"{proof.fallback.at}, reason: {proof.fallback.reason}; the operator, who knows "
+            "the seed, could have known the outcome in advance"
+        ]
+    return ["drawn without a public beacon (algorithm v1): the seed alone decides"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,6 +222,13 @@ async def record_error(contest_id: int, message: str) -> None:
     await audit.record("error", contest_id, None, message=message[:2000])
 
 
+async def clear_error(contest_id: int, starting: str) -> None:
+    """Forget a shown problem that has gone away (one whose text starts with `starting`)."""
+    await Contest.update({Contest.last_error: None}).where(
+        (Contest.id == contest_id) & Contest.last_error.like(f"{starting}%")
+    )
+
+
 async def add_owner(contest_id: int, user_id: int, actor_id: int) -> None:
     await ContestOwner.insert(ContestOwner(contest=contest_id, user_id=user_id)).on_conflict(
         action="DO NOTHING"

@@ -7,6 +7,12 @@ Only a definite "not subscribed" excludes a would-be winner. A re-check Telegram
 answer raises `FinalCheckUndecided` and nothing is written: the draw task waits and
 tries again, and the organizer may choose to draw without the final check
 (`skip_final_check`), which the proof then records with who chose it and when.
+
+It is written in two steps: `freeze` stores the frozen list (its participants file)
+and, with the beacon, the drand round the draw commits to; `complete` draws once that
+round is out (or at once without a beacon). `fallback` is the organizer's explicit
+choice to draw without the committed round when the beacon stays unreachable; the
+proof records it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import msgspec
+
+from app.contests import beacon as beacons
 from app.contests import draw as algorithm
 from app.contests import frozen as frozen_file
 from app.contests import proof as proofs
@@ -59,8 +68,44 @@ class DrawOutcome:
         )
 
 
+FROZEN = "frozen"
+DRAWN = "drawn"
+BEACON_WAIT = "the draw waits for the drand beacon"
+"""How the organizer is told (the contest's problem line) that the beacon is unreachable."""
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a draw's randomness comes from, besides the seed (see `app.contests.draw`)."""
+
+    algorithm: str = algorithm.V1
+    beacon: str = ""
+    drand: proofs.Drand | None = None
+    frozen_at: str = ""
+    fallback: proofs.Fallback | None = None
+
+    @classmethod
+    def of(cls, row: Draw, signature: str = "") -> Source:
+        """The source a draw row describes; `signature` completes a committed round."""
+        drand = _drand(row.beacon, signature)
+        fallback = proofs.Fallback(**row.fallback) if row.fallback else None
+        frozen_at = row.frozen_at.isoformat(timespec="seconds") if row.frozen_at else ""
+        if drand is None or fallback is not None or not drand.signature:
+            return cls(algorithm.V1, "", drand, frozen_at, fallback)
+        return cls(algorithm.V2, beacons.randomness(drand.signature), drand, frozen_at)
+
+
+def _drand(stored: dict[str, object], signature: str = "") -> proofs.Drand | None:
+    """The committed round stored on a draw row, with `signature` filled in if given."""
+    if not stored:
+        return None
+    if signature:
+        stored = {**stored, "signature": signature}
+    return proofs.Drand(**stored)  # type: ignore[arg-type]
 
 
 async def _screen(
@@ -107,6 +152,7 @@ async def _compute(
     excluded: list[proofs.Exclusion],
     recheck: Recheck | None,
     skipped: proofs.FinalCheckSkip | None = None,
+    source: Source = Source(),
 ) -> proofs.Proof:
     """Rank, re-check winners (and reserves) and extend the ranking past exclusions."""
     wanted = contest.winners_count + contest.reserve_count
@@ -114,7 +160,15 @@ async def _compute(
     while True:
         skip = [item.user_id for item in excluded]
         length = algorithm.needed(contest.winners_count, contest.reserve_count, skip)
-        order = algorithm.ranking(contest.seed, contest.id, frozen.ids, length, "", frozen.hash)
+        order = algorithm.ranking(
+            contest.seed,
+            contest.id,
+            frozen.ids,
+            length,
+            source.beacon,
+            frozen.hash,
+            algorithm=source.algorithm,
+        )
         before = len(excluded)
         excluded = await _screen(order, recheck, excluded, wanted, cleared)
         if len(excluded) == before or len(order) == len(frozen):
@@ -129,49 +183,133 @@ async def _compute(
         excluded=excluded,
         drawn_at=_now(),
         final_check_skipped=skipped,
+        beacon=source.beacon,
+        algorithm=source.algorithm,
+        drand=source.drand,
+        frozen_at=source.frozen_at,
+        fallback=source.fallback,
     )
 
 
-async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
-    """Close (if still active), freeze, draw and finish a contest — at most once.
+async def frozen(contest_id: int) -> Draw | None:
+    """The draw row of a contest in any state: frozen (waiting for its round) or drawn."""
+    return await Draw.objects().where(Draw.contest == contest_id).output(load_json=True).first()
 
-    Raises `FinalCheckUndecided` (nothing written) when a re-check gets no answer, unless
-    the organizer chose to draw without the final check.
-    """
-    existing = await _find(contest_id)
-    if existing is not None:
-        return _outcome(existing, created=False)
+
+async def stop_joining(contest_id: int) -> Contest:
+    """Close the contest if it is still active; it must then be waiting for its draw."""
     contest = await contests.get(contest_id)
     if contest.status == Status.active.value:
         contest = await contests.close(contest_id)
     if contest.status != Status.drawing.value:
         raise ValidationError(f"contest {contest_id} is {contest.status}; nothing to draw")
-    if not contest.seed:
+    return contest
+
+
+async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[Draw, bool]:
+    """Close (if still active) and freeze the list — once; with `chain`, commit to a round.
+
+    The round is the first one out at least `LEAD_SECONDS` after now, so the list hash
+    and the round are public before anyone can know its randomness. The participants
+    file is written here. Returns the row and whether this call froze it.
+    """
+    existing = await frozen(contest_id)
+    if existing is not None:
+        return existing, False
+    contest = await stop_joining(contest_id)
+    if not contest.seed or not contest.seed_commitment:
         raise ValidationError(f"contest {contest_id} has no committed seed")
-    frozen, body = await _freeze(contest_id)
-    skipped = await final_check_skip(contest_id)
-    proof = await _compute(contest, frozen, [], None if skipped else recheck, skipped)
+    listed_ids, body = await _freeze(contest_id)
+    now = datetime.now(UTC)
+    committed: dict[str, object] = {}
+    if chain is not None:
+        committed = msgspec.to_builtins(
+            proofs.Drand(
+                chain_hash=chain.chain_hash,
+                public_key=chain.public_key,
+                scheme=chain.scheme,
+                genesis_time=chain.genesis_time,
+                period=chain.period,
+                round=chain.round_after(now.timestamp()),
+            )
+        )
     async with transaction():
         inserted = (
             await Draw.insert(
                 Draw(
                     contest=contest_id,
-                    algorithm=proof.algorithm,
-                    seed_commitment=proof.seed_commitment,
-                    list_hash=proof.list_hash,
+                    state=FROZEN,
+                    algorithm=algorithm.V2 if committed else algorithm.V1,
+                    seed_commitment=contest.seed_commitment,
+                    list_hash=listed_ids.hash,
                     participants=[],
-                    participant_count=proof.participant_count,
-                    winners=proof.winners,
-                    reserves=proof.reserves,
-                    excluded=[proofs.to_dict(item) for item in proof.excluded],
+                    participant_count=len(listed_ids),
+                    frozen_at=now,
+                    beacon=committed,
                 )
             )
             .on_conflict(action="DO NOTHING")
             .returning(Draw.id)
         )
-        if not inserted:
+        if inserted:
+            await DrawList.insert(DrawList(contest=contest_id, body=body))
+            await audit.record(
+                "freeze",
+                contest_id,
+                None,
+                list_hash=listed_ids.hash,
+                beacon_round=committed.get("round"),
+            )
+    row = await frozen(contest_id)
+    assert row is not None
+    return row, bool(inserted)
+
+
+async def complete(
+    contest_id: int, recheck: Recheck | None = None, signature: str = ""
+) -> DrawOutcome:
+    """Draw a frozen contest and finish it — at most once.
+
+    A committed round needs its `signature` (checked here against the committed key),
+    unless the organizer chose the fallback; without a committed round, v1 at once.
+    Raises `FinalCheckUndecided` (nothing written) when a re-check gets no answer, unless
+    the organizer chose to draw without the final check.
+    """
+    row = await frozen(contest_id)
+    if row is None:
+        raise ValidationError(f"contest {contest_id} has not been frozen")
+    if row.state == DRAWN:
+        return _outcome(row, created=False)
+    source = Source.of(row, signature)
+    drand = source.drand
+    if drand is not None and source.fallback is None:
+        wrong = beacons.signature_problem(drand.public_key, drand.round, signature)
+        if wrong:
+            raise ValidationError(
+                f"contest {contest_id} waits for drand round {drand.round}: {wrong}"
+            )
+    contest = await contests.get(contest_id)
+    listed_ids = await frozen_list(contest_id)
+    skipped = await final_check_skip(contest_id)
+    proof = await _compute(contest, listed_ids, [], None if skipped else recheck, skipped, source)
+    async with transaction():
+        updated = (
+            await Draw.update(
+                {
+                    Draw.state: DRAWN,
+                    Draw.algorithm: proof.algorithm,
+                    Draw.winners: proof.winners,
+                    Draw.reserves: proof.reserves,
+                    Draw.excluded: [proofs.to_dict(item) for item in proof.excluded],
+                    Draw.beacon: msgspec.to_builtins(drand) if drand else {},
+                    Draw.drawn_at: datetime.now(UTC),
+                }
+            )
+            .where((Draw.contest == contest_id) & (Draw.state == FROZEN))
+            .returning(Draw.id)
+        )
+        if not updated:
             return _outcome(await get(contest_id), created=False)
-        await DrawList.insert(DrawList(contest=contest_id, body=body))
         await contests.transition(contest_id, Action.finish, finished_at=datetime.now(UTC))
         await audit.record(
             "draw",
@@ -182,8 +320,36 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
             excluded=[proofs.to_dict(item) for item in proof.excluded],
             list_hash=proof.list_hash,
             final_check_skipped=skipped and proofs.to_dict(skipped),
+            algorithm=proof.algorithm,
+            beacon_round=drand.round if drand else None,
         )
     return DrawOutcome.of(proof)
+
+
+async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
+    """Freeze and draw at once, without a beacon (`contest-bot-draw/v1`)."""
+    await freeze(contest_id)
+    return await complete(contest_id, recheck)
+
+
+async def fallback(contest_id: int, actor_id: int) -> Draw:
+    """The organizer's choice to draw without the committed round (recorded in the proof).
+
+    Allowed only while the draw waits for a beacon the bot found unreachable; the reason
+    recorded is what the bot saw.
+    """
+    contest = await contests.get(contest_id)
+    row = await frozen(contest_id)
+    waiting = (contest.last_error or "").startswith(BEACON_WAIT)
+    if row is None or row.state != FROZEN or not row.beacon or not waiting:
+        raise ValidationError(f"contest {contest_id} is not waiting for an unreachable beacon")
+    reason = (contest.last_error or "").strip()
+    choice = proofs.Fallback(reason=reason[:500], by=actor_id, at=_now())
+    await Draw.update({Draw.fallback: msgspec.to_builtins(choice)}).where(
+        (Draw.contest == contest_id) & (Draw.state == FROZEN)
+    )
+    await audit.record("beacon_fallback", contest_id, actor_id, reason=choice.reason)
+    return await frozen(contest_id) or row
 
 
 REDRAW = "redraw"
@@ -301,7 +467,13 @@ def _outcome(row: Draw, created: bool) -> DrawOutcome:
 
 
 async def _find(contest_id: int) -> Draw | None:
-    return await Draw.objects().where(Draw.contest == contest_id).output(load_json=True).first()
+    """The draw of a contest once drawn (not while it waits for its round)."""
+    return (
+        await Draw.objects()
+        .where((Draw.contest == contest_id) & (Draw.state == DRAWN))
+        .output(load_json=True)
+        .first()
+    )
 
 
 async def get(contest_id: int) -> Draw:
@@ -333,7 +505,7 @@ async def replace_winner(
         if user_id not in row.winners:
             raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
         excluded = [*_exclusions(row), proofs.Exclusion(user_id, reason, _now())]
-        proof = await _compute(contest, listed_ids, excluded, recheck)
+        proof = await _compute(contest, listed_ids, excluded, recheck, source=Source.of(row))
         await Draw.update(
             {
                 Draw.winners: proof.winners,
@@ -354,7 +526,11 @@ async def replace_winner(
 
 async def _locked(contest_id: int) -> Draw:
     """The draw row, locked until the transaction ends (SQLite's write lock already is)."""
-    query = Draw.objects().where(Draw.contest == contest_id).output(load_json=True)
+    query = (
+        Draw.objects()
+        .where((Draw.contest == contest_id) & (Draw.state == DRAWN))
+        .output(load_json=True)
+    )
     if not is_sqlite():
         query = query.lock_rows("UPDATE")
     row = await query.first()
@@ -372,6 +548,7 @@ async def proof(contest_id: int, participants_url: str = "") -> proofs.Proof:
     contest = await contests.get(contest_id)
     row = await get(contest_id)
     inline = not await DrawList.exists().where(DrawList.contest == contest_id)
+    source = Source.of(row)
     return proofs.Proof(
         format=proofs.FORMAT_INLINE if inline else proofs.FORMAT,
         algorithm=row.algorithm,
@@ -390,4 +567,8 @@ async def proof(contest_id: int, participants_url: str = "") -> proofs.Proof:
         excluded=_exclusions(row),
         drawn_at=row.drawn_at.isoformat(timespec="seconds"),
         final_check_skipped=await final_check_skip(contest_id),
+        beacon=source.beacon,
+        drand=source.drand,
+        frozen_at=source.frozen_at,
+        fallback=source.fallback,
     )

@@ -114,7 +114,13 @@ class Participant(Table):
 
 
 class Draw(Table):
-    """The frozen list and the outcome of a contest's draw; one per contest."""
+    """The frozen list and the outcome of a contest's draw; one per contest.
+
+    Written at the freeze with `state` "frozen" (the list, its hash and, with the beacon,
+    the committed drand round in `beacon`), then completed once: `state` "drawn", the
+    winners, and the round's signature in `beacon`. `fallback` records an organizer's
+    choice to draw without the committed round.
+    """
 
     contest = ForeignKey(references=Contest, unique=True)
     algorithm = Varchar(length=32)
@@ -126,6 +132,10 @@ class Draw(Table):
     reserves = JSONB(default=[])
     excluded = JSONB(default=[])
     drawn_at = Timestamptz(default=TimestamptzNow())
+    state = Varchar(length=16, default="drawn")
+    frozen_at = Timestamptz(null=True, default=None)
+    beacon = JSONB(default={})
+    fallback = JSONB(default={})
 
 
 class DrawList(Table, tablename="draw_list"):

@@ -68,6 +68,8 @@ class ManageAction(StrEnum):
     export = "export"
     redraw = "redraw"
     skip_final_check = "nocheck"
+    no_beacon = "nobeacon"
+    no_beacon_confirm = "nobeacon_ok"
 
 
 class ManageButton(CallbackData, prefix="v1m"):

@@ -64,6 +64,31 @@ def card_text(contest: Contest, channels: Sequence[ChannelRef], language: str) -
     return "\n".join(lines)
 
 
+def freeze_text(
+    count: int, list_hash: str, round_number: int, out_at: datetime, language: str
+) -> str:
+    """What a post says once the list is frozen: its hash and the committed drand round."""
+    return text(
+        language,
+        "cards.frozen",
+        count=count,
+        list_hash=list_hash,
+        round=round_number,
+        when=when(out_at),
+    )
+
+
+def randomness_line(
+    list_hash: str, round_number: int | None, fallback_reason: str | None, language: str
+) -> str | None:
+    """Where the results' randomness came from: the drand round, or the organizer's fallback."""
+    if fallback_reason is not None:
+        return text(language, "cards.results_fallback", reason=quote(fallback_reason))
+    if round_number is not None:
+        return text(language, "cards.results_beacon", round=round_number, list_hash=list_hash)
+    return None
+
+
 def fit(markup: str, limit: int) -> bool:
     return visible_length(markup) <= limit
 
@@ -119,6 +144,7 @@ def results_text(
     proof_link: str,
     language: str,
     document_link: str | None = None,
+    randomness: str | None = None,
 ) -> str:
     """The results post: winners, how many took part, and where to check the draw."""
     lines = [text(language, "cards.results_title", title=quote(contest.title)), ""]
@@ -129,6 +155,8 @@ def results_text(
         lines.append(text(language, "cards.results_nobody"))
     lines.append("")
     lines.append(text(language, "cards.results_count", count=participant_count))
+    if randomness:
+        lines.append(randomness)
     lines.append(text(language, "cards.results_proof", link=html.escape(proof_link)))
     if document_link:
         lines.append(text(language, "cards.results_document", link=html.escape(document_link)))

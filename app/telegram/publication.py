@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -213,8 +214,77 @@ async def results_text(bot: Bot, contest_id: int, settings: Settings | None = No
     row = await draws.get(contest_id)
     proof, document = proof_links(contest_id, await _bot_username(bot), settings)
     winners = await people(row.winners)
+    randomness = cards.randomness_line(
+        row.list_hash,
+        row.beacon.get("round") if row.beacon else None,
+        row.fallback.get("reason") if row.fallback else None,
+        contest.language,
+    )
     return cards.results_text(
-        contest, winners, row.participant_count, proof, contest.language, document
+        contest, winners, row.participant_count, proof, contest.language, document, randomness
+    )
+
+
+async def show_freeze(bot: Bot, contest_id: int) -> int:
+    """Edit every post to show the frozen list's hash and the committed drand round.
+
+    Runs once, right after the freeze and before the draw waits for the round, so a
+    results edit never races it. Returns how many posts changed.
+    """
+    contest = await contests.get(contest_id)
+    row = await draws.frozen(contest_id)
+    if row is None or not row.beacon:
+        return 0
+    drand = row.beacon
+    out_at = datetime.fromtimestamp(
+        int(drand["genesis_time"]) + (int(drand["round"]) - 1) * int(drand["period"]), UTC
+    )
+    card = "\n\n".join(
+        [
+            cards.card_text(
+                contest, await contests.required_channels(contest_id), contest.language
+            ),
+            cards.freeze_text(
+                row.participant_count, row.list_hash, int(drand["round"]), out_at, contest.language
+            ),
+        ]
+    )
+    edited = 0
+    for publication in await contests.publications(contest_id):
+        if publication.message_id is None:
+            continue
+        in_caption = bool(contest.photo_file_id)
+        if in_caption and not cards.fit(card, cards.CAPTION_LIMIT):
+            continue
+        try:
+            edited += await _edit(
+                bot, publication.chat_id, publication.message_id, card, in_caption
+            )
+        except _RETRYABLE as exc:
+            raise _retryable(exc, f"showing the freeze of contest {contest_id}") from exc
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            await _channel_problem(contest_id, publication.chat_id, "show the freeze", exc)
+    return edited
+
+
+async def tell_organizer_beacon_missing(contest_id: int) -> None:
+    """A private message to the owner: the draw waits for drand, and what they can do."""
+    contest = await contests.get(contest_id)
+    row = await draws.frozen(contest_id)
+    round_number = row.beacon.get("round") if row is not None and row.beacon else "?"
+    language = await _languages([contest.owner_id])
+    await outbox.enqueue(
+        f"beacon-missing:{contest_id}:{round_number}",
+        contest.owner_id,
+        "organizer",
+        {
+            "text": text(
+                language.get(contest.owner_id, contest.language),
+                "notifications.beacon_missing",
+                title=cards.quote(contest.title),
+                round=round_number,
+            )
+        },
     )
 
 

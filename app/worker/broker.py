@@ -25,6 +25,7 @@ from app import redis_pool
 from app.config import Settings, get_settings
 from app.telegram.client import make_bot
 from app.telegram.limits import RateLimitMiddleware, make_limiter
+from app.worker.beacon import Relays
 from app.worker.metrics import TaskMetricsMiddleware
 from app.worker.store import KeyStore, MemoryKeyStore, RedisKeyStore
 from app.worker.streams import ResilientStreamBroker
@@ -44,6 +45,14 @@ class Worker:
     store: KeyStore
     redis: Redis | None = None
     _bot: Bot | None = field(default=None, repr=False)
+    _relays: Relays | None = field(default=None, repr=False)
+
+    @property
+    def relays(self) -> Relays:
+        """The drand relays of the settings (the chain's info is fetched once)."""
+        if self._relays is None:
+            self._relays = Relays(self.settings)
+        return self._relays
 
     @property
     def bot(self) -> Bot:

@@ -21,7 +21,13 @@ from app import metrics
 from app.contests.lifecycle import Status
 from app.db import audit, contests, draws
 from app.db.tables import AuditLog, Notification
-from app.errors import DomainError, FinalCheckUndecided, TransitionError
+from app.errors import (
+    BeaconUnavailable,
+    DomainError,
+    FinalCheckUndecided,
+    TelegramUnavailable,
+    TransitionError,
+)
 from app.retries import Policy, retrying
 from app.telegram import publication, reports
 from app.telegram.membership import recheck_for
@@ -115,9 +121,14 @@ async def draw_contest(contest_id: int, worker: Context) -> str:
         if contest.status in (Status.draft.value, Status.scheduled.value, Status.cancelled.value):
             return contest.status
         if contest.status != Status.finished.value:
-            outcome = await _draw_when_checkable(worker, contest_id)
+            try:
+                outcome = await _draw_when_checkable(worker, contest_id)
+            except BeaconUnavailable as exc:
+                await _beacon_missing(contest_id, exc)
+                return "waiting"
             if outcome is None:
                 return "cancelled"
+            await contests.clear_error(contest_id, draws.BEACON_WAIT)
             log.info(
                 "contest %s drawn: %d winners of %d participants (new: %s)",
                 contest_id,
@@ -146,7 +157,7 @@ async def _draw_when_checkable(worker: Worker, contest_id: int) -> draws.DrawOut
             return await _retrying(
                 "contest.draw",
                 f"drawing contest {contest_id}",
-                lambda: draws.run(contest_id, recheck_for(worker.bot, contest_id)),
+                lambda: _draw(worker, contest_id),
             )
         except FinalCheckUndecided as exc:
             if await _retrying(
@@ -169,6 +180,37 @@ async def _draw_when_checkable(worker: Worker, contest_id: int) -> draws.DrawOut
             return None
         await contests.record_error(contest_id, f"the draw failed: {exc}")
         raise
+
+
+async def _draw(worker: Worker, contest_id: int) -> draws.DrawOutcome:
+    """Freeze (committing to a drand round when the beacon is on), wait for it, draw."""
+    from app.telegram import publication
+
+    row = await draws.frozen(contest_id)
+    if row is None:
+        await draws.stop_joining(contest_id)
+        chain = await worker.relays.chain() if worker.settings.beacon_on else None
+        row, created = await draws.freeze(contest_id, chain)
+        if created and row.beacon:
+            try:
+                await publication.show_freeze(worker.bot, contest_id)
+            except TelegramUnavailable as exc:  # the results and the proof say it too
+                log.warning("contest %s: could not show the freeze: %s", contest_id, exc)
+    signature = ""
+    if row.state == draws.FROZEN and row.beacon and not row.fallback:
+        signature = (await worker.relays.wait_for(int(row.beacon["round"]))).signature
+    return await draws.complete(contest_id, recheck_for(worker.bot, contest_id), signature)
+
+
+async def _beacon_missing(contest_id: int, exc: BeaconUnavailable) -> None:
+    """Tell the organizer once per outage; the scheduler kicks the draw again meanwhile."""
+    from app.telegram import publication
+
+    log.warning("contest %s: %s", contest_id, exc)
+    contest = await contests.get(contest_id)
+    if not (contest.last_error or "").startswith(draws.BEACON_WAIT):
+        await contests.record_error(contest_id, f"{draws.BEACON_WAIT}: {exc}")
+        await publication.tell_organizer_beacon_missing(contest_id)
 
 
 @async_shared_broker.task(task_name="contest.announce")

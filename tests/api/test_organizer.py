@@ -294,3 +294,26 @@ async def test_contest_list_pages_with_counts(api: Api) -> None:
     assert [row["id"] for row in page.json()] == [ids[2], ids[1]]
     too_big = await api.client.get(CREATE, params={"limit": 201}, headers=api.as_user(ORGANIZER))
     assert too_big.status_code == 400
+
+
+async def test_draw_without_beacon_only_when_the_beacon_is_missing(api: Api) -> None:
+    from app.db import contests
+    from tests.drand_emulator import TestChain
+
+    contest_id = await api.published_contest()
+    fallback = f"{CREATE}/{contest_id}/draw-without-beacon"
+    await draws.freeze(contest_id, TestChain().chain)
+    refused = await api.client.post(fallback, headers=api.as_user(ORGANIZER))
+    assert refused.status_code == 422, refused.text  # the beacon was never missed
+    assert "not waiting for an unreachable beacon" in refused.json()["detail"]
+
+    await contests.record_error(contest_id, f"{draws.BEACON_WAIT}: no drand relay answered")
+    stranger = await api.client.post(fallback, headers=api.as_user(OUTSIDER))
+    assert stranger.status_code == 403
+    response = await api.client.post(fallback, headers=api.as_user(ORGANIZER))
+    assert response.status_code == 200, response.text
+    row = await draws.frozen(contest_id)
+    assert row is not None
+    assert row.fallback["by"] == ORGANIZER
+    assert row.fallback["reason"].startswith(draws.BEACON_WAIT)
+    assert "beacon_fallback" in [entry["action"] for entry in await audit.entries(contest_id)]

@@ -15,7 +15,9 @@ from typing import Any
 
 import msgspec
 
+from app.contests import beacon as beacons
 from app.contests import draw, proof
+from tests.drand_emulator import TestChain
 
 VECTORS_FILE = Path(__file__).parents[2] / "app" / "miniapp" / "src" / "proof" / "vectors.json"
 
@@ -62,8 +64,11 @@ def _rankings() -> list[dict[str, Any]]:
         ("rank-beacon", 17, 10, 4, "drand-1234567"),
         ("rank-big", 99, 1_000, 25, ""),
         ("rank-telegram-ids", 12, 50, 12, ""),
+        ("rank-v2", 17, 10, 10, QUICKNET_1000[2]),
+        ("rank-v2-big", 99, 1_000, 25, QUICKNET_657413[2]),
     ]:
         seed = _seed(label)
+        algorithm = draw.V2 if label.startswith("rank-v2") else draw.V1
         start = 7_000_000_000 if label == "rank-telegram-ids" else 100_000
         frozen = _ids(size, start=start)
         cases.append(
@@ -75,10 +80,145 @@ def _rankings() -> list[dict[str, Any]]:
                 "list_hash": draw.list_hash(frozen),
                 "count": count,
                 "beacon": beacon,
-                "ranking": draw.ranking(seed, contest_id, frozen, count, beacon),
+                "algorithm": algorithm,
+                "ranking": draw.ranking(
+                    seed, contest_id, frozen, count, beacon, algorithm=algorithm
+                ),
             }
         )
     return cases
+
+
+# Real quicknet rounds (round, signature, randomness): 1000 from drand-client-rs tests,
+# 657413 from the drand-verify Python bindings' README (see tests/test_beacon.py).
+QUICKNET_1000 = (
+    1000,
+    "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125"
+    "e342b73a8dd2bacbe47e4b6b63ed5e39",
+    "fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd",
+)
+QUICKNET_657413 = (
+    657413,
+    "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be"
+    "41076862b98fad56e91a6b85b89cd97b",
+    "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
+)
+QUICKNET_GENESIS = 1692803367
+
+
+def _quicknet_rounds() -> list[dict[str, Any]]:
+    """Real rounds, tampered ones, and a test chain's round, with Python's verdict."""
+    test_chain = TestChain(genesis_time=1_700_000_000)
+    cases = []
+    for round_number, signature, _ in (QUICKNET_1000, QUICKNET_657413):
+        flipped = signature[:40] + ("0" if signature[40] != "0" else "1") + signature[41:]
+        for key, number, sig in [
+            (beacons.QUICKNET_PUBLIC_KEY, round_number, signature),
+            (beacons.QUICKNET_PUBLIC_KEY, round_number + 1, signature),
+            (beacons.QUICKNET_PUBLIC_KEY, round_number, flipped),
+            (beacons.QUICKNET_PUBLIC_KEY, round_number, "00" * 48),
+            (test_chain.public_key, round_number, test_chain.signature(round_number)),
+            (beacons.QUICKNET_PUBLIC_KEY, round_number, test_chain.signature(round_number)),
+        ]:
+            cases.append(
+                {
+                    "public_key": key,
+                    "round": number,
+                    "signature": sig,
+                    "randomness": beacons.randomness(sig),
+                    "problem": beacons.signature_problem(key, number, sig),
+                }
+            )
+    return cases
+
+
+def _v2_proof() -> proof.Proof:
+    """A v2 draw on real quicknet round 1000, frozen 61 s before it came out."""
+    round_number, signature, randomness = QUICKNET_1000
+    chain = beacons.Chain(
+        beacons.QUICKNET_CHAIN_HASH, beacons.QUICKNET_PUBLIC_KEY, QUICKNET_GENESIS, 3
+    )
+    frozen_at = chain.time_of(round_number) - 61
+    participants = _ids(30, start=6_000_000_000, step=15_485_863)
+    return proof.build(
+        contest_id=77,
+        title="Beacon giveaway",
+        seed=_seed("v2-seed"),
+        participants=participants,
+        winners_count=2,
+        reserve_count=3,
+        excluded=[proof.Exclusion(participants[4], "left the channel")],
+        drawn_at="2023-08-23T15:40:00+00:00",
+        beacon=randomness,
+        algorithm=draw.V2,
+        drand=proof.Drand(
+            chain_hash=beacons.QUICKNET_CHAIN_HASH,
+            public_key=beacons.QUICKNET_PUBLIC_KEY,
+            scheme=beacons.SCHEME,
+            genesis_time=QUICKNET_GENESIS,
+            period=3,
+            round=round_number,
+            signature=signature,
+        ),
+        frozen_at=_iso(frozen_at),
+        inline=True,
+    )
+
+
+def _iso(unix: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(unix, UTC).isoformat(timespec="seconds")
+
+
+def _tampered_v2(valid: proof.Proof) -> dict[str, proof.Proof]:
+    drand = valid.drand
+    assert drand is not None
+    signature = drand.signature
+    flipped = signature[:40] + ("0" if signature[40] != "0" else "1") + signature[41:]
+    test_chain = TestChain(genesis_time=QUICKNET_GENESIS)
+    own = msgspec.structs.replace(
+        drand, public_key=test_chain.public_key, signature=test_chain.signature(drand.round)
+    )
+    unsigned = msgspec.structs.replace(drand, signature="")
+    fallback = proof.Fallback(reason="drand unreachable", by=1, at="2023-08-23T16:00:00+00:00")
+    fallback_v1 = proof.build(
+        contest_id=valid.contest_id,
+        title=valid.title,
+        seed=valid.seed,
+        participants=valid.participants,
+        winners_count=valid.winners_count,
+        reserve_count=valid.reserve_count,
+        excluded=list(valid.excluded),
+        drawn_at=valid.drawn_at,
+        drand=unsigned,
+        frozen_at=valid.frozen_at,
+        fallback=fallback,
+        inline=True,
+    )
+    return {
+        "v2 signature tampered": msgspec.structs.replace(
+            valid, drand=msgspec.structs.replace(drand, signature=flipped)
+        ),
+        "v2 other round": msgspec.structs.replace(
+            valid, drand=msgspec.structs.replace(drand, round=drand.round + 1)
+        ),
+        "v2 randomness replaced": msgspec.structs.replace(valid, beacon=_seed("chosen")),
+        "v2 own key": msgspec.structs.replace(
+            valid, drand=own, beacon=beacons.randomness(own.signature)
+        ),
+        "v2 committed late": msgspec.structs.replace(
+            valid, frozen_at=_iso(beacons.Chain("", "", QUICKNET_GENESIS, 3).time_of(1000) - 20)
+        ),
+        "v2 frozen_at garbled": msgspec.structs.replace(valid, frozen_at="soon"),
+        "v2 scheme changed": msgspec.structs.replace(
+            valid, drand=msgspec.structs.replace(drand, scheme="pedersen-bls-chained")
+        ),
+        "v2 without drand": msgspec.structs.replace(valid, drand=None),
+        "v2 winners swapped": msgspec.structs.replace(valid, winners=valid.winners[::-1]),
+        "v1 round unused": msgspec.structs.replace(fallback_v1, fallback=None),
+        "v1 organizer fallback": fallback_v1,
+    }
 
 
 def _valid_proof() -> proof.Proof:
@@ -129,10 +269,16 @@ def _tampered(valid: proof.Proof) -> dict[str, proof.Proof]:
 
 def _proofs() -> list[dict[str, Any]]:
     valid = _valid_proof()
-    documents = {"valid": valid, **_tampered(valid)}
-    users = [valid.participants[0], valid.winners[0], valid.reserves[0], valid.excluded[0].user_id]
+    v2 = _v2_proof()
+    documents = {"valid": valid, **_tampered(valid), "v2 valid": v2, **_tampered_v2(v2)}
     cases = []
     for name, document in documents.items():
+        users = [
+            document.participants[0],
+            *document.winners[:1],
+            *document.reserves[:1],
+            *[item.user_id for item in document.excluded[:1]],
+        ]
         cases.append(
             {
                 "name": name,
@@ -151,8 +297,10 @@ def _proofs() -> list[dict[str, Any]]:
 def generate() -> dict[str, Any]:
     """Every vector, as the JSON the vitest suite reads."""
     return {
-        "algorithm": draw.ALGORITHM,
+        "algorithms": list(draw.ALGORITHMS),
         "format": proof.FORMAT,
+        "quicknet_public_key": beacons.QUICKNET_PUBLIC_KEY,
+        "quicknet_rounds": _quicknet_rounds(),
         "streams": _streams(),
         "rankings": _rankings(),
         "proofs": _proofs(),

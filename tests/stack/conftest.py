@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_TOKEN
+from tests.drand_emulator import DrandEmulator
 from tests.stack.launcher import Stack, StackOptions
 from tests.telegram_emulator import TelegramEmulator
 
@@ -26,14 +27,26 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 
 
 @pytest.fixture(scope="package")
+async def drand() -> AsyncIterator[DrandEmulator]:
+    """The stack's drand relay; its clock runs 2 minutes ahead, so draws need not wait."""
+    async with DrandEmulator(ahead=120) as relay:
+        yield relay
+
+
+@pytest.fixture(scope="package")
 async def stack(
-    emulator: TelegramEmulator, tmp_path_factory: pytest.TempPathFactory
+    emulator: TelegramEmulator, drand: DrandEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     options = StackOptions(
         telegram_api_url=emulator.base_url,
         bot_token=TEST_TOKEN,
         log_dir=tmp_path_factory.mktemp("stack-logs"),
         admin_ids=(ORGANIZER_ID,),
+        extra_env={
+            "BEACON_URLS": drand.url,
+            "BEACON_CHAIN_HASH": drand.chain_hash,
+            "BEACON_PUBLIC_KEY": drand.public_key,
+        },
     )
     async with Stack(options) as running:
         yield running

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.contests import draw
 from app.contests import proof as proofs
+from tests.drand_emulator import DrandEmulator
 from tests.stack import browser
 from tests.stack.conftest import ORGANIZER_ID
 from tests.stack.launcher import Stack
@@ -27,7 +29,9 @@ pytestmark = [pytest.mark.nginx, pytest.mark.browser]
 TITLE = "Stack giveaway"
 
 
-async def test_full_contest_through_nginx(stack: Stack, emulator: TelegramEmulator) -> None:
+async def test_full_contest_through_nginx(
+    stack: Stack, emulator: TelegramEmulator, drand: DrandEmulator
+) -> None:
     world = make_world(emulator, stack, ORGANIZER_ID, members=6, outsiders=2)
     failed_answers = emulator.failure_counts().get("answerCallbackQuery", 0)
     post = await publish_contest(world, title=TITLE, deadline_in=30, winners=2, notify=False)
@@ -51,7 +55,10 @@ async def test_full_contest_through_nginx(stack: Stack, emulator: TelegramEmulat
     assert stats["participantCount"] == len(participants)
 
     proof, listed = await public_proof(world)
-    assert proofs.verify(proof, listed) == []
+    assert proof.algorithm == draw.V2  # the production roles draw with the beacon
+    assert proof.drand is not None
+    assert proofs.verify(proof, listed, frozenset({drand.public_key})) == []
+    assert any(f"/public/{proof.drand.round}" in path for path in drand.requests)
     assert set(listed.ids) == participants
     assert len(proof.winners) == 2
     assert set(proof.winners) <= participants

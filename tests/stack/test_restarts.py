@@ -18,6 +18,7 @@ import pytest
 
 from app.contests import proof as proofs
 from app.locales import text
+from tests.drand_emulator import DrandEmulator
 from tests.stack.conftest import ORGANIZER_ID
 from tests.stack.launcher import Stack
 from tests.stack.scenario import (
@@ -79,7 +80,9 @@ async def keep_joining(
         await asyncio.sleep(PRESS_GAP)
 
 
-async def test_contest_survives_every_restart(stack: Stack, emulator: TelegramEmulator) -> None:
+async def test_contest_survives_every_restart(
+    stack: Stack, emulator: TelegramEmulator, drand: DrandEmulator
+) -> None:
     world = make_world(emulator, stack, ORGANIZER_ID, members=PEOPLE + 1, outsiders=0)
     people, app_user = world.members[:PEOPLE], world.members[PEOPLE]
     await publish_contest(world, title=TITLE, deadline_in=DEADLINE_SECONDS, winners=3, notify=True)
@@ -114,7 +117,7 @@ async def test_contest_survives_every_restart(stack: Stack, emulator: TelegramEm
     await stack.start_role("worker-1")
 
     proof, listed = await public_proof(world)
-    assert proofs.verify(proof, listed) == []
+    assert proofs.verify(proof, listed, frozenset({drand.public_key})) == []
     assert len(listed.ids) == len(set(listed.ids))
     assert set(listed.ids) == participants, (
         f"lost: {participants - set(listed.ids)}, unexpected: {set(listed.ids) - participants}"

@@ -49,7 +49,7 @@ async def _draw_counts(contest_ids: list[int]) -> dict[int, int]:
 
 
 async def _all_finished(contest_ids: list[int]) -> bool:
-    drawn = await Draw.count().where(Draw.contest.is_in(contest_ids))
+    drawn = await Draw.count().where(Draw.contest.is_in(contest_ids) & (Draw.state == "drawn"))
     return drawn == len(contest_ids)
 
 

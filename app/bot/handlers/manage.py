@@ -142,6 +142,13 @@ async def edited(message: Message, state: FSMContext, texts: Texts, settings: Se
     )
 
 
+_CONFIRMED = {
+    ManageAction.cancel: ManageAction.cancel_confirm,
+    ManageAction.draw: ManageAction.draw_confirm,
+    ManageAction.no_beacon: ManageAction.no_beacon_confirm,
+}
+
+
 async def ask_confirmation(
     query: CallbackQuery,
     contest: Contest,
@@ -149,11 +156,7 @@ async def ask_confirmation(
     texts: Texts,
 ) -> None:
     await query.answer()
-    confirmed = (
-        ManageAction.cancel_confirm
-        if callback_data.action is ManageAction.cancel
-        else ManageAction.draw_confirm
-    )
+    confirmed = _CONFIRMED[callback_data.action]
     assert query.message is not None
     await query.message.answer(
         texts(f"organizer.confirm_{callback_data.action.value}", title=cards.quote(contest.title)),
@@ -204,6 +207,22 @@ async def draw_without_final_check(
     await background.queue().draw(contest.id)
 
 
+async def draw_without_beacon(
+    query: CallbackQuery,
+    contest: Contest,
+    texts: Texts,
+) -> None:
+    """The organizer's explicit choice to draw without the unreachable beacon (v1, kept in
+    the proof)."""
+    try:
+        await draws.fallback(contest.id, query.from_user.id)
+    except DomainError as exc:
+        await query.answer(cards.quote(str(exc))[:200], show_alert=True)
+        return
+    await query.answer(texts("organizer.nobeacon_started"), show_alert=True)
+    await background.queue().draw(contest.id)
+
+
 class ParticipantsFile(InputFile):
     """A contest's participant list streamed to Telegram; each upload attempt (a retry
     after a 429, say) reads it afresh."""
@@ -247,8 +266,7 @@ def create_router() -> Router:
     router.message.register(edited, Managing.description, F.text)
     router.message.register(edited, Managing.title, F.text)
     router.callback_query.register(
-        ask_confirmation,
-        ManageButton.filter(F.action.in_({ManageAction.cancel, ManageAction.draw})),
+        ask_confirmation, ManageButton.filter(F.action.in_(set(_CONFIRMED)))
     )
     router.callback_query.register(
         cancel, ManageButton.filter(F.action == ManageAction.cancel_confirm)
@@ -259,6 +277,9 @@ def create_router() -> Router:
     router.callback_query.register(
         draw_without_final_check,
         ManageButton.filter(F.action == ManageAction.skip_final_check),
+    )
+    router.callback_query.register(
+        draw_without_beacon, ManageButton.filter(F.action == ManageAction.no_beacon_confirm)
     )
     router.callback_query.register(export_csv, ManageButton.filter(F.action == ManageAction.export))
     return router

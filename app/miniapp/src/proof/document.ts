@@ -21,6 +21,24 @@ export interface FinalCheckSkip {
   at: string;
 }
 
+/** The drand round committed at the freeze, and (once out) its signature. */
+export interface Drand {
+  chain_hash: string;
+  public_key: string;
+  scheme: string;
+  genesis_time: number;
+  period: number;
+  round: number;
+  signature: string;
+}
+
+/** The organizer chose to draw without the committed round. */
+export interface Fallback {
+  reason: string;
+  by: number | null;
+  at: string;
+}
+
 export interface Proof {
   format: string;
   algorithm: string;
@@ -40,6 +58,9 @@ export interface Proof {
   title: string;
   drawn_at: string;
   final_check_skipped: FinalCheckSkip | null;
+  drand: Drand | null;
+  frozen_at: string;
+  fallback: Fallback | null;
 }
 
 /** The document could not be read as a proof; `path` names the offending field. */
@@ -115,6 +136,32 @@ function finalCheckSkip(value: unknown): FinalCheckSkip | null {
   };
 }
 
+function drand(value: unknown, path: string): Drand | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new ProofFormatError(path, "an object");
+  const get = (name: string): unknown => field(value, name, `${path}.${name}`);
+  return {
+    chain_hash: str(get("chain_hash"), `${path}.chain_hash`),
+    public_key: str(get("public_key"), `${path}.public_key`),
+    scheme: str(get("scheme"), `${path}.scheme`),
+    genesis_time: int(get("genesis_time"), `${path}.genesis_time`),
+    period: int(get("period"), `${path}.period`),
+    round: int(get("round"), `${path}.round`),
+    signature: "signature" in value ? str(value.signature, `${path}.signature`) : "",
+  };
+}
+
+function fallback(value: unknown, path: string): Fallback | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new ProofFormatError(path, "an object");
+  const by = "by" in value && value.by !== null ? int(value.by, `${path}.by`) : null;
+  return {
+    reason: str(field(value, "reason", `${path}.reason`), `${path}.reason`),
+    by,
+    at: "at" in value ? str(value.at, `${path}.at`) : "",
+  };
+}
+
 /** A proof from parsed JSON; throws `ProofFormatError` naming what is malformed. */
 export function parseProof(value: unknown): Proof {
   if (!isObject(value)) {
@@ -144,6 +191,9 @@ export function parseProof(value: unknown): Proof {
     title: optional("title"),
     drawn_at: optional("drawn_at"),
     final_check_skipped: finalCheckSkip(value.final_check_skipped),
+    drand: drand(value.drand, "drand"),
+    frozen_at: optional("frozen_at"),
+    fallback: fallback(value.fallback, "fallback"),
   };
 }
 

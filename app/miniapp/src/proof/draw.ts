@@ -1,11 +1,14 @@
 /**
- * The fair draw `contest-bot-draw/v1`, ported exactly from `app/contests/draw.py`
+ * The fair draw `contest-bot-draw/v1` and `/v2`, ported exactly from `app/contests/draw.py`
  * (its docstring is the specification): an HMAC-SHA256 stream keyed by the seed, read as
  * big-endian 64-bit words (BigInt), rejection sampling for unbiased integers, and a
- * partial Fisher-Yates shuffle of the frozen participant list.
+ * partial Fisher-Yates shuffle of the frozen participant list. v2 puts the drand round's
+ * randomness in the stream's beacon slot.
  */
 
-export const ALGORITHM = "contest-bot-draw/v1";
+export const V1 = "contest-bot-draw/v1";
+export const V2 = "contest-bot-draw/v2";
+export const ALGORITHMS = [V1, V2] as const;
 
 const SPACE = 1n << 64n;
 const WORD_BYTES = 8;
@@ -69,7 +72,14 @@ export class Stream {
     contestId: number,
     frozenHash: string,
     beacon = "",
+    algorithm: string = V1,
   ): Promise<Stream> {
+    if (!(ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new Error(`unknown draw algorithm ${algorithm}`);
+    }
+    if (algorithm === V2 && beacon.length !== 64) {
+      throw new Error(`${V2} needs the beacon randomness (64 hex characters)`);
+    }
     const key = await subtle().importKey(
       "raw",
       hexToBytes(seed),
@@ -77,7 +87,7 @@ export class Stream {
       false,
       ["sign"],
     );
-    return new Stream(key, `${ALGORITHM}|${contestId}|${frozenHash}|${beacon}|`);
+    return new Stream(key, `${algorithm}|${contestId}|${frozenHash}|${beacon}|`);
   }
 
   private async nextWord(): Promise<bigint> {
@@ -115,9 +125,10 @@ export async function ranking(
   frozen: readonly number[],
   count: number,
   beacon = "",
+  algorithm: string = V1,
 ): Promise<number[]> {
   const items = [...frozen];
-  const stream = await Stream.create(seed, contestId, await listHash(items), beacon);
+  const stream = await Stream.create(seed, contestId, await listHash(items), beacon, algorithm);
   const length = Math.min(count, items.length);
   for (let i = 0; i < length; i++) {
     const j = i + (await stream.uniform(items.length - i));

@@ -2,14 +2,14 @@
 // output of tests/browser/proof_vectors.py (kept current by tests/browser/test_proof_vectors.py).
 import { describe, expect, it } from "vitest";
 
-import { ALGORITHM, Stream, commitment, listHash, ranking } from "./draw";
+import { ALGORITHMS, Stream, commitment, listHash, ranking } from "./draw";
 import { FORMAT, ProofFormatError, parseProof, parseProofText } from "./document";
-import { inclusion, problemText, verify } from "./verify";
+import { beaconNote, inclusion, problemText, verify } from "./verify";
 import vectors from "./vectors.json";
 
 describe("draw", () => {
   it("names the same algorithm and format", () => {
-    expect(ALGORITHM).toBe(vectors.algorithm);
+    expect([...ALGORITHMS]).toEqual(vectors.algorithms);
     expect(FORMAT).toBe(vectors.format);
   });
 
@@ -30,9 +30,9 @@ describe("draw", () => {
   it.each(vectors.rankings)("ranks $participants.length participants like Python", async (c) => {
     expect(await commitment(c.seed)).toBe(c.commitment);
     expect(await listHash(c.participants)).toBe(c.list_hash);
-    expect(await ranking(c.seed, c.contest_id, c.participants, c.count, c.beacon)).toEqual(
-      c.ranking,
-    );
+    expect(
+      await ranking(c.seed, c.contest_id, c.participants, c.count, c.beacon, c.algorithm),
+    ).toEqual(c.ranking);
   });
 
   it("rejects a non-positive range", async () => {
@@ -62,14 +62,45 @@ describe("verify", () => {
   });
 });
 
+describe("beacon in proofs", () => {
+  const byName = (name: string) => parseProof(vectors.proofs.find((c) => c.name === name)?.document);
+
+  it("accepts a v2 draw on a real quicknet round and says where the randomness came from", async () => {
+    const proof = byName("v2 valid");
+    expect(await verify(proof)).toEqual([]);
+    expect(beaconNote(proof)).toEqual({ kind: "beacon", round: 1000, frozenAt: proof.frozen_at });
+  });
+
+  it("rejects a tampered beacon signature", async () => {
+    const problems = await verify(byName("v2 signature tampered"));
+    expect(problems.map((p) => p.kind)).toEqual(["beacon_signature"]);
+  });
+
+  it("trusts a test chain's key only when told to", async () => {
+    const proof = byName("v2 own key");
+    expect((await verify(proof)).map((p) => p.kind)).toEqual(["beacon_key"]);
+    // trusted, its signature passes; the winners were drawn with quicknet's randomness
+    const trusted = await verify(proof, new Set([proof.drand?.public_key ?? ""]));
+    expect(trusted.map((p) => p.kind)).toEqual(["winners", "reserves"]);
+  });
+
+  it("names the organizer's fallback", () => {
+    expect(beaconNote(byName("v1 organizer fallback"))).toMatchObject({ kind: "fallback", round: 1000, by: 1 });
+    expect(beaconNote(byName("valid"))).toEqual({ kind: "none" });
+  });
+});
+
 describe("parseProof", () => {
   const valid = vectors.proofs[0]?.document as Record<string, unknown>;
 
   it("accepts the document without optional fields", () => {
-    const { beacon: _b, excluded: _e, title: _t, drawn_at: _d, ...required } = valid;
+    const { beacon: _b, excluded: _e, title: _t, drawn_at: _d, drand: _r, frozen_at: _f, fallback: _o, ...required } =
+      valid;
     const proof = parseProof(required);
     expect(proof.beacon).toBe("");
     expect(proof.excluded).toEqual([]);
+    expect(proof.drand).toBeNull();
+    expect(proof.fallback).toBeNull();
   });
 
   it.each([
@@ -78,6 +109,9 @@ describe("parseProof", () => {
     ["winners_count", 1.5, "winners_count: expected an integer"],
     ["participants", [1, "2"], "participants[1]: expected an integer"],
     ["excluded", [{ reason: "x" }], "excluded[0].user_id: expected a value (the field is missing)"],
+    ["drand", { round: 1 }, "drand.chain_hash: expected a value (the field is missing)"],
+    ["drand", "round 5", "drand: expected an object"],
+    ["fallback", { by: 1 }, "fallback.reason: expected a value (the field is missing)"],
   ])("names the malformed field %s", (name, value, message) => {
     expect(() => parseProof({ ...valid, [name]: value })).toThrow(message);
   });

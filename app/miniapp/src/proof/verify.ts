@@ -5,7 +5,8 @@
  * sentences as the Python code, which the unit tests compare against.
  */
 
-import { ALGORITHM, commitment, freeze, listHash, needed, pick, ranking } from "./draw";
+import { LEAD_SECONDS, QUICKNET_PUBLIC_KEY, SCHEME, randomness, timeOf } from "./beacon";
+import { ALGORITHMS, V1, V2, commitment, freeze, listHash, needed, pick, ranking } from "./draw";
 import { FORMAT, FORMAT_INLINE, type Proof } from "./document";
 
 export type ProofProblem =
@@ -18,7 +19,16 @@ export type ProofProblem =
   | { kind: "excluded_absent"; userId: number }
   | { kind: "winner_absent"; userId: number }
   | { kind: "winners"; expected: number[]; claimed: number[] }
-  | { kind: "reserves"; expected: number[]; claimed: number[] };
+  | { kind: "reserves"; expected: number[]; claimed: number[] }
+  | { kind: "beacon_unused"; round: number }
+  | { kind: "beacon_missing" }
+  | { kind: "beacon_scheme"; actual: string }
+  | { kind: "beacon_key"; key: string }
+  | { kind: "beacon_signature"; reason: string }
+  | { kind: "beacon_randomness"; computed: string; claimed: string }
+  | { kind: "beacon_period"; period: number }
+  | { kind: "beacon_frozen_at"; actual: string }
+  | { kind: "beacon_lead"; round: number; lead: number };
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -26,13 +36,64 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((item, index) => item === b[index]);
 }
 
-/** Every way the proof does not check out; empty when it is correct. */
-export async function verify(proof: Proof): Promise<ProofProblem[]> {
+function unixSeconds(moment: string): number | null {
+  const parsed = Date.parse(moment);
+  return Number.isNaN(parsed) ? null : parsed / 1000;
+}
+
+/** What is wrong with the beacon part of a proof (v2: the round; v1: the fallback). */
+async function beaconProblems(proof: Proof, trustedKeys: ReadonlySet<string>): Promise<ProofProblem[]> {
+  const drand = proof.drand;
+  if (proof.algorithm === V1) {
+    return drand !== null && proof.fallback === null ? [{ kind: "beacon_unused", round: drand.round }] : [];
+  }
+  if (drand === null) {
+    return [{ kind: "beacon_missing" }];
+  }
+  const problems: ProofProblem[] = [];
+  if (drand.scheme !== SCHEME) {
+    problems.push({ kind: "beacon_scheme", actual: drand.scheme });
+  }
+  if (!trustedKeys.has(drand.public_key)) {
+    problems.push({ kind: "beacon_key", key: drand.public_key });
+  }
+  const { signatureProblem } = await import("./bls");
+  const wrong = await signatureProblem(drand.public_key, drand.round, drand.signature);
+  if (wrong) {
+    problems.push({ kind: "beacon_signature", reason: wrong });
+  } else {
+    const computed = await randomness(drand.signature);
+    if (computed !== proof.beacon) {
+      problems.push({ kind: "beacon_randomness", computed, claimed: proof.beacon });
+    }
+  }
+  const frozenAt = unixSeconds(proof.frozen_at);
+  if (drand.period < 1) {
+    problems.push({ kind: "beacon_period", period: drand.period });
+  } else if (frozenAt === null) {
+    problems.push({ kind: "beacon_frozen_at", actual: proof.frozen_at });
+  } else {
+    const lead = timeOf(drand.genesis_time, drand.period, drand.round) - frozenAt;
+    if (lead < LEAD_SECONDS) {
+      problems.push({ kind: "beacon_lead", round: drand.round, lead: Math.round(lead) });
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every way the proof does not check out; empty when it is correct. `trustedKeys` are the
+ * drand group keys a v2 draw's beacon may be signed with (quicknet's by default).
+ */
+export async function verify(
+  proof: Proof,
+  trustedKeys: ReadonlySet<string> = new Set([QUICKNET_PUBLIC_KEY]),
+): Promise<ProofProblem[]> {
   const problems: ProofProblem[] = [];
   if (proof.format !== FORMAT && proof.format !== FORMAT_INLINE) {
     problems.push({ kind: "format", actual: proof.format });
   }
-  if (proof.algorithm !== ALGORITHM) {
+  if (!(ALGORITHMS as readonly string[]).includes(proof.algorithm)) {
     problems.push({ kind: "algorithm", actual: proof.algorithm });
     return problems;
   }
@@ -62,6 +123,11 @@ export async function verify(proof: Proof): Promise<ProofProblem[]> {
       problems.push({ kind: "winner_absent", userId: id });
     }
   }
+  const fromBeacon = await beaconProblems(proof, trustedKeys);
+  problems.push(...fromBeacon);
+  if (fromBeacon.length > 0 && proof.algorithm === V2) {
+    return problems;
+  }
   const skip = proof.excluded.map((item) => item.user_id);
   const order = await ranking(
     proof.seed,
@@ -69,6 +135,7 @@ export async function verify(proof: Proof): Promise<ProofProblem[]> {
     proof.participants,
     needed(proof.winners_count, proof.reserve_count, skip),
     proof.beacon,
+    proof.algorithm,
   );
   const { winners, reserves } = pick(order, skip, proof.winners_count, proof.reserve_count);
   if (!sameList(winners, proof.winners)) {
@@ -100,7 +167,7 @@ export function problemText(problem: ProofProblem): string {
     case "format":
       return `format is ${pyRepr(problem.actual)}, expected ${pyRepr(FORMAT)} or ${pyRepr(FORMAT_INLINE)}`;
     case "algorithm":
-      return `algorithm ${pyRepr(problem.actual)} is not supported (${ALGORITHM})`;
+      return `algorithm ${pyRepr(problem.actual)} is not supported (${ALGORITHMS.join(", ")})`;
     case "seed_shape":
       return "seed is not 64 lowercase hex characters";
     case "commitment":
@@ -120,7 +187,51 @@ export function problemText(problem: ProofProblem): string {
       return `winners should be ${pyList(problem.expected)}, but the proof says ${pyList(problem.claimed)}`;
     case "reserves":
       return `reserves should be ${pyList(problem.expected)}, but the proof says ${pyList(problem.claimed)}`;
+    case "beacon_unused":
+      return (
+        `the draw committed to drand round ${problem.round} but was made without it, ` +
+        "and no fallback by the organizer is recorded"
+      );
+    case "beacon_missing":
+      return `a ${V2} draw must name its drand round (the 'drand' field is missing)`;
+    case "beacon_scheme":
+      return `drand scheme is ${pyRepr(problem.actual)}, expected ${pyRepr(SCHEME)}`;
+    case "beacon_key":
+      return (
+        `the beacon key ${problem.key.slice(0, 16)}… is not a trusted drand key ` +
+        `(quicknet's is ${QUICKNET_PUBLIC_KEY.slice(0, 16)}…)`
+      );
+    case "beacon_signature":
+      return problem.reason;
+    case "beacon_randomness":
+      return `beacon randomness should be sha256(signature) = ${problem.computed}, but the proof says ${problem.claimed}`;
+    case "beacon_period":
+      return `drand period ${problem.period} is not a positive number of seconds`;
+    case "beacon_frozen_at":
+      return `frozen_at ${pyRepr(problem.actual)} is not an ISO 8601 time`;
+    case "beacon_lead":
+      return (
+        `drand round ${problem.round} came out ${problem.lead} s after the freeze; ` +
+        `the round must be committed at least ${LEAD_SECONDS} s ahead`
+      );
   }
+}
+
+/** What a participant should know beyond right or wrong: where the randomness came from. */
+export type BeaconNote =
+  | { kind: "beacon"; round: number; frozenAt: string }
+  | { kind: "fallback"; round: number | null; by: number | null; at: string; reason: string }
+  | { kind: "none" };
+
+export function beaconNote(proof: Proof): BeaconNote {
+  if (proof.algorithm === V2 && proof.drand !== null) {
+    return { kind: "beacon", round: proof.drand.round, frozenAt: proof.frozen_at };
+  }
+  if (proof.fallback !== null) {
+    const { by, at, reason } = proof.fallback;
+    return { kind: "fallback", round: proof.drand?.round ?? null, by, at, reason };
+  }
+  return { kind: "none" };
 }
 
 export type InclusionRole = "winner" | "reserve" | "excluded" | "participant" | "absent";

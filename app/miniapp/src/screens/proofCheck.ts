@@ -3,7 +3,7 @@
 import { h, replace } from "../dom";
 import { formatDate, formatNumber, t, type TextKey } from "../i18n";
 import { withParticipants, type Proof } from "../proof/document";
-import { inclusion, verify, type ProofProblem } from "../proof/verify";
+import { beaconNote, inclusion, verify, type ProofProblem } from "../proof/verify";
 import { notice, saveBlob, button } from "../ui";
 
 function param(value: unknown): string {
@@ -26,6 +26,19 @@ export function problemMessage(problem: ProofProblem): string {
     params.claimed = `[${problem.claimed.join(", ")}]`;
   }
   return t(`proof.problem.${problem.kind}` as TextKey, params);
+}
+
+/** Where the randomness came from: the drand round, or the organizer's fallback. */
+function randomnessNote(proof: Proof): HTMLElement {
+  const note = beaconNote(proof);
+  if (note.kind === "beacon") {
+    const text = t("proof.beaconRound", { round: note.round, frozenAt: formatDate(note.frozenAt) });
+    return h("p", { class: "hint", "data-testid": "proof-beacon" }, text);
+  }
+  if (note.kind === "fallback") {
+    return notice("warning", h("p", { "data-testid": "proof-beacon" }, t("proof.beaconFallback", { reason: note.reason })));
+  }
+  return h("p", { class: "hint", "data-testid": "proof-beacon" }, t("proof.beaconNone"));
 }
 
 function detail(label: string, value: string): HTMLElement {
@@ -61,6 +74,7 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
   replace(
     target,
     verdict,
+    randomnessNote(proof),
     h(
       "p",
       { class: `inclusion ${found.included ? "inclusion-in" : "inclusion-out"}`, "data-testid": "proof-inclusion", "data-included": String(found.included) },
@@ -72,6 +86,7 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
       detail(t("proof.seed"), proof.seed),
       detail(t("proof.commitmentField"), proof.seed_commitment),
       detail(t("proof.listHash"), proof.list_hash),
+      proof.drand ? detail(t("proof.beaconSignature"), proof.drand.signature || "—") : null,
       proof.drawn_at ? h("div", { class: "detail" }, h("dt", {}, t("proof.drawnAt")), h("dd", { "data-testid": "drawn-at" }, formatDate(proof.drawn_at))) : null,
       proof.final_check_skipped
         ? h(
