@@ -11,7 +11,8 @@ Rounds are real BLS signatures (`bls-unchained-g1-rfc9380`) by a secret key the 
 picks, so the bot verifies them exactly as it verifies quicknet's. Test controls:
 `ahead` (seconds this relay's clock runs ahead of the machine's, so a round committed
 60 s in the future is served at once), `down` (every request answers 503, as a relay
-behind a failing gateway does), and `requests` (what was asked, in order).
+behind a failing gateway does), `forger` (a compromised relay: it serves the chain's
+info but signs rounds with another key), and `requests` (what was asked, in order).
 
     async with DrandEmulator(ahead=120) as relay:
         settings = load_settings(beacon_urls=[relay.url], beacon_public_key=relay.public_key, …)
@@ -80,9 +81,17 @@ class TestChain:
 class DrandEmulator:
     """An aiohttp server serving one `TestChain` on 127.0.0.1."""
 
-    def __init__(self, chain: TestChain | None = None, *, ahead: float = 0, port: int = 0) -> None:
+    def __init__(
+        self,
+        chain: TestChain | None = None,
+        *,
+        ahead: float = 0,
+        port: int = 0,
+        forger: TestChain | None = None,
+    ) -> None:
         self.chain = chain or TestChain()
         self.ahead = ahead
+        self.forger = forger
         self.down = False
         self.requests: list[str] = []
         self._port = port
@@ -121,7 +130,7 @@ class DrandEmulator:
         return web.json_response(self.chain.info())
 
     async def _latest(self, _: web.Request) -> web.Response:
-        return web.json_response(self.chain.round_json(self.current_round()))
+        return web.json_response((self.forger or self.chain).round_json(self.current_round()))
 
     async def _round(self, request: web.Request) -> web.Response:
         text = request.match_info["round"]
@@ -129,7 +138,7 @@ class DrandEmulator:
             return web.Response(status=400, text="invalid round number")
         if int(text) > self.current_round():
             return web.Response(status=404, text="requested future beacon")
-        return web.json_response(self.chain.round_json(int(text)))
+        return web.json_response((self.forger or self.chain).round_json(int(text)))
 
     async def start(self) -> DrandEmulator:
         self._runner = web.AppRunner(self._app(), access_log=None)

@@ -5,6 +5,8 @@ its deadline by the scheduler and workers, announced in the channel and to the w
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.contests import draw
@@ -66,12 +68,28 @@ async def test_full_contest_through_nginx(
     results = await world.organizer.ok("GET", f"/api/contests/{world.contest_id}/results")
     assert results["winners"] == list(proof.winners)
 
+    shown = emulator.message(world.channel.id, post.message_id)  # edited at the freeze
+    assert proof.list_hash in shown.text
+    assert f"round {proof.drand.round}" in shown.text
+    assert "v1j:" not in str(shown.reply_markup)  # no Participate button once entries close
+    # the announcement waits its turn at the channel's rate limit after the freeze edit
+    deadline = asyncio.get_running_loop().time() + 30
+    while len(emulator.bot_messages(world.channel.id)) < 2:
+        assert asyncio.get_running_loop().time() < deadline, "no announcement in 30 s"
+        await asyncio.sleep(0.2)
     channel_posts = emulator.bot_messages(world.channel.id)
     assert len(channel_posts) == 2, [m.text for m in channel_posts]
     announcement = channel_posts[1]
+    assert f"drand round {proof.drand.round}" in announcement.text
     assert announcement.reply_to is not None
     assert announcement.reply_to.message_id == post.message_id
 
+    def told(user_id: int) -> int:
+        return len(private_messages(world, user_id)) - before_draw[user_id]
+
+    while not all(told(uid) for uid in proof.winners):  # the outbox sends them shortly
+        assert asyncio.get_running_loop().time() < deadline, "winners not told in 30 s"
+        await asyncio.sleep(0.2)
     for user_id in participants:
         new = private_messages(world, user_id)[before_draw[user_id] :]
         expected = 1 if user_id in proof.winners else 0

@@ -23,7 +23,7 @@ from app.errors import ValidationError
 from app.telegram import publication
 from app.worker import beacon as relays
 from app.worker import broker, enqueue, tasks
-from tests.drand_emulator import DrandEmulator
+from tests.drand_emulator import DrandEmulator, TestChain
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import add_users, contest_with_participants
 
@@ -100,7 +100,7 @@ async def test_a_draw_commits_to_a_future_round_and_uses_it(
     shown = emulator.message(channel_id, post.message_id)
     assert document.list_hash in shown.text
     assert f"round {committed}" in shown.text
-    assert shown.reply_markup is None  # entries closed: no Participate button
+    assert "v1j:" not in str(shown.reply_markup)  # entries closed: no Participate button
     results = await publication.results_text(worker.bot, contest_id, worker.settings)
     assert f"Randomness: drand round {committed}; list hash" in results
     assert (await contests.get(contest_id)).status == Status.finished.value
@@ -203,3 +203,30 @@ async def test_a_fallback_needs_a_frozen_draw_waiting_for_its_round(
     assert await tasks.draw_contest(contest_id, worker) == "drawn"
     with pytest.raises(ValidationError, match="is not waiting for an unreachable beacon"):
         await draws.fallback(contest_id, OWNER)  # after the fact
+
+
+async def test_a_forged_round_from_one_relay_is_skipped(
+    db: str, emulator: TelegramEmulator, relay: DrandEmulator, state_dir: object
+) -> None:
+    """The signature is what counts: a relay serving another key's rounds is passed over."""
+    async with DrandEmulator(relay.chain, ahead=120, forger=TestChain(secret=7)) as forged:
+        settings = load_settings(
+            state_dir=state_dir,
+            telegram_api_url=emulator.base_url,
+            beacon_enabled=True,
+            beacon_urls=f"{forged.url},{relay.url}",
+            beacon_chain_hash=relay.chain_hash,
+            beacon_public_key=relay.public_key,
+        )
+        current = broker.install(broker.build(settings, in_place=True))
+        await broker.started()
+        try:
+            contest_id, _ = await due_contest(emulator, current)
+            assert await tasks.draw_contest(contest_id, current) == "drawn"
+        finally:
+            await broker.stop()
+    document = await draws.proof(contest_id)
+    assert proof.verify(document, frozenset({relay.public_key})) == []
+    assert document.drand is not None
+    assert document.drand.signature == relay.chain.signature(document.drand.round)
+    assert any("/public/" in path for path in forged.requests)  # asked first, not believed
