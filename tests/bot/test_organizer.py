@@ -212,3 +212,37 @@ async def test_wizard_refuses_a_too_close_deadline_at_its_step_and_goes_back_fro
     assert back.text.startswith("The contest will be posted in: Alpha")
     assert "Publish now" in button_texts(again)
     assert "is live" in published.text
+
+
+async def test_draw_without_the_beacon_is_the_organizers_explicit_choice(
+    harness: BotHarness,
+) -> None:
+    from app.db import draws
+    from tests.drand_emulator import TestChain
+
+    h = harness
+    channel_id = _world(h)
+    contest_id = await published_contest(
+        h, OWNER, [ChannelRef(channel_id, "Alpha", "alpha")], [channel_id], title="Stuck"
+    )
+    await draws.freeze(contest_id, TestChain().chain)  # committed; the round never comes
+    await _open(h, OWNER, "Stuck")
+    (confirm,) = await press_in_private(h, OWNER, "🎲 Draw without the beacon")
+    refused, _ = await h.press(OWNER, OWNER, confirm.message_id, text="Yes")
+    assert "not waiting for an unreachable beacon" in (refused.text or "")  # never missed
+    assert (await draws.frozen(contest_id)).fallback == {}  # type: ignore[union-attr]
+
+    await contests.record_error(contest_id, f"{draws.BEACON_WAIT}: no drand relay answered")
+    summary = await _open(h, OWNER, "Stuck")
+    assert "the draw waits for the drand beacon" in summary.text
+    (confirm,) = await press_in_private(h, OWNER, "🎲 Draw without the beacon")
+    assert "cannot be reached" in confirm.text
+    chosen, _ = await h.press(OWNER, OWNER, confirm.message_id, text="Yes")
+    assert "recorded in the proof" in (chosen.text or "")
+    results = await h.emu.wait_for(
+        lambda: [m for m in h.emu.bot_messages(channel_id) if m.reply_to is not None], timeout=10
+    )
+    assert "Drawn without the public randomness beacon" in results[0].text
+    document = await draws.proof(contest_id)
+    assert document.fallback is not None
+    assert document.fallback.by == OWNER
