@@ -22,7 +22,7 @@ from app.db.tables import Contest, Notification
 from app.errors import ValidationError
 from app.telegram import publication
 from app.worker import beacon as relays
-from app.worker import broker, enqueue, tasks
+from app.worker import broker, tasks
 from tests.drand_emulator import DrandEmulator, TestChain
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import add_users, contest_with_participants
@@ -176,7 +176,7 @@ async def test_never_a_silent_fallback_only_the_organizers_choice(
     assert (await contests.get(contest_id)).status == Status.drawing.value
 
     await draws.fallback(contest_id, OWNER)
-    assert await enqueue.draw(contest_id)
+    assert await tasks.draw_contest(contest_id, worker) == "drawn"
     document = await draws.proof(contest_id)
     assert document.algorithm == draw.V1
     assert document.drand is not None

@@ -82,7 +82,8 @@ async def test_a_worker_killed_while_waiting_for_the_round(
         assert document.algorithm == draw.V2
         assert document.drand is not None
         assert document.drand.round == row.beacon["round"]  # the committed round, unchanged
-        assert proof.verify(document, frozenset({relay.public_key})) == []
+        listed = await draws.frozen_list(contest_id)
+        assert proof.verify(document, listed, frozenset({relay.public_key})) == []
     finally:
         for role in (first, scheduler, second):
             if role is not None:
