@@ -128,8 +128,13 @@ async def test_organizer_chooses_to_draw_without_the_final_check(
     document = await draws.proof(contest_id)
     path = environment.directory / "proof.json"
     path.write_bytes(proofs.encode(document))
+    listed = environment.directory / "participants.gz"
+    listed.write_bytes(await draws.participants_file(contest_id))
     verified = subprocess.run(
-        [CONTEST_BOT, "verify", str(path)], capture_output=True, text=True, check=False
+        [CONTEST_BOT, "verify", str(path), "--participants", str(listed)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     print(
         f"\ndraw without the final check: drawn {drawn_after:.1f} s after the press; "
