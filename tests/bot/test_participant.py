@@ -88,8 +88,9 @@ async def test_my_contests_did_i_win_and_proof(harness: BotHarness) -> None:
         answer, _ = await harness.press(uid, uid, listing.message_id, text="Did I win? Bike")
         expected = "You won!" if uid in outcome.winners else "You are reserve #1"
         assert answer.text.startswith(expected), answer.text
-    (document,) = await harness.say(ANN, f"/proof {contest_id}")
+    document, listed = await harness.say(ANN, f"/proof {contest_id}", replies=2)
     assert document.document.file_name == f"contest-{contest_id}-proof.json"
+    assert listed.document.file_name == f"contest-{contest_id}-participants.txt.gz"
     (usage,) = await harness.say(ANN, "/proof abc")
     assert "/proof 12" in usage.text
 
