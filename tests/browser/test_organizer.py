@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.async_api import expect
 
-from app.db import users
+from app.db import contests, draws, users
 from tests.browser.conftest import OpenApp
 from tests.browser.layout import shoot
 from tests.browser.scenario import (
@@ -21,8 +21,10 @@ from tests.browser.scenario import (
     add_people,
     person,
     prize_channel,
+    published_contest,
 )
 from tests.browser.stack import Stack
+from tests.drand_emulator import TestChain
 
 pytestmark = pytest.mark.browser
 
@@ -162,3 +164,35 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     await expect(contests).to_contain_text("3 participants")
     await expect(contests.locator(".badge")).to_have_text("Cancelled")
     await shoot(page, "organizer", ["h1", "[data-testid=organizer-contests]", "#tg-main-button"])
+
+
+async def test_draw_without_the_beacon_when_it_cannot_be_reached(
+    stack: Stack, open_app: OpenApp
+) -> None:
+    """As the bot's /manage offers: while the draw waits for an unreachable drand beacon,
+    the organizer may choose a v1 draw (Telegram's confirm first; kept in the proof)."""
+    add_people(stack, ORGANIZER)
+    contest_id = await published_contest(stack, title="Stuck giveaway")
+    await draws.freeze(contest_id, TestChain().chain)  # committed; the round never comes
+    page = await open_app(ORGANIZER, path=f"/#/org/{contest_id}")
+    await expect(page.get_by_test_id("manage-title")).to_have_text("Stuck giveaway")
+    await expect(page.get_by_test_id("draw-without-beacon")).to_have_count(0)  # never missed
+
+    await contests.record_error(contest_id, f"{draws.BEACON_WAIT}: no drand relay answered")
+    await page.reload()
+    choice = page.get_by_test_id("draw-without-beacon")
+    await expect(choice).to_have_text("Draw without the beacon")
+    await expect(page.get_by_test_id("skip-final-check")).to_have_count(0)
+    await shoot(page, "manage-no-beacon", ["h1", "[data-testid=draw-without-beacon]"])
+
+    await choice.click()
+    popup = await page.evaluate("window.__telegram.popup()")
+    assert "Draw “Stuck giveaway” now without it?" in popup["message"]
+    await page.evaluate("window.__telegram.answerPopup('cancel')")
+    row = await draws.frozen(contest_id)
+    assert row is not None and row.fallback == {}
+    await choice.click()
+    await page.evaluate("window.__telegram.answerPopup('ok')")
+    await expect(page.get_by_test_id("beacon-skipped")).to_be_visible()
+    document = await draws.proof(contest_id)
+    assert document.fallback is not None and document.fallback.by == ORGANIZER["id"]

@@ -105,6 +105,7 @@ export const api = {
   stats: (id: number) => json<Stats>("GET", `${managed(id)}/stats`),
   drawNow: (id: number) => json<ContestCard>("POST", `${managed(id)}/draw`),
   skipFinalCheck: (id: number) => json<ContestCard>("POST", `${managed(id)}/skip-final-check`),
+  drawWithoutBeacon: (id: number) => json<ContestCard>("POST", `${managed(id)}/draw-without-beacon`),
   redraw: (id: number, userId: number, reason: string) =>
     json<RedrawOutcome>("POST", `${managed(id)}/redraw`, { userId, reason }),
   /** The participants CSV as a blob (fetched with the auth header, then saved). */

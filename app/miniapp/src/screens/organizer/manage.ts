@@ -126,6 +126,28 @@ const SKIP_FINAL_CHECK: ConfirmedAction = {
   doneTestId: "check-skipped",
 };
 
+/** While the draw waits for a drand beacon the bot cannot reach: a v1 draw, kept in the
+ *  proof (the bot offers the same). */
+const DRAW_WITHOUT_BEACON: ConfirmedAction = {
+  label: "manage.noBeacon",
+  ask: "manage.noBeaconAsk",
+  done: "manage.noBeaconDone",
+  run: (id) => api.drawWithoutBeacon(id),
+  kind: "danger",
+  testId: "draw-without-beacon",
+  doneTestId: "beacon-skipped",
+};
+
+/** The problem line the server writes while the beacon is unreachable
+ *  (`BEACON_WAIT` in app/db/draws.py, which also checks it before allowing the choice). */
+const BEACON_WAIT = "the draw waits for the drand beacon";
+
+/** Which way out of a stuck draw applies: the beacon's, or the final check's. */
+function stuckDrawAction(settings: ContestSettings): ConfirmedAction | null {
+  if (settings.status !== "drawing" || !settings.lastError) return null;
+  return settings.lastError.startsWith(BEACON_WAIT) ? DRAW_WITHOUT_BEACON : SKIP_FINAL_CHECK;
+}
+
 function actionButton(
   ctx: ScreenContext,
   settings: ContestSettings,
@@ -215,6 +237,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
   };
   const statsSlot = h("div", {}, statsView(stats, settings));
   const editable = settings.status === "draft" || settings.status === "scheduled";
+  const stuck = stuckDrawAction(settings);
   replace(
     ctx.view,
     h("h1", { class: "screen-title", "data-testid": "manage-title" }, settings.title),
@@ -233,9 +256,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
         h("a", { class: "button button-secondary", href: pathOf({ name: "contest", id }) }, t("manage.view")),
         button(t("manage.export"), () => void exportCsv(id, report), "secondary", "export-csv"),
         settings.status === "active" ? actionButton(ctx, settings, DRAW_NOW, report) : null,
-        settings.status === "drawing" && settings.lastError
-          ? actionButton(ctx, settings, SKIP_FINAL_CHECK, report)
-          : null,
+        stuck ? actionButton(ctx, settings, stuck, report) : null,
         CANCELLABLE.has(settings.status) ? cancelPanel(ctx, settings, report) : null,
       ),
     ),
