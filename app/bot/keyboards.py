@@ -126,9 +126,17 @@ def managed(contests: Sequence[Contest], texts: Texts, more: bool) -> InlineKeyb
     return builder.as_markup()
 
 
+_EDITS = (
+    ManageAction.edit_title,
+    ManageAction.edit_description,
+    ManageAction.edit_winners,
+    ManageAction.edit_reserve,
+    ManageAction.edit_deadline,
+    ManageAction.edit_limit,
+)
 _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
-    Status.draft: (ManageAction.edit_title, ManageAction.edit_description, ManageAction.cancel),
-    Status.scheduled: (ManageAction.edit_title, ManageAction.edit_description, ManageAction.cancel),
+    Status.draft: (*_EDITS, ManageAction.cancel),
+    Status.scheduled: (*_EDITS, ManageAction.cancel),
     Status.active: (
         ManageAction.stats,
         ManageAction.draw,

@@ -19,6 +19,5 @@ class Wizard(StatesGroup):
 
 
 class Managing(StatesGroup):
-    title = State()
-    description = State()
+    field = State()
     redraw_reason = State()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.contests.channels import ChannelRef
 from app.contests.rules import ContestFields
 from app.db import audit, contests
+from app.telegram import cards
 from tests.bot.flows import button_texts, buttons, press_in_private, published_contest
 from tests.bot.harness import BOT_ADMIN, BotHarness
 
@@ -246,3 +248,68 @@ async def test_draw_without_the_beacon_is_the_organizers_explicit_choice(
     document = await draws.proof(contest_id)
     assert document.fallback is not None
     assert document.fallback.by == OWNER
+
+
+async def _edit(h: BotHarness, contest_id: int, button: str, bad: str, good: str):  # type: ignore[no-untyped-def]
+    """Press an edit button, send a bad value (refused, nothing changes), then a good one."""
+    before = contests.fields_of(await contests.get(contest_id))
+    (asked,) = await press_in_private(h, OWNER, button)
+    (refused,) = await h.say(OWNER, bad)
+    assert contests.fields_of(await contests.get(contest_id)) == before
+    (saved,) = await h.say(OWNER, good)
+    assert saved.text.startswith("Saved."), saved.text
+    return asked, refused, saved
+
+
+async def test_edit_counts_deadline_and_limit_before_the_start(harness: BotHarness) -> None:
+    """The bot's edit changes what the API's PATCH and the Mini App's form change, and
+    refuses at that step what `rules.check_fields` refuses there."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    contest = await contests.create(
+        OWNER,
+        ContestFields(
+            title="Spring", winners_count=3, ends_at=datetime.now(UTC) + timedelta(days=5)
+        ),
+    )
+    summary = await _open(h, OWNER, "Spring")
+    assert "Winners: 3, reserve: 3" in summary.text
+    assert {"🏆 Winners", "🪑 Reserve", "⏰ Deadline", "👥 Participant limit"} <= set(
+        button_texts(summary)
+    )
+
+    (asked,) = await press_in_private(h, OWNER, "🏆 Winners")
+    (unreadable,) = await h.say(OWNER, "many")
+    assert "whole number" in unreadable.text
+    (refused,) = await h.say(OWNER, "500")
+    assert "winners must be between 1 and 100" in refused.text
+    (saved,) = await h.say(OWNER, "7")
+    assert "Winners: 7, reserve: 3" in saved.text
+    assert (await contests.get(contest.id)).winners_count == 7
+
+    _, refused, saved = await _edit(h, contest.id, "🪑 Reserve", "101", "0")
+    assert "reserve winners must be between 0 and 100" in refused.text
+    assert "Winners: 7, reserve: 0" in saved.text
+    assert (await contests.get(contest.id)).reserve_count == 0
+
+    berlin = ZoneInfo("Europe/Berlin")
+    local = (datetime.now(berlin) + timedelta(days=10)).replace(
+        hour=18, minute=0, second=0, microsecond=0
+    )
+    (asked,) = await press_in_private(h, OWNER, "⏰ Deadline")
+    assert "Europe/Berlin" in asked.text
+    (unreadable,) = await h.say(OWNER, "whenever")
+    assert "Europe/Berlin" in unreadable.text
+    _, refused, saved = await _edit(
+        h, contest.id, "⏰ Deadline", "in 30 seconds", f"{local:%d.%m.%Y %H:%M}"
+    )
+    assert "deadline must be at least a minute after the start" in refused.text
+    assert (await contests.get(contest.id)).ends_at == local.astimezone(UTC)
+    assert cards.when(local.astimezone(UTC)) in saved.text
+
+    asked, refused, saved = await _edit(h, contest.id, "👥 Participant limit", "2", "50")
+    assert "at least the number of winners, 7" in asked.text
+    assert "participant limit must be between the number of winners" in refused.text
+    assert "Ends when 50 people have joined" in saved.text
+    assert (await contests.get(contest.id)).max_participants == 50
+    print(f"\nedit: refused {refused.text!r}; saved {saved.text!r}")

@@ -1,4 +1,4 @@
-"""Managing contests: list, stats, edit texts before the start, cancel, draw now, export.
+"""Managing contests: list, stats, edit before the start, cancel, draw now, export.
 
 Every button carries the contest id and is checked against who presses it: owners,
 co-owners and bot admins may act, anyone else gets 'not your contest'.
@@ -16,12 +16,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputFile, Message
 
 from app.bot import keyboards
+from app.bot.handlers import wizard
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
 from app.contests import rules
+from app.contests.deadlines import parse_deadline
 from app.db import contests, draws, export, participants
-from app.db.tables import Contest
+from app.db.tables import Contest, TelegramUser
 from app.errors import DomainError
 from app.locales import Texts
 from app.telegram import background, cards
@@ -64,9 +66,16 @@ async def summary(contest: Contest, texts: Texts) -> str:
         f"<b>#{contest.id} {cards.quote(contest.title)}</b>",
         texts("organizer.summary_status", status=texts(f"bot.status_name_{contest.status}")),
         texts("organizer.summary_count", count=count),
+        texts(
+            "organizer.summary_winners",
+            winners=contest.winners_count,
+            reserve=contest.reserve_count,
+        ),
     ]
     if contest.ends_at is not None:
         lines.append(texts("cards.ends_at", when=cards.when(contest.ends_at)))
+    if contest.max_participants is not None:
+        lines.append(texts("cards.max_participants", count=contest.max_participants))
     if contest.publish_at is not None and contest.status == "scheduled":
         lines.append(texts("organizer.summary_publish_at", when=cards.when(contest.publish_at)))
     if contest.last_error:
@@ -103,34 +112,76 @@ async def stats(
     )
 
 
+_EDITED = {
+    ManageAction.edit_title: "title",
+    ManageAction.edit_description: "description",
+    ManageAction.edit_winners: "winners_count",
+    ManageAction.edit_reserve: "reserve_count",
+    ManageAction.edit_deadline: "ends_at",
+    ManageAction.edit_limit: "max_participants",
+}
+"""Which contest field each edit button changes."""
+_COUNTS = {"winners_count", "reserve_count", "max_participants"}
+
+
+def _question(field: str, contest: Contest, texts: Texts, zone_name: str) -> str:
+    if field in ("title", "description"):
+        limit = rules.TITLE_MAX if field == "title" else rules.DESCRIPTION_MAX
+        return texts(f"organizer.ask_{field}", limit=limit)
+    limit = rules.WINNERS_MAX if field == "winners_count" else rules.RESERVE_MAX
+    return texts(
+        f"organizer.ask_edit_{field}",
+        limit=limit,
+        timezone=zone_name,
+        winners=contest.winners_count,
+    )
+
+
 async def edit(
     query: CallbackQuery,
     contest: Contest,
     callback_data: ManageButton,
     texts: Texts,
     state: FSMContext,
+    person: TelegramUser,
+    settings: Settings,
 ) -> None:
     await query.answer()
-    is_title = callback_data.action is ManageAction.edit_title
-    await state.set_state(Managing.title if is_title else Managing.description)
-    await state.update_data(contest_id=contest.id)
+    field = _EDITED[callback_data.action]
+    await state.set_state(Managing.field)
+    await state.update_data(contest_id=contest.id, field=field)
     assert query.message is not None
-    key = "organizer.ask_title" if is_title else "organizer.ask_description"
-    limit = rules.TITLE_MAX if is_title else rules.DESCRIPTION_MAX
-    await query.message.answer(texts(key, limit=limit))
+    zone_name = wizard.timezone_of(person, settings)
+    await query.message.answer(_question(field, contest, texts, zone_name))
 
 
-async def edited(message: Message, state: FSMContext, texts: Texts, settings: Settings) -> None:
+async def edited(
+    message: Message, state: FSMContext, texts: Texts, person: TelegramUser, settings: Settings
+) -> None:
+    """Read the answer as the wizard does, then save it through the same rules as the API's
+    edit (`contests.update` → `rules.check_fields`); a refused value changes nothing."""
     assert message.from_user is not None
     data = await state.get_data()
-    is_title = await state.get_state() == Managing.title.state
-    value = (message.text or "").strip()
+    field = data["field"]
+    text = message.text or ""
+    value: object = text.strip()
+    if field in _COUNTS:
+        value = wizard.number(text)
+        if value is None:
+            await message.answer(texts("organizer.number_invalid"))
+            return
     try:
+        if field == "ends_at":
+            zone_name = wizard.timezone_of(person, settings)
+            try:
+                value = parse_deadline(text, zone_name)
+            except DomainError:
+                await message.answer(texts("organizer.deadline_invalid", timezone=zone_name))
+                return
         contest = await contests.get_managed(
             data["contest_id"], message.from_user.id, settings.admin_ids
         )
-        fields = contests.fields_of(contest)
-        fields = replace(fields, title=value) if is_title else replace(fields, description=value)
+        fields = replace(contests.fields_of(contest), **{field: value})
         contest = await contests.update(contest.id, message.from_user.id, fields)
     except DomainError as exc:
         await message.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
@@ -259,12 +310,8 @@ def create_router() -> Router:
     router.callback_query.register(next_page, ManagePage.filter())
     router.callback_query.register(open_contest, ManageButton.filter(F.action == ManageAction.open))
     router.callback_query.register(stats, ManageButton.filter(F.action == ManageAction.stats))
-    router.callback_query.register(
-        edit,
-        ManageButton.filter(F.action.in_({ManageAction.edit_title, ManageAction.edit_description})),
-    )
-    router.message.register(edited, Managing.description, F.text)
-    router.message.register(edited, Managing.title, F.text)
+    router.callback_query.register(edit, ManageButton.filter(F.action.in_(set(_EDITED))))
+    router.message.register(edited, Managing.field, F.text)
     router.callback_query.register(
         ask_confirmation, ManageButton.filter(F.action.in_(set(_CONFIRMED)))
     )

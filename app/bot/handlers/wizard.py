@@ -121,13 +121,14 @@ async def _ask_winners(message: Message, state: FSMContext, texts: Texts) -> Non
     await message.answer(texts("organizer.ask_winners", limit=rules.WINNERS_MAX))
 
 
-def _number(message: Message) -> int | None:
-    value = (message.text or "").strip()
+def number(text: str | None) -> int | None:
+    """A typed whole number (the wizard's and the edit's counts), or None."""
+    value = (text or "").strip()
     return int(value) if value.isdigit() and len(value) <= 9 else None
 
 
 async def winners(message: Message, state: FSMContext, texts: Texts) -> None:
-    count = _number(message)
+    count = number(message.text)
     if count is None or not 1 <= count <= rules.WINNERS_MAX:
         await message.answer(texts("organizer.winners_invalid", limit=rules.WINNERS_MAX))
         return
@@ -175,7 +176,7 @@ async def deadline_skipped(query: CallbackQuery, state: FSMContext, texts: Texts
 
 async def max_participants(message: Message, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
-    count = _number(message)
+    count = number(message.text)
     if count is None or not data["winners"] <= count <= rules.PARTICIPANTS_MAX:
         await message.answer(texts("organizer.max_participants_invalid", winners=data["winners"]))
         return
