@@ -133,6 +133,8 @@ _EDITS = (
     ManageAction.edit_reserve,
     ManageAction.edit_deadline,
     ManageAction.edit_limit,
+    ManageAction.toggle_results_mode,
+    ManageAction.toggle_notify,
 )
 _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
     Status.draft: (*_EDITS, ManageAction.cancel),
@@ -149,11 +151,22 @@ _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
 }
 
 
+def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
+    """The toggles show the current setting, in the wizard's preview words."""
+    if action is ManageAction.toggle_notify:
+        return texts(
+            "organizer.notify_on" if contest.notify_participants else "organizer.notify_off"
+        )
+    if action is ManageAction.toggle_results_mode:
+        return texts(f"organizer.results_mode_{contest.results_mode}")
+    return texts(f"organizer.manage_{action.value}")
+
+
 def manage(contest: Contest, texts: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for action in _ACTIONS_BY_STATUS[Status(contest.status)]:
         builder.button(
-            text=texts(f"organizer.manage_{action.value}"),
+            text=_manage_label(contest, action, texts),
             callback_data=ManageButton(action=action, contest_id=contest.id),
         )
     builder.adjust(2)

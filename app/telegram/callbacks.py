@@ -65,6 +65,8 @@ class ManageAction(StrEnum):
     edit_reserve = "reserve"
     edit_deadline = "deadline"
     edit_limit = "limit"
+    toggle_notify = "notify"
+    toggle_results_mode = "mode"
     cancel = "cancel"
     cancel_confirm = "cancel_ok"
     draw = "draw"

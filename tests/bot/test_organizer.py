@@ -313,3 +313,37 @@ async def test_edit_counts_deadline_and_limit_before_the_start(harness: BotHarne
     assert "Ends when 50 people have joined" in saved.text
     assert (await contests.get(contest.id)).max_participants == 50
     print(f"\nedit: refused {refused.text!r}; saved {saved.text!r}")
+
+
+async def test_toggle_results_mode_and_notify_before_the_start(harness: BotHarness) -> None:
+    """The preview's two switches are on /manage too, saved through `contests.update` like the
+    API's PATCH; once the contest is no longer editable a stale button changes nothing."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    contest = await contests.create(
+        OWNER, ContestFields(title="Toggles", ends_at=datetime.now(UTC) + timedelta(days=5))
+    )
+    summary = await _open(h, OWNER, "Toggles")
+    assert {"Results: reply to the post", "Message all participants the results: no"} <= set(
+        button_texts(summary)
+    )
+
+    (saved,) = await press_in_private(h, OWNER, "Results: reply to the post")
+    assert saved.text.startswith("Saved.")
+    assert "Results: edit the post" in button_texts(saved)
+    (saved,) = await press_in_private(h, OWNER, "Message all participants the results: no")
+    assert {"Results: edit the post", "Message all participants the results: yes"} <= set(
+        button_texts(saved)
+    )
+    stored = await contests.get(contest.id)
+    assert (stored.results_mode, stored.notify_participants) == ("edit", True)
+
+    await contests.cancel(contest.id, OWNER)
+    answer, replies = await h.press(
+        OWNER, OWNER, saved.message_id, text="Message all participants the results: yes"
+    )
+    assert answer.show_alert and "cancelled" in (answer.text or "")
+    assert replies == []
+    stored = await contests.get(contest.id)
+    assert (stored.results_mode, stored.notify_participants) == ("edit", True)
+    print(f"\ntoggle after cancel refused: {answer.text!r}")

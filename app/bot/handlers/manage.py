@@ -193,6 +193,43 @@ async def edited(
     )
 
 
+_TOGGLED = {
+    ManageAction.toggle_notify: lambda contest: {
+        "notify_participants": not contest.notify_participants
+    },
+    ManageAction.toggle_results_mode: lambda contest: {
+        "results_mode": "edit" if contest.results_mode == "reply" else "reply"
+    },
+}
+"""The preview's two switches (the wizard's `toggle_*`): the other value of the setting."""
+
+
+async def toggle(
+    query: CallbackQuery,
+    contest: Contest,
+    callback_data: ManageButton,
+    texts: Texts,
+) -> None:
+    """Flip a switch through the same `contests.update` as the API's PATCH (which refuses it
+    once the contest has started)."""
+    assert query.message is not None
+    try:
+        contest = await contests.update(
+            contest.id,
+            query.from_user.id,
+            contests.fields_of(contest),
+            **_TOGGLED[callback_data.action](contest),
+        )
+    except DomainError as exc:
+        await query.answer(str(exc), show_alert=True)
+        return
+    await query.answer()
+    await query.message.answer(
+        texts("organizer.edited") + "\n\n" + await summary(contest, texts),
+        reply_markup=keyboards.manage(contest, texts),
+    )
+
+
 _CONFIRMED = {
     ManageAction.cancel: ManageAction.cancel_confirm,
     ManageAction.draw: ManageAction.draw_confirm,
@@ -312,6 +349,7 @@ def create_router() -> Router:
     router.callback_query.register(stats, ManageButton.filter(F.action == ManageAction.stats))
     router.callback_query.register(edit, ManageButton.filter(F.action.in_(set(_EDITED))))
     router.message.register(edited, Managing.field, F.text)
+    router.callback_query.register(toggle, ManageButton.filter(F.action.in_(set(_TOGGLED))))
     router.callback_query.register(
         ask_confirmation, ManageButton.filter(F.action.in_(set(_CONFIRMED)))
     )
