@@ -173,6 +173,16 @@ def manage(contest: Contest, texts: Texts) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def button(contest_id: int, action: ManageAction, texts: Texts) -> InlineKeyboardMarkup:
+    """One /manage button under a question (e.g. «No deadline»)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts(f"organizer.manage_{action.value}"),
+        callback_data=ManageButton(action=action, contest_id=contest_id),
+    )
+    return builder.as_markup()
+
+
 def confirm(contest_id: int, action: ManageAction, texts: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(

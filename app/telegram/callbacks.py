@@ -65,6 +65,8 @@ class ManageAction(StrEnum):
     edit_reserve = "reserve"
     edit_deadline = "deadline"
     edit_limit = "limit"
+    clear_deadline = "nodeadline"
+    clear_limit = "nolimit"
     toggle_notify = "notify"
     toggle_results_mode = "mode"
     cancel = "cancel"

@@ -347,3 +347,30 @@ async def test_toggle_results_mode_and_notify_before_the_start(harness: BotHarne
     stored = await contests.get(contest.id)
     assert (stored.results_mode, stored.notify_participants) == ("edit", True)
     print(f"\ntoggle after cancel refused: {answer.text!r}")
+
+
+async def test_remove_deadline_or_limit_unless_nothing_would_end_it(harness: BotHarness) -> None:
+    """«No deadline» / «No participant limit» under the question set the field to none, as the
+    API's PATCH with null does; `rules.check_fields` refuses leaving no end condition."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    ends_at = datetime.now(UTC) + timedelta(days=5)
+    contest = await contests.create(
+        OWNER, ContestFields(title="Either", ends_at=ends_at, max_participants=50)
+    )
+    await _open(h, OWNER, "Either")
+    (asked,) = await press_in_private(h, OWNER, "⏰ Deadline")
+    assert "✖️ No deadline" in button_texts(asked)
+    (saved,) = await press_in_private(h, OWNER, "✖️ No deadline")
+    assert saved.text.startswith("Saved.")
+    assert cards.when(ends_at) not in saved.text
+    assert "Ends when 50 people have joined" in saved.text
+    assert (await contests.get(contest.id)).ends_at is None
+
+    (asked,) = await press_in_private(h, OWNER, "👥 Participant limit")
+    (refused,) = await press_in_private(h, OWNER, "✖️ No participant limit")
+    assert "an end condition is needed" in refused.text
+    assert (await contests.get(contest.id)).max_participants == 50
+    (saved,) = await h.say(OWNER, "60")
+    assert "Ends when 60 people have joined" in saved.text
+    print(f"\nremoving the last end condition refused: {refused.text!r}")

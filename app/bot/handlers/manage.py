@@ -122,6 +122,8 @@ _EDITED = {
 }
 """Which contest field each edit button changes."""
 _COUNTS = {"winners_count", "reserve_count", "max_participants"}
+_CLEARED = {ManageAction.clear_deadline: "ends_at", ManageAction.clear_limit: "max_participants"}
+"""The button under the question that removes an optional end condition."""
 
 
 def _question(field: str, contest: Contest, texts: Texts, zone_name: str) -> str:
@@ -152,14 +154,17 @@ async def edit(
     await state.update_data(contest_id=contest.id, field=field)
     assert query.message is not None
     zone_name = wizard.timezone_of(person, settings)
-    await query.message.answer(_question(field, contest, texts, zone_name))
+    clear = next((action for action, name in _CLEARED.items() if name == field), None)
+    await query.message.answer(
+        _question(field, contest, texts, zone_name),
+        reply_markup=None if clear is None else keyboards.button(contest.id, clear, texts),
+    )
 
 
 async def edited(
     message: Message, state: FSMContext, texts: Texts, person: TelegramUser, settings: Settings
 ) -> None:
-    """Read the answer as the wizard does, then save it through the same rules as the API's
-    edit (`contests.update` → `rules.check_fields`); a refused value changes nothing."""
+    """Read the answer as the wizard does, then save it (`_save`)."""
     assert message.from_user is not None
     data = await state.get_data()
     field = data["field"]
@@ -170,24 +175,54 @@ async def edited(
         if value is None:
             await message.answer(texts("organizer.number_invalid"))
             return
+    if field == "ends_at":
+        zone_name = wizard.timezone_of(person, settings)
+        try:
+            value = parse_deadline(text, zone_name)
+        except DomainError:
+            await message.answer(texts("organizer.deadline_invalid", timezone=zone_name))
+            return
+    await _save(
+        message, message.from_user.id, data["contest_id"], {field: value}, state, texts, settings
+    )
+
+
+async def cleared(
+    query: CallbackQuery,
+    contest: Contest,
+    callback_data: ManageButton,
+    texts: Texts,
+    state: FSMContext,
+    settings: Settings,
+) -> None:
+    """«No deadline» / «No limit»: the field set to none, which `rules.check_fields` refuses
+    when the contest would be left without an end condition."""
+    await query.answer()
+    assert isinstance(query.message, Message)
+    change = {_CLEARED[callback_data.action]: None}
+    await _save(query.message, query.from_user.id, contest.id, change, state, texts, settings)
+
+
+async def _save(
+    reply_to: Message,
+    user_id: int,
+    contest_id: int,
+    change: dict[str, object],
+    state: FSMContext,
+    texts: Texts,
+    settings: Settings,
+) -> None:
+    """Save through the same rules as the API's edit (`contests.update` →
+    `rules.check_fields`); a refused value changes nothing and the question stays open."""
     try:
-        if field == "ends_at":
-            zone_name = wizard.timezone_of(person, settings)
-            try:
-                value = parse_deadline(text, zone_name)
-            except DomainError:
-                await message.answer(texts("organizer.deadline_invalid", timezone=zone_name))
-                return
-        contest = await contests.get_managed(
-            data["contest_id"], message.from_user.id, settings.admin_ids
-        )
-        fields = replace(contests.fields_of(contest), **{field: value})
-        contest = await contests.update(contest.id, message.from_user.id, fields)
+        contest = await contests.get_managed(contest_id, user_id, settings.admin_ids)
+        fields = replace(contests.fields_of(contest), **change)
+        contest = await contests.update(contest.id, user_id, fields)
     except DomainError as exc:
-        await message.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
+        await reply_to.answer(texts("organizer.refused", reason=cards.quote(str(exc))))
         return
     await state.clear()
-    await message.answer(
+    await reply_to.answer(
         texts("organizer.edited") + "\n\n" + await summary(contest, texts),
         reply_markup=keyboards.manage(contest, texts),
     )
@@ -349,6 +384,7 @@ def create_router() -> Router:
     router.callback_query.register(stats, ManageButton.filter(F.action == ManageAction.stats))
     router.callback_query.register(edit, ManageButton.filter(F.action.in_(set(_EDITED))))
     router.message.register(edited, Managing.field, F.text)
+    router.callback_query.register(cleared, ManageButton.filter(F.action.in_(set(_CLEARED))))
     router.callback_query.register(toggle, ManageButton.filter(F.action.in_(set(_TOGGLED))))
     router.callback_query.register(
         ask_confirmation, ManageButton.filter(F.action.in_(set(_CONFIRMED)))
