@@ -138,7 +138,7 @@ _EDITS = (
 )
 _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
     Status.draft: (*_EDITS, ManageAction.cancel),
-    Status.scheduled: (*_EDITS, ManageAction.cancel),
+    Status.scheduled: (*_EDITS, ManageAction.edit_publish_at, ManageAction.cancel),
     Status.active: (
         ManageAction.stats,
         ManageAction.draw,

@@ -65,6 +65,7 @@ class ManageAction(StrEnum):
     edit_reserve = "reserve"
     edit_deadline = "deadline"
     edit_limit = "limit"
+    edit_publish_at = "publishat"
     clear_deadline = "nodeadline"
     clear_limit = "nolimit"
     toggle_notify = "notify"

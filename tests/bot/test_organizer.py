@@ -374,3 +374,34 @@ async def test_remove_deadline_or_limit_unless_nothing_would_end_it(harness: Bot
     (saved,) = await h.say(OWNER, "60")
     assert "Ends when 60 people have joined" in saved.text
     print(f"\nremoving the last end condition refused: {refused.text!r}")
+
+
+async def test_edit_publish_time_of_a_scheduled_contest(harness: BotHarness) -> None:
+    """A scheduled contest's publish time is read in the organizer's zone as the wizard reads
+    it and saved through `rules.check_fields` (the deadline must still come after it)."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    contest = await contests.create(
+        OWNER, ContestFields(title="Later", ends_at=datetime.now(UTC) + timedelta(days=5))
+    )
+    summary = await _open(h, OWNER, "Later")
+    assert "🗓 Publish time" not in button_texts(summary)  # a draft is published by hand
+    await contests.schedule(contest.id, datetime.now(UTC) + timedelta(days=1), OWNER)
+    berlin = ZoneInfo("Europe/Berlin")
+    local = (datetime.now(berlin) + timedelta(days=2)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    await _open(h, OWNER, "Later")
+    (asked,) = await press_in_private(h, OWNER, "🗓 Publish time")
+    assert "Europe/Berlin" in asked.text
+    (unreadable,) = await h.say(OWNER, "soonish")
+    assert "Europe/Berlin" in unreadable.text
+    before = (await contests.get(contest.id)).publish_at
+    (refused,) = await h.say(OWNER, "in 6 days")
+    assert "deadline must be at least a minute after the start" in refused.text
+    assert (await contests.get(contest.id)).publish_at == before
+    (saved,) = await h.say(OWNER, f"{local:%d.%m.%Y %H:%M}")
+    assert f"Publishes at: {cards.when(local.astimezone(UTC))}" in saved.text
+    stored = await contests.get(contest.id)
+    assert (stored.status, stored.publish_at) == ("scheduled", local.astimezone(UTC))
+    print(f"\npublish time after the deadline refused: {refused.text!r}")

@@ -119,6 +119,7 @@ _EDITED = {
     ManageAction.edit_reserve: "reserve_count",
     ManageAction.edit_deadline: "ends_at",
     ManageAction.edit_limit: "max_participants",
+    ManageAction.edit_publish_at: "publish_at",
 }
 """Which contest field each edit button changes."""
 _COUNTS = {"winners_count", "reserve_count", "max_participants"}
@@ -175,7 +176,7 @@ async def edited(
         if value is None:
             await message.answer(texts("organizer.number_invalid"))
             return
-    if field == "ends_at":
+    if field in ("ends_at", "publish_at"):
         zone_name = wizard.timezone_of(person, settings)
         try:
             value = parse_deadline(text, zone_name)
