@@ -59,7 +59,8 @@ def _organizer_told(emulator: TelegramEmulator) -> list[str]:
 
 
 async def _drawn(contest_id: int) -> bool:
-    return await Draw.exists().where(Draw.contest == contest_id)
+    """Drawn, not only frozen: the row exists from the freeze on."""
+    return await Draw.exists().where((Draw.contest == contest_id) & (Draw.state == draws.DRAWN))
 
 
 async def test_lost_admin_rights_make_the_draw_wait_and_resume(
