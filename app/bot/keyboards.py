@@ -133,6 +133,8 @@ _EDITS = (
     ManageAction.edit_reserve,
     ManageAction.edit_deadline,
     ManageAction.edit_limit,
+    ManageAction.edit_required,
+    ManageAction.edit_targets,
     ManageAction.toggle_results_mode,
     ManageAction.toggle_notify,
 )

@@ -20,4 +20,5 @@ class Wizard(StatesGroup):
 
 class Managing(StatesGroup):
     field = State()
+    channels = State()
     redraw_reason = State()

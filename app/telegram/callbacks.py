@@ -66,6 +66,8 @@ class ManageAction(StrEnum):
     edit_deadline = "deadline"
     edit_limit = "limit"
     edit_publish_at = "publishat"
+    edit_required = "required"
+    edit_targets = "targets"
     clear_deadline = "nodeadline"
     clear_limit = "nolimit"
     toggle_notify = "notify"

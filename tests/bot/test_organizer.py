@@ -12,6 +12,7 @@ import pytest
 from app.contests.channels import ChannelRef
 from app.contests.rules import ContestFields
 from app.db import audit, contests
+from app.db.tables import Publication
 from app.telegram import cards
 from tests.bot.flows import button_texts, buttons, press_in_private, published_contest
 from tests.bot.harness import BOT_ADMIN, BotHarness
@@ -405,3 +406,35 @@ async def test_edit_publish_time_of_a_scheduled_contest(harness: BotHarness) -> 
     stored = await contests.get(contest.id)
     assert (stored.status, stored.publish_at) == ("scheduled", local.astimezone(UTC))
     print(f"\npublish time after the deadline refused: {refused.text!r}")
+
+
+async def test_edit_required_and_target_channels(harness: BotHarness) -> None:
+    """The wizard's channel steps on /manage: each channel checked as the wizard (and the
+    API's PATCH) checks it, Done replaces the contest's list."""
+    h = harness
+    channel_id = _world(h)
+    contest = await contests.create(
+        OWNER, ContestFields(title="Chans", ends_at=datetime.now(UTC) + timedelta(days=5))
+    )
+    await _open(h, OWNER, "Chans")
+    (asked,) = await press_in_private(h, OWNER, "📢 Required channels")
+    assert "subscribed" in asked.text
+    (unknown,) = await h.say(OWNER, "@nosuchchannel")
+    assert "I can't find @nosuchchannel" in unknown.text
+    (added,) = await h.say(OWNER, "@alpha")
+    assert "Required channels: Alpha" in added.text
+    assert await contests.required_channels(contest.id) == []  # saved only on Done
+    (saved,) = await press_in_private(h, OWNER, "Done")
+    assert saved.text.startswith("Saved.")
+    assert [ref.chat_id for ref in await contests.required_channels(contest.id)] == [channel_id]
+
+    await press_in_private(h, OWNER, "📣 Post in")
+    (added,) = await h.say(OWNER, "@alpha")
+    assert "posted in: Alpha" in added.text
+    (saved,) = await press_in_private(h, OWNER, "Done")
+    assert saved.text.startswith("Saved.")
+    posts = await Publication.select(Publication.chat_id).where(
+        (Publication.contest == contest.id) & (Publication.kind == "post")
+    )
+    assert posts == [{"chat_id": channel_id}]
+    print(f"\nunknown channel refused: {unknown.text!r}")

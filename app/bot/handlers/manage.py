@@ -24,10 +24,17 @@ from app.contests import rules
 from app.contests.deadlines import parse_deadline
 from app.db import contests, draws, export, participants
 from app.db.tables import Contest, TelegramUser
-from app.errors import DomainError
+from app.errors import ChannelProblem, DomainError
 from app.locales import Texts
 from app.telegram import background, cards
-from app.telegram.callbacks import ManageAction, ManageButton, ManagePage
+from app.telegram.callbacks import (
+    ManageAction,
+    ManageButton,
+    ManagePage,
+    WizardAction,
+    WizardButton,
+)
+from app.telegram.channels import Purpose
 
 LISTED = 20
 
@@ -229,6 +236,70 @@ async def _save(
     )
 
 
+_CHANNELS = {
+    ManageAction.edit_required: Purpose.required,
+    ManageAction.edit_targets: Purpose.target,
+}
+
+
+async def edit_channels(
+    query: CallbackQuery,
+    contest: Contest,
+    callback_data: ManageButton,
+    texts: Texts,
+    state: FSMContext,
+) -> None:
+    """The wizard's channel step again; Done replaces the contest's list with the one sent."""
+    await query.answer()
+    purpose = _CHANNELS[callback_data.action]
+    await state.set_state(Managing.channels)
+    await state.set_data(
+        {"contest_id": contest.id, "purpose": purpose.value, "required": [], "targets": []}
+    )
+    assert query.message is not None
+    if purpose is Purpose.required:
+        markup = keyboards.wizard(texts, WizardAction.done)  # none is fine
+        await query.message.answer(texts("organizer.ask_required"), reply_markup=markup)
+    else:
+        await query.message.answer(texts("organizer.ask_targets"))
+
+
+async def channel_named(
+    message: Message, state: FSMContext, texts: Texts, bot: Bot, settings: Settings
+) -> None:
+    data = await state.get_data()
+    await wizard.add_channel(message, state, texts, bot, settings, Purpose(data["purpose"]))
+
+
+async def channels_done(
+    query: CallbackQuery, state: FSMContext, texts: Texts, settings: Settings
+) -> None:
+    """Save the channels as the API's PATCH does (`rules.check_targets`, `contests.update`)."""
+    data = await state.get_data()
+    user_id = query.from_user.id
+    try:
+        contest = await contests.get_managed(data["contest_id"], user_id, settings.admin_ids)
+        if Purpose(data["purpose"]) is Purpose.target:
+            rules.check_targets(len(data["targets"]), user_id in settings.admin_ids)
+            change = {"targets": [item["chat_id"] for item in data["targets"]]}
+        else:
+            change = {"required": wizard.refs(data["required"])}
+        contest = await contests.update(contest.id, user_id, contests.fields_of(contest), **change)
+    except ChannelProblem as problem:
+        await query.answer(texts(problem.key), show_alert=True)
+        return
+    except DomainError as exc:
+        await query.answer(str(exc), show_alert=True)
+        return
+    await state.clear()
+    await query.answer()
+    assert query.message is not None
+    await query.message.answer(
+        texts("organizer.edited") + "\n\n" + await summary(contest, texts),
+        reply_markup=keyboards.manage(contest, texts),
+    )
+
+
 _TOGGLED = {
     ManageAction.toggle_notify: lambda contest: {
         "notify_participants": not contest.notify_participants
@@ -385,6 +456,11 @@ def create_router() -> Router:
     router.callback_query.register(stats, ManageButton.filter(F.action == ManageAction.stats))
     router.callback_query.register(edit, ManageButton.filter(F.action.in_(set(_EDITED))))
     router.message.register(edited, Managing.field, F.text)
+    router.callback_query.register(edit_channels, ManageButton.filter(F.action.in_(set(_CHANNELS))))
+    router.message.register(channel_named, Managing.channels)
+    router.callback_query.register(
+        channels_done, Managing.channels, WizardButton.filter(F.action == WizardAction.done)
+    )
     router.callback_query.register(cleared, ManageButton.filter(F.action.in_(set(_CLEARED))))
     router.callback_query.register(toggle, ManageButton.filter(F.action.in_(set(_TOGGLED))))
     router.callback_query.register(

@@ -203,7 +203,7 @@ async def _ask_required(message: Message, state: FSMContext, texts: Texts) -> No
     )
 
 
-async def _add_channel(
+async def add_channel(
     message: Message,
     state: FSMContext,
     texts: Texts,
@@ -211,6 +211,8 @@ async def _add_channel(
     settings: Settings,
     purpose: Purpose,
 ) -> None:
+    """Check the channel `message` names and add it to the FSM data (the wizard's and the
+    /manage edit's channel steps)."""
     assert message.from_user is not None
     field = purpose.value if purpose is Purpose.required else "targets"
     data = await state.get_data()
@@ -254,7 +256,7 @@ async def _add_channel(
 async def required(
     message: Message, state: FSMContext, texts: Texts, bot: Bot, settings: Settings
 ) -> None:
-    await _add_channel(message, state, texts, bot, settings, Purpose.required)
+    await add_channel(message, state, texts, bot, settings, Purpose.required)
 
 
 async def required_done(query: CallbackQuery, state: FSMContext, texts: Texts) -> None:
@@ -267,7 +269,7 @@ async def required_done(query: CallbackQuery, state: FSMContext, texts: Texts) -
 async def targets(
     message: Message, state: FSMContext, texts: Texts, bot: Bot, settings: Settings
 ) -> None:
-    await _add_channel(message, state, texts, bot, settings, Purpose.target)
+    await add_channel(message, state, texts, bot, settings, Purpose.target)
 
 
 async def targets_done(
@@ -286,7 +288,7 @@ async def targets_done(
     await _preview(query.message, state, texts)
 
 
-def _refs(items: list[dict[str, Any]]) -> list[ChannelRef]:
+def refs(items: list[dict[str, Any]]) -> list[ChannelRef]:
     return [ChannelRef(**item) for item in items]
 
 
@@ -317,7 +319,7 @@ def _draft(data: dict[str, Any], owner_id: int) -> Contest:
 
 async def _preview(message: Message, state: FSMContext, texts: Texts) -> None:
     data = await state.get_data()
-    card = cards.card_text(_draft(data, message.chat.id), _refs(data["required"]), texts.language)
+    card = cards.card_text(_draft(data, message.chat.id), refs(data["required"]), texts.language)
     targets_ = ", ".join(cards.quote(item["title"]) for item in data["targets"])
     await message.answer(texts("organizer.preview_intro", targets=targets_))
     if data.get("photo") and cards.fit(card, cards.CAPTION_LIMIT):
@@ -356,7 +358,7 @@ async def _store(state: FSMContext, owner: TelegramUser, publish_at: datetime | 
     """Save the wizard's contest as a draft (once: a second attempt updates the same draft)."""
     data = await state.get_data()
     fields = _fields(data, publish_at)
-    required = _refs(data["required"])
+    required = refs(data["required"])
     targets = [item["chat_id"] for item in data["targets"]]
     options = {
         "notify_participants": data["notify"],
