@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from app.contests.conditions import (
 )
 from app.contests.lifecycle import Status
 from app.contests.rules import ContestFields
-from app.db import audit, contests, draws, participants, users
+from app.db import audit, contests, draws, engine, participants, users
 from app.db.migrate import pending
 from app.errors import NotFoundError, PermissionDenied, TransitionError, ValidationError
 
@@ -274,3 +275,26 @@ async def test_required_channels_cache_follows_edits(db: str) -> None:
     await contests.update(contest.id, OWNER, fields(), required=[ChannelRef(-2, "Two")])
     row = await contests.get(contest.id)
     assert [r.chat_id for r in await contests.channels_for_joining(row)] == [-2]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_stop_cuts_a_connection_still_in_use(db: str) -> None:
+    """A stuck query must not hold a stopping process (asyncpg's close waits for it)."""
+    current = engine.current()
+    held = asyncio.Event()
+
+    async def stuck() -> None:
+        async with current.pool.acquire() as connection:
+            held.set()
+            await connection.execute("SELECT pg_sleep(60)")
+
+    task = asyncio.create_task(stuck())
+    await held.wait()
+    started = time.monotonic()
+    await engine.stop(current, grace=0.5)
+    stopped_after = time.monotonic() - started
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert current.pool is None
+    assert stopped_after < 10, stopped_after

@@ -7,6 +7,8 @@ between SQLite and PostgreSQL within one process.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +23,8 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from app.config import Settings
 from app.db.tables import TABLES
 from app.retries import Policy, retrying
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 PICCOLO_CONF = "app.db.piccolo_conf"
@@ -113,10 +117,21 @@ async def _keep_session(_: object) -> None:
     """
 
 
-async def stop(engine: Engine | None = None) -> None:
+async def stop(engine: Engine | None = None, grace: float = 5.0) -> None:
+    """Close the PostgreSQL pool; connections still in use after `grace` seconds are cut.
+
+    asyncpg's graceful close waits for every connection to come back, so one stuck
+    query would otherwise hold a stopping process (or a test's teardown) forever.
+    """
     engine = engine or current()
-    if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+    if not isinstance(engine, PostgresEngine) or engine.pool is None:
+        return
+    try:
+        await asyncio.wait_for(engine.close_connection_pool(), grace)
+    except TimeoutError:
+        log.warning("database connections still in use after %.0f s; closing them", grace)
+        engine.pool.terminate()
+        engine.pool = None
 
 
 async def until_recorded(what: str, write: Callable[[], Awaitable[T]]) -> T:
