@@ -111,6 +111,8 @@ async def test_join_message_follows_user_language(api: Api) -> None:
 
 async def test_join_when_the_bot_lost_admin_is_undecided_and_reported(api: Api) -> None:
     contest_id = await api.published_contest()
+    # The rights go after the post is out (else posting fails first and is what is reported).
+    await api.emulator.wait_for_bot_messages("@news", timeout=30)
     api.emulator.revoke_bot_admin("@news")
     answer = (
         await api.client.post(f"/api/contests/{contest_id}/join", headers=api.as_user(PARTICIPANT))
