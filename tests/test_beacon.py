@@ -9,8 +9,6 @@ Python bindings' README. They verify against the quicknet key, so they are genui
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 
 from app.contests import beacon, draw, proof
 from tests.drand_emulator import TestChain
+from tests.test_draw import run_verify
 
 QUICKNET_ROUNDS = {
     1000: (
@@ -216,17 +215,6 @@ def test_the_organizers_fallback_is_v1_and_said_in_words() -> None:
     assert note.startswith(f"drawn WITHOUT the public beacon (round {committed.round} was")
     assert "the organizer 77 chose so" in note
     assert "drand unreachable for an hour" in note
-
-
-def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", "verify", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"PATH": "/usr/bin:/bin"},
-    )
 
 
 def test_verify_command_checks_the_beacon_offline(tmp_path: Path) -> None:
