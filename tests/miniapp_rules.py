@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from app.contests import rules
@@ -20,6 +21,10 @@ def render() -> str:
         "",
     ]
     lines += [f"export const {name} = {value};" for name, value in rules.LIMITS.items()]
+    lines += [
+        f"export const {name} = {json.dumps(list(values))} as const;"
+        for name, values in rules.CHOICES.items()
+    ]
     return "\n".join(lines) + "\n"
 
 

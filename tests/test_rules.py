@@ -35,6 +35,18 @@ def test_the_openapi_schema_shows_the_domain_limits(tmp_path: Path) -> None:
     assert "reserveCount" not in schemas["ContestInput"].get("required", [])
     assert schemas["RedrawInput"]["properties"]["reason"]["maxLength"] == rules.REASON_MAX
     assert schemas["CancelInput"]["properties"]["reason"]["maxLength"] == rules.REASON_MAX
+    assert contest["captchaMode"]["enum"] == list(rules.CAPTCHA_MODES)
+
+
+def test_the_captcha_switch_cycles_through_every_mode_and_refuses_others() -> None:
+    assert [rules.next_captcha_mode(mode) for mode in rules.CAPTCHA_MODES] == [
+        "suspicious",
+        "everyone",
+        "off",
+    ]
+    assert rules.check_captcha_mode("everyone") == "everyone"
+    with pytest.raises(ValidationError, match="captcha mode must be one of"):
+        rules.check_captcha_mode("sometimes")
 
 
 @pytest.mark.parametrize(("winners", "reserves"), [(1, 3), (3, 3), (7, 7), (100, 100)])

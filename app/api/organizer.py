@@ -114,6 +114,7 @@ class OrganizerController(Controller):
             language=stored.language,
             notify_participants=data.notify_participants,
             results_mode=data.results_mode,
+            captcha_mode=data.captcha_mode,
         )
         return await views.card(contest, user.id, settings.admin_ids)
 
@@ -147,7 +148,7 @@ class OrganizerController(Controller):
             )
         options = {
             name: getattr(data, name)
-            for name in ("notify_participants", "results_mode")
+            for name in ("notify_participants", "results_mode", "captcha_mode")
             if getattr(data, name) is not msgspec.UNSET
         }
         updated = await contests.update(

@@ -27,6 +27,7 @@ JoinStatus = Literal[
 ]
 ResultRole = Literal["winner", "reserve", "excluded", "participant", "absent"]
 ResultsMode = Literal["reply", "edit"]
+CaptchaMode = rules.CaptchaMode
 Language = Literal["ru", "en"]
 
 UserId = Annotated[int, Meta(ge=1, le=2**53 - 1, description="Telegram user id")]
@@ -173,6 +174,7 @@ class ContestInput(Camel, forbid_unknown_fields=True):
     target_channels: Channels = []
     notify_participants: bool = False
     results_mode: ResultsMode = "reply"
+    captcha_mode: CaptchaMode = rules.CAPTCHA_DEFAULT
 
 
 class ContestPatch(Camel, forbid_unknown_fields=True):
@@ -189,6 +191,7 @@ class ContestPatch(Camel, forbid_unknown_fields=True):
     target_channels: Channels | UnsetType = UNSET
     notify_participants: bool | UnsetType = UNSET
     results_mode: ResultsMode | UnsetType = UNSET
+    captcha_mode: CaptchaMode | UnsetType = UNSET
 
 
 class ContestSettings(Camel):
@@ -207,6 +210,7 @@ class ContestSettings(Camel):
     target_channels: list[ChannelLink]
     notify_participants: bool
     results_mode: ResultsMode
+    captcha_mode: CaptchaMode
     participant_count: int
     seed_commitment: str | None
     last_error: str | None

@@ -92,6 +92,7 @@ async def contest_settings(contest: Contest) -> schemas.ContestSettings:
         target_channels=await target_channels(contest.id),
         notify_participants=contest.notify_participants,
         results_mode=contest.results_mode,  # type: ignore[arg-type]
+        captcha_mode=contest.captcha_mode,  # type: ignore[arg-type]
         participant_count=await participants.count(contest.id),
         seed_commitment=contest.seed_commitment,
         last_error=contest.last_error,

@@ -137,6 +137,7 @@ _EDITS = (
     ManageAction.edit_targets,
     ManageAction.toggle_results_mode,
     ManageAction.toggle_notify,
+    ManageAction.toggle_captcha,
 )
 _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
     Status.draft: (*_EDITS, ManageAction.cancel),
@@ -161,6 +162,8 @@ def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
         )
     if action is ManageAction.toggle_results_mode:
         return texts(f"organizer.results_mode_{contest.results_mode}")
+    if action is ManageAction.toggle_captcha:
+        return texts(f"organizer.captcha_{contest.captcha_mode}")
     return texts(f"organizer.manage_{action.value}")
 
 

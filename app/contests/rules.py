@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
 
 from app.errors import ChannelProblem, ValidationError
 
@@ -32,6 +33,28 @@ RESERVE_DEFAULT_MIN = 3
 """Reserve winners when none are named: one per winner, at least this many."""
 REASON_MAX = 500
 """Characters in a re-draw or cancel reason."""
+
+CaptchaMode = Literal["off", "suspicious", "everyone"]
+"""Who must pass a captcha before their join is recorded: nobody, entries the suspicion
+score (`app.contests.suspicion`) flags, or everyone."""
+CAPTCHA_MODES: tuple[CaptchaMode, ...] = get_args(CaptchaMode)
+CAPTCHA_DEFAULT: CaptchaMode = "off"
+
+
+def next_captcha_mode(mode: str) -> CaptchaMode:
+    """The /manage switch: off → suspicious → everyone → off."""
+    index = CAPTCHA_MODES.index(mode) if mode in CAPTCHA_MODES else -1  # type: ignore[arg-type]
+    return CAPTCHA_MODES[(index + 1) % len(CAPTCHA_MODES)]
+
+
+def check_captcha_mode(mode: str) -> CaptchaMode:
+    if mode not in CAPTCHA_MODES:
+        raise ValidationError(f"captcha mode must be one of {', '.join(CAPTCHA_MODES)}")
+    return mode  # type: ignore[return-value]
+
+
+CHOICES = {"CAPTCHA_MODES": CAPTCHA_MODES}
+"""The choices as lists, for the Mini App's generated copy."""
 
 LIMITS = {
     "TITLE_MAX": TITLE_MAX,

@@ -29,18 +29,21 @@ async def create(
     language: str = "en",
     notify_participants: bool = False,
     results_mode: str = "reply",
+    captcha_mode: str = rules.CAPTCHA_DEFAULT,
     photo_file_id: str | None = None,
 ) -> Contest:
     """A new draft contest, with its required and target channels."""
     check_fields(fields)
     if results_mode not in RESULTS_MODES:
         raise ValueError(f"results_mode must be one of {RESULTS_MODES}")
+    rules.check_captcha_mode(captcha_mode)
     async with transaction():
         contest = Contest(
             owner_id=owner_id,
             language=language,
             notify_participants=notify_participants,
             results_mode=results_mode,
+            captcha_mode=captcha_mode,
             photo_file_id=photo_file_id,
             **asdict(fields),
         )
@@ -85,6 +88,8 @@ async def update(
     contest = await get(contest_id)
     next_status(contest_id, contest.status, Action.edit)
     check_fields(fields)
+    if "captcha_mode" in options:
+        rules.check_captcha_mode(options["captcha_mode"])
     async with transaction():
         values = {**asdict(fields), **options, "updated_at": datetime.now(UTC)}
         changed = await _move(contest, Action.edit, values)

@@ -67,6 +67,7 @@ class Contest(Table):
     language = Varchar(length=8, default="en")
     notify_participants = Boolean(default=False)
     results_mode = Varchar(length=8, default="reply")
+    captcha_mode = Varchar(length=16, default="off")  # app.contests.rules.CaptchaMode
     seed = Varchar(length=64, null=True, default=None)
     seed_commitment = Varchar(length=64, null=True, default=None)
     last_error = Text(null=True, default=None)

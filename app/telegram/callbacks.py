@@ -72,6 +72,7 @@ class ManageAction(StrEnum):
     clear_limit = "nolimit"
     toggle_notify = "notify"
     toggle_results_mode = "mode"
+    toggle_captcha = "captcha"
     cancel = "cancel"
     cancel_confirm = "cancel_ok"
     draw = "draw"

@@ -28,7 +28,9 @@ async def _problem(api: Api, user_id: int, **fields: object) -> tuple[int, dict]
 
 
 async def test_create_returns_a_draft_card_and_settings(api: Api) -> None:
-    card = await api.create_contest(notifyParticipants=True, resultsMode="edit")
+    card = await api.create_contest(
+        notifyParticipants=True, resultsMode="edit", captchaMode="everyone"
+    )
     assert card["status"] == "draft" and card["canManage"] is True
     assert card["seedCommitment"] is None
     settings = await api.client.get(f"{CREATE}/{card['id']}", headers=api.as_user(ORGANIZER))
@@ -42,6 +44,16 @@ async def test_create_returns_a_draft_card_and_settings(api: Api) -> None:
         }
     ]
     assert body["notifyParticipants"] is True and body["resultsMode"] == "edit"
+    assert body["captchaMode"] == "everyone"
+    changed = await api.client.patch(
+        f"{CREATE}/{card['id']}", json={"captchaMode": "suspicious"}, headers=api.as_user(ORGANIZER)
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await contests.get(card["id"])).captcha_mode == "suspicious"
+    refused = await api.client.patch(
+        f"{CREATE}/{card['id']}", json={"captchaMode": "sometimes"}, headers=api.as_user(ORGANIZER)
+    )
+    assert refused.status_code == 400 and "captchaMode" in refused.text
     listed = await api.client.get(CREATE, headers=api.as_user(ORGANIZER))
     assert [row["id"] for row in listed.json()] == [card["id"]]
     assert listed.json()[0]["lastError"] is None

@@ -338,6 +338,10 @@ async def test_toggle_results_mode_and_notify_before_the_start(harness: BotHarne
     )
     stored = await contests.get(contest.id)
     assert (stored.results_mode, stored.notify_participants) == ("edit", True)
+    (saved,) = await press_in_private(h, OWNER, "Captcha: off")
+    (saved,) = await press_in_private(h, OWNER, "Captcha: suspicious entries only")
+    assert "Captcha: everyone" in button_texts(saved)
+    assert (await contests.get(contest.id)).captcha_mode == "everyone"
 
     await contests.cancel(contest.id, OWNER)
     answer, replies = await h.press(

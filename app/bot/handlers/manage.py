@@ -307,8 +307,12 @@ _TOGGLED = {
     ManageAction.toggle_results_mode: lambda contest: {
         "results_mode": "edit" if contest.results_mode == "reply" else "reply"
     },
+    ManageAction.toggle_captcha: lambda contest: {
+        "captcha_mode": rules.next_captcha_mode(contest.captcha_mode)
+    },
 }
-"""The preview's two switches (the wizard's `toggle_*`): the other value of the setting."""
+"""The switches (the preview's two, as the wizard's `toggle_*`, and the captcha mode): the
+next value of the setting."""
 
 
 async def toggle(

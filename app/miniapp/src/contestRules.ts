@@ -11,3 +11,4 @@ export const CHANNELS_MAX = 10;
 export const REASON_MAX = 500;
 export const MIN_DURATION_MS = 60000;
 export const MAX_DURATION_MS = 31622400000;
+export const CAPTCHA_MODES = ["off", "suspicious", "everyone"] as const;

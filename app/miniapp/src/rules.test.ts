@@ -15,6 +15,7 @@ const valid: FormValues = {
   targetChannels: "https://t.me/news_channel",
   notifyParticipants: true,
   resultsMode: "reply",
+  captchaMode: "suspicious",
 };
 
 describe("checkForm", () => {
@@ -33,6 +34,7 @@ describe("checkForm", () => {
       targetChannels: ["@news_channel"],
       notifyParticipants: true,
       resultsMode: "reply",
+      captchaMode: "suspicious",
     });
   });
 

@@ -16,7 +16,7 @@ import {
   WINNERS_MAX,
 } from "./contestRules";
 import type { TextKey } from "./i18n";
-import type { ChannelHandle, ContestInput, ResultsMode } from "./types";
+import type { CaptchaMode, ChannelHandle, ContestInput, ResultsMode } from "./types";
 
 export * from "./contestRules";
 
@@ -32,9 +32,10 @@ export interface FormValues {
   targetChannels: string;
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
+  captchaMode: CaptchaMode;
 }
 
-export type Field = Exclude<keyof FormValues, "notifyParticipants" | "resultsMode">;
+export type Field = Exclude<keyof FormValues, "notifyParticipants" | "resultsMode" | "captchaMode">;
 export interface RuleProblem {
   key: TextKey;
   params?: Record<string, string | number>;
@@ -158,6 +159,7 @@ export function checkForm(
       targetChannels: targets.handles,
       notifyParticipants: values.notifyParticipants,
       resultsMode: values.resultsMode,
+      captchaMode: values.captchaMode,
     },
   };
 }

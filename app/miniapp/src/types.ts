@@ -3,6 +3,7 @@
  * serialises them: camelCase keys, times as ISO 8601 strings with a UTC offset.
  */
 
+import type { CAPTCHA_MODES } from "./contestRules";
 import type { Proof } from "./proof/document";
 
 export type ContestStatus = "draft" | "scheduled" | "active" | "drawing" | "finished" | "cancelled";
@@ -15,6 +16,7 @@ export type JoinStatus =
   | "full";
 export type ResultRole = "winner" | "reserve" | "excluded" | "participant" | "absent";
 export type ResultsMode = "reply" | "edit";
+export type CaptchaMode = (typeof CAPTCHA_MODES)[number];
 export type Language = "ru" | "en";
 /** A channel as an organizer names it: `@username` or its numeric chat id. */
 export type ChannelHandle = string | number;
@@ -112,6 +114,7 @@ export interface ContestInput {
   targetChannels: ChannelHandle[];
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
+  captchaMode: CaptchaMode;
 }
 
 export interface ContestSettings {
@@ -128,6 +131,7 @@ export interface ContestSettings {
   targetChannels: ChannelLink[];
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
+  captchaMode: CaptchaMode;
   participantCount: number;
   seedCommitment: string | null;
   lastError: string | null;

@@ -5,6 +5,7 @@ import { h, replace } from "../../dom";
 import { t, type TextKey } from "../../i18n";
 import { navigate } from "../../router";
 import {
+  CAPTCHA_MODES,
   checkForm,
   DESCRIPTION_MAX,
   RESERVE_DEFAULT_MIN,
@@ -17,7 +18,7 @@ import {
 } from "../../rules";
 import { closingConfirmation, haptic, mainAction } from "../../telegram";
 import { deviceZone, fromZonedInput, knownZone, offsetText, toZonedInput } from "../../time";
-import type { ChannelLink, ContestSettings, ResultsMode } from "../../types";
+import type { CaptchaMode, ChannelLink, ContestSettings, ResultsMode } from "../../types";
 import { errorContent, notice } from "../../ui";
 import type { ScreenContext } from "../context";
 
@@ -90,6 +91,11 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     { id: "field-resultsMode", name: "resultsMode", class: "input" },
     (["reply", "edit"] as ResultsMode[]).map((value) => h("option", { value }, t(`form.resultsMode.${value}` as TextKey))),
   );
+  const captcha = h(
+    "select",
+    { id: "field-captchaMode", name: "captchaMode", class: "input", "aria-describedby": "captcha-hint" },
+    CAPTCHA_MODES.map((value) => h("option", { value }, t(`form.captchaMode.${value}` as TextKey))),
+  );
   const formError = h("div", { class: "form-error", "aria-live": "assertive" });
   const zone = formZone(ctx);
   const zoneNote = h("p", { class: "hint", id: "zone-note", "data-testid": "zone-note", "data-zone": zone }, t("form.zoneNote", { zone: zoneLabel(zone) }));
@@ -109,6 +115,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
   controls.targetChannels.input.value = (existing?.targetChannels ?? []).map(handleOf).join("\n");
   notify.checked = existing?.notifyParticipants ?? false;
   mode.value = existing?.resultsMode ?? "reply";
+  captcha.value = existing?.captchaMode ?? "off";
 
   const values = (): FormValues => ({
     title: controls.title.input.value,
@@ -122,6 +129,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     targetChannels: controls.targetChannels.input.value,
     notifyParticipants: notify.checked,
     resultsMode: mode.value as ResultsMode,
+    captchaMode: captcha.value as CaptchaMode,
   });
 
   const show = (problems: FieldProblems): void => {
@@ -194,6 +202,13 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     controls.targetChannels.wrapper,
     h("div", { class: "field" }, h("label", { for: mode.id, class: "field-label" }, t("form.resultsMode")), mode),
     h("label", { class: "checkbox" }, notify, h("span", {}, t("form.notify"))),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: captcha.id, class: "field-label" }, t("form.captchaMode")),
+      captcha,
+      h("p", { class: "hint field-hint", id: "captcha-hint" }, t("form.captchaHint")),
+    ),
     h("button", { type: "submit", class: "hidden", tabindex: -1, "aria-hidden": "true" }),
   );
   replace(
