@@ -156,6 +156,8 @@ def verify(
         for problem in problems:
             click.echo(f"  - {problem}")
         sys.exit(1)
+    for item in document.excluded:
+        click.echo(f"excluded: {item.describe()}")
     count = len(frozen) if frozen is not None else len(document.participants)
     click.echo(
         f"OK: contest {document.contest_id}: {count} participants, "

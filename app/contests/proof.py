@@ -37,10 +37,33 @@ FORMAT_INLINE = "contest-bot-proof/1"
 _HEX64 = r"^[0-9a-f]{64}$"
 
 
+RECHECK_FAILED = "recheck_failed"
+"""Exclusion codes: a would-be winner failed the re-check of the conditions at the draw,"""
+REPLACED = "replaced"
+"""an organizer replaced a winner after the draw (a re-draw, with their reason),"""
+ORGANIZER = "organizer"
+"""an organizer excluded the entry before the draw (their reason; fixed at the freeze).
+Codes are open: verifiers accept and show a code they do not know."""
+EXCLUSION_CODES = {
+    RECHECK_FAILED: "failed the re-check at the draw",
+    REPLACED: "replaced by the organizer after the draw",
+    ORGANIZER: "excluded by the organizer before the draw",
+}
+
+
 class Exclusion(msgspec.Struct, frozen=True):
+    """A participant skipped by the draw: `code` says why (``EXCLUSION_CODES``, empty in
+    proofs made before codes), `reason` in words, `at` when (ISO 8601, UTC)."""
+
     user_id: int
     reason: str
     at: str = ""
+    code: str = ""
+
+    def describe(self) -> str:
+        kind = EXCLUSION_CODES.get(self.code, self.code)
+        why = f"{kind}: {self.reason}" if kind else self.reason
+        return f"user {self.user_id} excluded ({why})" + (f" at {self.at}" if self.at else "")
 
 
 class FinalCheckSkip(msgspec.Struct, frozen=True):

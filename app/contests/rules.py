@@ -56,6 +56,9 @@ def check_captcha_mode(mode: str) -> CaptchaMode:
 CHOICES = {"CAPTCHA_MODES": CAPTCHA_MODES}
 """The choices as lists, for the Mini App's generated copy."""
 
+EXCLUDE_AT_ONCE_MAX = 1000
+"""Entries an organizer excludes in one request."""
+
 LIMITS = {
     "TITLE_MAX": TITLE_MAX,
     "DESCRIPTION_MAX": DESCRIPTION_MAX,
@@ -164,11 +167,12 @@ def check_targets(count: int, by_bot_admin: bool) -> None:
         )
 
 
-def check_reason(reason: str, *, required: bool = True) -> str:
-    """A re-draw reason (`required`) or a cancel reason, without surrounding blanks."""
+def check_reason(reason: str, *, required: bool = True, what: str = "a re-draw") -> str:
+    """A re-draw or exclusion reason (`required`) or a cancel reason, without surrounding
+    blanks; `what` names the action in the error."""
     reason = reason.strip()
     if required and not reason:
-        raise ValidationError("a re-draw needs a reason")
+        raise ValidationError(f"{what} needs a reason")
     if len(reason) > REASON_MAX:
         raise ValidationError(f"the reason is {len(reason)} characters; at most {REASON_MAX}")
     return reason

@@ -8,8 +8,9 @@ answer raises `FinalCheckUndecided` and nothing is written: the draw task waits 
 tries again, and the organizer may choose to draw without the final check
 (`skip_final_check`), which the proof then records with who chose it and when.
 
-It is written in two steps: `freeze` stores the frozen list (its participants file)
-and, with the beacon, the drand round the draw commits to; `complete` draws once that
+It is written in two steps: `freeze` stores the frozen list (its participants file),
+the organizers' exclusions made before the draw (`app.db.exclusions`) and, with the
+beacon, the drand round the draw commits to; `complete` draws once that
 round is out (or at once without a beacon). `fallback` is the organizer's explicit
 choice to draw without the committed round when the beacon stays unreachable; the
 proof records it.
@@ -32,7 +33,7 @@ from app.contests import rules
 from app.contests.conditions import CheckResult, Outcome
 from app.contests.frozen import FrozenList
 from app.contests.lifecycle import Action, Status, next_status
-from app.db import audit, contests, participants
+from app.db import audit, contests, exclusions, participants
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import AuditLog, Contest, Draw, DrawList
 from app.errors import ContestBotError, FinalCheckUndecided, NotFoundError, ValidationError
@@ -138,7 +139,11 @@ async def _screen(
         failures = [r for r in results if r.outcome is Outcome.missing]
         if failures:
             reason = "; ".join(f"{r.condition}: {r.reason or r.outcome.value}" for r in failures)
-            excluded.append(proofs.Exclusion(user_id, f"re-check failed: {reason}", _now()))
+            excluded.append(
+                proofs.Exclusion(
+                    user_id, f"re-check failed: {reason}", _now(), proofs.RECHECK_FAILED
+                )
+            )
             skip.add(user_id)
         else:
             cleared.add(user_id)
@@ -220,6 +225,7 @@ async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[D
     if not contest.seed or not contest.seed_commitment:
         raise ValidationError(f"contest {contest_id} has no committed seed")
     listed_ids, body = await _freeze(contest_id)
+    excluded = await exclusions.for_draw(contest_id)  # fixed now: the contest has closed
     now = datetime.now(UTC)
     committed: dict[str, object] = {}
     if chain is not None:
@@ -244,6 +250,7 @@ async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[D
                     list_hash=listed_ids.hash,
                     participants=[],
                     participant_count=len(listed_ids),
+                    excluded=[proofs.to_dict(item) for item in excluded],
                     frozen_at=now,
                     beacon=committed,
                 )
@@ -291,7 +298,9 @@ async def complete(
     contest = await contests.get(contest_id)
     listed_ids = await frozen_list(contest_id)
     skipped = await final_check_skip(contest_id)
-    proof = await _compute(contest, listed_ids, [], None if skipped else recheck, skipped, source)
+    proof = await _compute(
+        contest, listed_ids, _exclusions(row), None if skipped else recheck, skipped, source
+    )
     async with transaction():
         updated = (
             await Draw.update(
@@ -504,7 +513,8 @@ async def replace_winner(
         row = await _locked(contest_id)
         if user_id not in row.winners:
             raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
-        excluded = [*_exclusions(row), proofs.Exclusion(user_id, reason, _now())]
+        replaced = proofs.Exclusion(user_id, reason, _now(), proofs.REPLACED)
+        excluded = [*_exclusions(row), replaced]
         proof = await _compute(contest, listed_ids, excluded, recheck, source=Source.of(row))
         await Draw.update(
             {

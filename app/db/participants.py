@@ -181,6 +181,14 @@ async def is_participant(contest_id: int, user_id: int) -> bool:
     )
 
 
+async def entered(contest_id: int, user_ids: list[int]) -> set[int]:
+    """Which of these users are entries of the contest."""
+    rows = await Participant.select(Participant.user_id).where(
+        (Participant.contest == contest_id) & Participant.user_id.is_in(user_ids)
+    )
+    return {row["user_id"] for row in rows}
+
+
 async def count(contest_id: int) -> int:
     """Participants of a contest: the counter kept in its row (no scan)."""
     rows = await Contest.select(Contest.participant_count).where(Contest.id == contest_id)

@@ -36,6 +36,8 @@ class TelegramUser(Table, tablename="telegram_user"):
     blocked_bot = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    has_photo = Boolean(null=True, default=None)  # getUserProfilePhotos, cached; None: unknown
+    photo_checked_at = Timestamptz(null=True, default=None)
 
 
 class Channel(Table):
@@ -114,6 +116,28 @@ class Participant(Table):
     joined_at = Timestamptz(default=TimestamptzNow())
 
 
+class EntrySuspicion(Table, tablename="entry_suspicion"):
+    """An entry's suspicion signals and score (`app.contests.suspicion`), kept up to date
+    in the background; unique per (contest, user_id)."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    user_id = BigInt()
+    score = Integer(default=0)
+    signals = JSONB(default=[])
+    assessed_at = Timestamptz(default=TimestamptzNow())
+
+
+class EntryExclusion(Table, tablename="entry_exclusion"):
+    """An organizer's exclusion of an entry before the draw, with their reason; unique per
+    (contest, user_id). Undoing deletes the row (the audit log keeps both)."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    user_id = BigInt()
+    reason = Varchar(length=512)
+    actor_id = BigInt()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Draw(Table):
     """The frozen list and the outcome of a contest's draw; one per contest.
 
@@ -190,6 +214,8 @@ TABLES: list[type[Table]] = [
     RequiredChannel,
     Publication,
     Participant,
+    EntrySuspicion,
+    EntryExclusion,
     Draw,
     DrawList,
     AuditLog,
