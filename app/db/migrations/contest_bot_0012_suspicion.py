@@ -23,7 +23,7 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.engine import engine_finder
 from piccolo.table import Table
 
-ID = "2026-12-01T02:12:00:000000"
+ID = "2026-12-01T00:12:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "entry_suspicion, entry_exclusion, telegram_user photo cache"
 
