@@ -19,6 +19,7 @@ from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ControllerRouterHandler
 
+from app import redis_pool
 from app.api import auth, dev
 from app.api.card_cache import CardCache
 from app.api.deps import DEPENDENCIES
@@ -30,6 +31,7 @@ from app.api.public import PublicController
 from app.api.schemas import CancelInput, ContestInput, ContestPatch, RedrawInput
 from app.config import Settings
 from app.telegram.client import make_bot
+from app.telegram.member_cache import MemberCache, make_cache
 
 MAX_BODY_BYTES = 64 * 1024
 CLOSED_BODIES = (ContestInput, ContestPatch, CancelInput, RedrawInput)
@@ -43,22 +45,34 @@ METRICS = PrometheusConfig(
 
 
 def create_app(
-    settings: Settings, *, bot: Bot | None = None, miniapp: Path | None = None
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    miniapp: Path | None = None,
+    member_cache: MemberCache | None = None,
 ) -> Litestar:
     """The API for `settings`; a given `bot` is used (and left open), else one is made.
 
     `miniapp` is a Mini App build directory to serve at `/` (only `contest-bot dev`).
+    `member_cache` is the bot's membership cache when both run in one process; else the
+    API keeps its own, in Redis when configured (the one the bot processes share).
     """
 
     @asynccontextmanager
     async def telegram(app: Litestar) -> AsyncIterator[None]:
         own = bot is None
         app.state.bot = bot or make_bot(settings)
+        redis = None
+        if member_cache is None:
+            redis = redis_pool.connect(settings) if settings.redis_dsn else None
+            app.state.member_cache = make_cache(redis)
         try:
             yield
         finally:
             if own:
                 await app.state.bot.session.close()
+            if redis is not None:
+                await redis.aclose()
 
     handlers: list[ControllerRouterHandler] = [
         OpsController,
@@ -73,7 +87,13 @@ def create_app(
 
     app = Litestar(
         route_handlers=handlers,
-        state=State({"settings": settings, "card_cache": CardCache(settings.card_cache_seconds)}),
+        state=State(
+            {
+                "settings": settings,
+                "card_cache": CardCache(settings.card_cache_seconds),
+                "member_cache": member_cache,
+            }
+        ),
         lifespan=[telegram],
         dependencies=DEPENDENCIES,
         middleware=[METRICS.middleware, auth.middleware()],

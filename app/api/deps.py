@@ -1,4 +1,5 @@
-"""Dependencies handlers ask for by name: the settings, the Bot and the signed-in user."""
+"""Dependencies handlers ask for by name: the settings, the Bot, the membership cache and
+the signed-in user."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from litestar.di import NamedDependency, Provide
 
 from app.api.card_cache import CardCache
 from app.config import Settings
+from app.telegram.member_cache import MemberCache
 
 SettingsDep: TypeAlias = NamedDependency[Settings]
 CardCacheDep: TypeAlias = NamedDependency[CardCache]
 BotDep: TypeAlias = NamedDependency[Bot]
+MemberCacheDep: TypeAlias = NamedDependency[MemberCache]
 UserDep: TypeAlias = NamedDependency[WebAppUser]
 
 
@@ -31,6 +34,10 @@ def _bot(state: State) -> Bot:
     return state.bot
 
 
+def _member_cache(state: State) -> MemberCache:
+    return state.member_cache
+
+
 def _user(request: Request) -> WebAppUser:
     """The user the auth middleware validated (see `app.api.auth`)."""
     return request.user
@@ -40,5 +47,6 @@ DEPENDENCIES = {
     "settings": Provide(_settings, sync_to_thread=False),
     "bot": Provide(_bot, sync_to_thread=False),
     "card_cache": Provide(_card_cache, sync_to_thread=False),
+    "member_cache": Provide(_member_cache, sync_to_thread=False),
     "user": Provide(_user, sync_to_thread=False),
 }

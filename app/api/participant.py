@@ -6,7 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from app.api import answers, auth, problems, public, views
-from app.api.deps import BotDep, CardCacheDep, SettingsDep, UserDep
+from app.api.deps import BotDep, CardCacheDep, MemberCacheDep, SettingsDep, UserDep
 from app.api.problems import ApiProblem
 from app.api.schemas import (
     ContestCard,
@@ -101,12 +101,19 @@ class ParticipantController(Controller):
         user: UserDep,
         settings: SettingsDep,
         bot: BotDep,
+        member_cache: MemberCacheDep,
         contest_id: int = ContestPath,
     ) -> JoinAnswer:
-        """Join a contest (idempotent): the same checks and answers as the bot's button."""
+        """Join a contest (idempotent): the same checks, answers and membership cache as the
+        bot's button."""
         await visible_contest(contest_id, user.id, settings)
         result = await joining.join(
-            bot, contest_id, auth.telegram_user(user), "miniapp", settings.default_language
+            bot,
+            contest_id,
+            auth.telegram_user(user),
+            "miniapp",
+            settings.default_language,
+            member_cache,
         )
         language = users.pick_language(user.language_code, settings.default_language)
         required = await contests.required_channels(contest_id)

@@ -23,6 +23,7 @@ from aiogram import Bot
 from app.api import dev
 from app.api.app import create_app
 from app.config import Settings
+from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,15 @@ def unix_socket(path: Path) -> socket.socket:
 
 
 async def serve_in_loop(
-    settings: Settings, *, bot: Bot | None = None, miniapp: Path | None = None
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    miniapp: Path | None = None,
+    member_cache: MemberCache | None = None,
 ) -> None:
     """Serve until cancelled (then finish open requests and run the shutdown hooks)."""
-    server = _Server(uvicorn_config(settings, create_app(settings, bot=bot, miniapp=miniapp)))
+    app = create_app(settings, bot=bot, miniapp=miniapp, member_cache=member_cache)
+    server = _Server(uvicorn_config(settings, app))
     sockets = [unix_socket(settings.api_socket)] if settings.api_socket is not None else None
     where = settings.api_socket or f"http://{settings.api_host}:{settings.api_port}"
     log.info("API starting on %s", where)
@@ -101,8 +107,11 @@ async def serve(settings: Settings) -> None:
     await serve_in_loop(settings)
 
 
-async def serve_dev(settings: Settings, *, bot: Bot | None = None) -> None:
-    """The API as `contest-bot dev` runs it: loopback port, Mini App build at `/`."""
+async def serve_dev(
+    settings: Settings, *, bot: Bot | None = None, member_cache: MemberCache | None = None
+) -> None:
+    """The API as `contest-bot dev` runs it: loopback port, Mini App build at `/`, the
+    bot's membership cache."""
     directory = dev.miniapp_dir(settings)
     if not (directory / "index.html").is_file():
         log.warning(
@@ -110,4 +119,4 @@ async def serve_dev(settings: Settings, *, bot: Bot | None = None) -> None:
             " (needs Node.js and npm) or set MINIAPP_DIR",
             directory,
         )
-    await serve_in_loop(settings, bot=bot, miniapp=directory)
+    await serve_in_loop(settings, bot=bot, miniapp=directory, member_cache=member_cache)

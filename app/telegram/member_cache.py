@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -28,6 +28,7 @@ UPDATE_SECONDS = 3600
 _MEMORY_MAX = 100_000
 
 
+@runtime_checkable  # the API's dependency injection checks the type
 class MemberCache(Protocol):
     async def is_member(self, chat_id: int, user_id: int) -> bool:
         """True when a recent answer said the user is subscribed."""

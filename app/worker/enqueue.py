@@ -9,6 +9,7 @@ publishing, drawing, posting and announcing from the database and kicks them aga
 from __future__ import annotations
 
 import logging
+import time
 
 from taskiq import AsyncTaskiqDecoratedTask
 
@@ -28,8 +29,19 @@ async def _kick(task: AsyncTaskiqDecoratedTask, *args: object) -> bool:  # type:
     return True
 
 
+_CLAIMS_KEPT = 10_000
+
+
 class BrokerQueue:
-    """`background.TaskQueue` on this process's taskiq broker (`broker.current()`)."""
+    """`background.TaskQueue` on this process's taskiq broker (`broker.current()`).
+
+    Counter refreshes are throttled per contest through a claim in the store (shared by
+    the processes); while a claim this process won is running, the refresh it queued
+    will show every join made meanwhile, so joins here skip asking the store again.
+    """
+
+    def __init__(self) -> None:
+        self._claimed_until: dict[int, float] = {}
 
     async def publish(self, contest_id: int) -> bool:
         return await _kick(tasks.publish_contest, contest_id)
@@ -44,14 +56,20 @@ class BrokerQueue:
         return await _kick(tasks.announce_results, contest_id)
 
     async def refresh_counter(self, contest_id: int) -> bool:
+        if self._claimed_until.get(contest_id, 0.0) > time.monotonic():
+            return False
         try:
             worker = await broker.started()
             window_ms = int(tasks.REFRESH_SECONDS * 1000)
+            claimed_at = time.monotonic()
             if not await worker.store.claim(f"throttle:refresh:{contest_id}", "1", window_ms):
                 return False
         except Exception:
             log.exception("could not throttle the counter refresh of contest %s", contest_id)
             return False
+        if len(self._claimed_until) >= _CLAIMS_KEPT:
+            self._claimed_until.clear()
+        self._claimed_until[contest_id] = claimed_at + tasks.REFRESH_SECONDS
         return await _kick(tasks.refresh_counter, contest_id)
 
 

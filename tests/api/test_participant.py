@@ -95,6 +95,30 @@ async def test_join_needs_subscription_then_succeeds_once(api: Api) -> None:
     ]
 
 
+async def test_join_shares_the_bots_membership_cache(api: Api) -> None:
+    first, second = await api.published_contest(), await api.published_contest(title="Second")
+    news = api.emulator.world.chat("@news").id
+    api.emulator.add_member("@news", PARTICIPANT)
+
+    def checks() -> int:
+        return api.emulator.call_counts().get("getChatMember", 0)
+
+    before = checks()
+    joined = await api.client.post(f"/api/contests/{first}/join", headers=api.as_user(PARTICIPANT))
+    assert joined.json()["status"] == "joined"
+    assert checks() == before + 1
+    again = await api.client.post(f"/api/contests/{second}/join", headers=api.as_user(PARTICIPANT))
+    assert again.json()["status"] == "joined"
+    assert checks() == before + 1  # the "yes" of a moment ago was reused
+
+    # what the bot's chat_member handler records for a fresh subscriber
+    await api.app.state.member_cache.remember(news, OUTSIDER, 3600)
+    api.emulator.add_member("@news", OUTSIDER)
+    outsider = await api.client.post(f"/api/contests/{first}/join", headers=api.as_user(OUTSIDER))
+    assert outsider.json()["status"] == "joined"
+    assert checks() == before + 1
+
+
 async def test_join_message_follows_user_language(api: Api) -> None:
     from app.api import init_data
 
