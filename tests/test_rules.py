@@ -33,6 +33,9 @@ def test_the_openapi_schema_shows_the_domain_limits(tmp_path: Path) -> None:
     for field in ("requiredChannels", "targetChannels"):
         assert contest[field]["maxItems"] == rules.CHANNELS_MAX
     assert "reserveCount" not in schemas["ContestInput"].get("required", [])
+    for field in ("referralCap", "boostCap"):
+        assert contest[field]["maximum"] == rules.TICKET_CAP_MAX
+    assert contest["ticketMode"]["enum"] == list(rules.TICKET_MODES)
     assert schemas["RedrawInput"]["properties"]["reason"]["maxLength"] == rules.REASON_MAX
     assert schemas["CancelInput"]["properties"]["reason"]["maxLength"] == rules.REASON_MAX
     assert contest["captchaMode"]["enum"] == list(rules.CAPTCHA_MODES)
@@ -75,3 +78,28 @@ def test_reasons_are_trimmed_and_bounded() -> None:
         rules.check_reason("   ")
     with pytest.raises(ValidationError):
         rules.check_reason("x" * (rules.REASON_MAX + 1), required=False)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("none", 1), ("referrals", 1 + 3), ("boosts", 1 + 2), ("both", 1 + 3 + 2)],
+)
+def test_tickets_follow_the_mode_and_the_caps(mode: str, expected: int) -> None:
+    assert rules.tickets(mode, referrals=7, boosts=2, referral_cap=3, boost_cap=5) == expected
+    assert rules.tickets(mode, referrals=0, boosts=0, referral_cap=3, boost_cap=5) == 1
+
+
+def test_ticket_settings_are_checked() -> None:
+    rules.check_fields(
+        rules.ContestFields(
+            title="t", max_participants=10, ticket_mode="both", referral_cap=1, boost_cap=100
+        )
+    )
+    with pytest.raises(ValidationError) as refused:
+        rules.check_fields(
+            rules.ContestFields(
+                title="t", max_participants=10, ticket_mode="friends", referral_cap=0
+            )
+        )
+    assert "ticket mode must be one of none, referrals, boosts, both" in str(refused.value)
+    assert f"referral ticket cap must be between 1 and {rules.TICKET_CAP_MAX}" in str(refused.value)

@@ -49,6 +49,10 @@ DefaultReserve = Annotated[
 ParticipantLimit = Annotated[int, Meta(ge=1, le=rules.PARTICIPANTS_MAX)]
 Channels = Annotated[list[ChannelHandle], Meta(max_length=rules.CHANNELS_MAX)]
 Reason = Annotated[str, Meta(min_length=1, max_length=rules.REASON_MAX)]
+TicketCap = Annotated[
+    int,
+    Meta(ge=1, le=rules.TICKET_CAP_MAX, description="most extra tickets of this kind per person"),
+]
 
 
 class Camel(msgspec.Struct, rename="camel", kw_only=True):
@@ -175,6 +179,9 @@ class ContestInput(Camel, forbid_unknown_fields=True):
     notify_participants: bool = False
     results_mode: ResultsMode = "reply"
     captcha_mode: CaptchaMode = rules.CAPTCHA_DEFAULT
+    ticket_mode: rules.TicketMode = "none"
+    referral_cap: TicketCap = rules.TICKET_CAP_DEFAULT
+    boost_cap: TicketCap = rules.TICKET_CAP_DEFAULT
 
 
 class ContestPatch(Camel, forbid_unknown_fields=True):
@@ -192,6 +199,9 @@ class ContestPatch(Camel, forbid_unknown_fields=True):
     notify_participants: bool | UnsetType = UNSET
     results_mode: ResultsMode | UnsetType = UNSET
     captcha_mode: CaptchaMode | UnsetType = UNSET
+    ticket_mode: rules.TicketMode | UnsetType = UNSET
+    referral_cap: TicketCap | UnsetType = UNSET
+    boost_cap: TicketCap | UnsetType = UNSET
 
 
 class ContestSettings(Camel):
@@ -211,6 +221,9 @@ class ContestSettings(Camel):
     notify_participants: bool
     results_mode: ResultsMode
     captcha_mode: CaptchaMode
+    ticket_mode: rules.TicketMode
+    referral_cap: int
+    boost_cap: int
     participant_count: int
     seed_commitment: str | None
     last_error: str | None

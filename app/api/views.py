@@ -93,6 +93,9 @@ async def contest_settings(contest: Contest) -> schemas.ContestSettings:
         notify_participants=contest.notify_participants,
         results_mode=contest.results_mode,  # type: ignore[arg-type]
         captcha_mode=contest.captcha_mode,  # type: ignore[arg-type]
+        ticket_mode=contest.ticket_mode,  # type: ignore[arg-type]
+        referral_cap=contest.referral_cap,
+        boost_cap=contest.boost_cap,
         participant_count=await participants.count(contest.id),
         seed_commitment=contest.seed_commitment,
         last_error=contest.last_error,

@@ -53,7 +53,36 @@ def check_captcha_mode(mode: str) -> CaptchaMode:
     return mode  # type: ignore[return-value]
 
 
-CHOICES = {"CAPTCHA_MODES": CAPTCHA_MODES}
+TicketMode = Literal["none", "referrals", "boosts", "both"]
+"""Extra draw tickets besides everyone's one: per invited friend who joined and still
+passes the checks, per active boost of the contest's channel, or both."""
+TICKET_MODES: tuple[TicketMode, ...] = get_args(TicketMode)
+
+TICKET_CAP_MAX = 100
+"""Highest cap an organizer may set on extra tickets of one kind per participant."""
+TICKET_CAP_DEFAULT = 10
+
+
+def tickets(mode: str, referrals: int, boosts: int, referral_cap: int, boost_cap: int) -> int:
+    """A participant's tickets in the draw: one, plus counted referrals and active boosts
+    (each up to its cap) when the contest's mode gives them."""
+    extra = 0
+    if counts_referrals(mode):
+        extra += min(max(referrals, 0), referral_cap)
+    if counts_boosts(mode):
+        extra += min(max(boosts, 0), boost_cap)
+    return 1 + extra
+
+
+def counts_referrals(mode: str) -> bool:
+    return mode in ("referrals", "both")
+
+
+def counts_boosts(mode: str) -> bool:
+    return mode in ("boosts", "both")
+
+
+CHOICES = {"CAPTCHA_MODES": CAPTCHA_MODES, "TICKET_MODES": TICKET_MODES}
 """The choices as lists, for the Mini App's generated copy."""
 
 EXCLUDE_AT_ONCE_MAX = 1000
@@ -68,6 +97,8 @@ LIMITS = {
     "PARTICIPANTS_MAX": PARTICIPANTS_MAX,
     "CHANNELS_MAX": CHANNELS_MAX,
     "REASON_MAX": REASON_MAX,
+    "TICKET_CAP_MAX": TICKET_CAP_MAX,
+    "TICKET_CAP_DEFAULT": TICKET_CAP_DEFAULT,
     "MIN_DURATION_MS": int(MIN_DURATION.total_seconds() * 1000),
     "MAX_DURATION_MS": int(MAX_DURATION.total_seconds() * 1000),
 }
@@ -90,6 +121,9 @@ class ContestFields:
     ends_at: datetime | None = None
     max_participants: int | None = None
     publish_at: datetime | None = None
+    ticket_mode: TicketMode = "none"
+    referral_cap: int = TICKET_CAP_DEFAULT
+    boost_cap: int = TICKET_CAP_DEFAULT
 
     def __post_init__(self) -> None:
         if self.reserve_count is None:
@@ -144,6 +178,11 @@ def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
         problems.append(
             f"participant limit must be between the number of winners and {PARTICIPANTS_MAX}"
         )
+    if fields.ticket_mode not in TICKET_MODES:
+        problems.append(f"ticket mode must be one of {', '.join(TICKET_MODES)}")
+    for name, cap in (("referral", fields.referral_cap), ("boost", fields.boost_cap)):
+        if not 1 <= cap <= TICKET_CAP_MAX:
+            problems.append(f"{name} ticket cap must be between 1 and {TICKET_CAP_MAX}")
     if fields.publish_at is not None:
         if fields.publish_at.tzinfo is None:
             problems.append("publish time must carry a time zone")

@@ -72,6 +72,9 @@ def fields_of(contest: Contest) -> ContestFields:
         ends_at=contest.ends_at,
         max_participants=contest.max_participants,
         publish_at=contest.publish_at,
+        ticket_mode=contest.ticket_mode,
+        referral_cap=contest.referral_cap,
+        boost_cap=contest.boost_cap,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.contests.conditions import CheckResult, Condition, evaluate
 from app.contests.lifecycle import JOINABLE, Action, Status
-from app.db import contests
+from app.db import contests, tickets
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import Contest, Participant
 from app.errors import TransitionError
@@ -47,6 +47,7 @@ async def join(
     conditions: list[Condition],
     source: str = "bot",
     contest: Contest | None = None,
+    referrer: int | None = None,
 ) -> JoinResult:
     """Join a contest once; a second join of the same user is `already_joined`.
 
@@ -55,7 +56,9 @@ async def join(
     atomically with respect to the draw's freeze: a join either is in the frozen list or
     is told the contest closed. When the participant limit is reached, the join that
     reaches it closes the contest (`closed_contest`), and later ones are refused with
-    `full`. `contest` is the row when the caller has just read it.
+    `full`. `contest` is the row when the caller has just read it. `referrer` is the
+    participant whose link brought the user: the referral is recorded with the entry, in
+    the same transaction, and only for a new entry (`tickets.refer`).
     """
     if contest is None or contest.id != contest_id:
         contest = await contests.get(contest_id)
@@ -68,7 +71,14 @@ async def join(
     if not verdict.passed:
         status = JoinStatus.undecided if verdict.undecided else JoinStatus.conditions_missing
         return JoinResult(status, 0, verdict.missing, verdict.undecided)
-    entry = await (_enter_sqlite if is_sqlite() else _enter_postgres)(contest_id, user_id, source)
+    enter = _enter_sqlite if is_sqlite() else _enter_postgres
+    if referrer is None or referrer == user_id:
+        entry = await enter(contest_id, user_id, source)
+    else:
+        async with transaction():
+            entry = await enter(contest_id, user_id, source)
+            if entry.total is not None:
+                await tickets.refer(contest_id, referrer, user_id)
     if not entry.open:
         return await _refused(contest_id)
     if entry.total is None:

@@ -70,6 +70,9 @@ class Contest(Table):
     notify_participants = Boolean(default=False)
     results_mode = Varchar(length=8, default="reply")
     captcha_mode = Varchar(length=16, default="off")  # app.contests.rules.CaptchaMode
+    ticket_mode = Varchar(length=16, default="none")  # app.contests.rules.TicketMode
+    referral_cap = Integer(default=10)
+    boost_cap = Integer(default=10)
     seed = Varchar(length=64, null=True, default=None)
     seed_commitment = Varchar(length=64, null=True, default=None)
     last_error = Text(null=True, default=None)
@@ -138,6 +141,29 @@ class EntryExclusion(Table, tablename="entry_exclusion"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Referral(Table):
+    """A participant brought to a contest by another one's link; unique per (contest, invitee).
+
+    Written only once the invitee joined (passed every check), so each invitee counts for
+    one referrer at most. Whether it still counts is decided again at the freeze.
+    """
+
+    contest = ForeignKey(references=Contest, index=True)
+    referrer_id = BigInt(index=True)
+    invitee_id = BigInt()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Boost(Table):
+    """The active boosts of a contest's channels a participant had when last asked
+    (getUserChatBoosts); unique per (contest, user). Asked again at the freeze."""
+
+    contest = ForeignKey(references=Contest, index=True)
+    user_id = BigInt()
+    count = Integer(default=0)
+    checked_at = Timestamptz(default=TimestamptzNow())
+
+
 class Draw(Table):
     """The frozen list and the outcome of a contest's draw; one per contest.
 
@@ -161,6 +187,7 @@ class Draw(Table):
     frozen_at = Timestamptz(null=True, default=None)
     beacon = JSONB(default={})
     fallback = JSONB(default={})
+    tickets = Boolean(default=False)  # the list carries tickets: the weighted ranking
 
 
 class DrawList(Table, tablename="draw_list"):
@@ -216,6 +243,8 @@ TABLES: list[type[Table]] = [
     Participant,
     EntrySuspicion,
     EntryExclusion,
+    Referral,
+    Boost,
     Draw,
     DrawList,
     AuditLog,
