@@ -22,7 +22,7 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.engine import engine_finder
 from piccolo.table import Table
 
-ID = "2026-12-01T01:00:00:000000"
+ID = "2026-12-01T00:08:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Tickets: contest ticket mode and caps, referral and boost tables, draw tickets"
 
