@@ -30,6 +30,8 @@ def test_the_openapi_schema_shows_the_domain_limits(tmp_path: Path) -> None:
     assert contest["winnersCount"]["maximum"] == rules.WINNERS_MAX
     assert contest["reserveCount"]["maximum"] == rules.RESERVE_MAX
     assert contest["maxParticipants"]["maximum"] == rules.PARTICIPANTS_MAX
+    claim = contest["claimHours"]
+    assert (claim["minimum"], claim["maximum"]) == (rules.CLAIM_HOURS_MIN, rules.CLAIM_HOURS_MAX)
     for field in ("requiredChannels", "targetChannels"):
         assert contest[field]["maxItems"] == rules.CHANNELS_MAX
     assert "reserveCount" not in schemas["ContestInput"].get("required", [])
@@ -103,3 +105,16 @@ def test_ticket_settings_are_checked() -> None:
         )
     assert "ticket mode must be one of none, referrals, boosts, both" in str(refused.value)
     assert f"referral ticket cap must be between 1 and {rules.TICKET_CAP_MAX}" in str(refused.value)
+
+
+def test_claim_hours_are_optional_and_bounded() -> None:
+    fields = rules.ContestFields(title="t", max_participants=10)
+    assert fields.claim_hours is None
+    rules.check_fields(fields)
+    for hours in (rules.CLAIM_HOURS_MIN, 48, rules.CLAIM_HOURS_MAX):
+        rules.check_fields(rules.ContestFields(title="t", max_participants=10, claim_hours=hours))
+    for hours in (0, -1, rules.CLAIM_HOURS_MAX + 1):
+        with pytest.raises(ValidationError, match="claim deadline must be between 1 and 720"):
+            rules.check_fields(
+                rules.ContestFields(title="t", max_participants=10, claim_hours=hours)
+            )

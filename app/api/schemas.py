@@ -53,6 +53,14 @@ TicketCap = Annotated[
     int,
     Meta(ge=1, le=rules.TICKET_CAP_MAX, description="most extra tickets of this kind per person"),
 ]
+ClaimHours = Annotated[
+    int,
+    Meta(
+        ge=rules.CLAIM_HOURS_MIN,
+        le=rules.CLAIM_HOURS_MAX,
+        description="Hours winners have to press Claim; null: winners need not claim",
+    ),
+]
 
 
 class Camel(msgspec.Struct, rename="camel", kw_only=True):
@@ -106,6 +114,7 @@ class ContestCard(Camel):
     seed_commitment: str | None
     server_time: datetime
     can_manage: bool
+    claim_hours: int | None = None
 
 
 class JoinAnswer(Camel):
@@ -182,6 +191,7 @@ class ContestInput(Camel, forbid_unknown_fields=True):
     ticket_mode: rules.TicketMode = "none"
     referral_cap: TicketCap = rules.TICKET_CAP_DEFAULT
     boost_cap: TicketCap = rules.TICKET_CAP_DEFAULT
+    claim_hours: ClaimHours | None = None
 
 
 class ContestPatch(Camel, forbid_unknown_fields=True):
@@ -202,6 +212,7 @@ class ContestPatch(Camel, forbid_unknown_fields=True):
     ticket_mode: rules.TicketMode | UnsetType = UNSET
     referral_cap: TicketCap | UnsetType = UNSET
     boost_cap: TicketCap | UnsetType = UNSET
+    claim_hours: ClaimHours | UnsetType | None = UNSET
 
 
 class ContestSettings(Camel):
@@ -227,6 +238,7 @@ class ContestSettings(Camel):
     participant_count: int
     seed_commitment: str | None
     last_error: str | None
+    claim_hours: int | None
 
 
 class CancelInput(Camel, forbid_unknown_fields=True):

@@ -62,6 +62,7 @@ async def viewer_card(
         seed_commitment=contest.seed_commitment,
         server_time=datetime.now(UTC),
         can_manage=shared.may_manage(user_id, admin_ids),
+        claim_hours=contest.claim_hours,
     )
 
 
@@ -99,6 +100,7 @@ async def contest_settings(contest: Contest) -> schemas.ContestSettings:
         participant_count=await participants.count(contest.id),
         seed_commitment=contest.seed_commitment,
         last_error=contest.last_error,
+        claim_hours=contest.claim_hours,
     )
 
 

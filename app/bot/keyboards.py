@@ -133,6 +133,7 @@ _EDITS = (
     ManageAction.edit_reserve,
     ManageAction.edit_deadline,
     ManageAction.edit_limit,
+    ManageAction.edit_claim,
     ManageAction.edit_required,
     ManageAction.edit_targets,
     ManageAction.toggle_results_mode,
@@ -164,6 +165,8 @@ def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
         return texts(f"organizer.results_mode_{contest.results_mode}")
     if action is ManageAction.toggle_captcha:
         return texts(f"organizer.captcha_{contest.captcha_mode}")
+    if action in (ManageAction.edit_claim, ManageAction.clear_claim):
+        return texts(f"claims.manage_{action.value}")
     return texts(f"organizer.manage_{action.value}")
 
 
@@ -181,8 +184,9 @@ def manage(contest: Contest, texts: Texts) -> InlineKeyboardMarkup:
 def button(contest_id: int, action: ManageAction, texts: Texts) -> InlineKeyboardMarkup:
     """One /manage button under a question (e.g. «No deadline»)."""
     builder = InlineKeyboardBuilder()
+    area = "claims" if action is ManageAction.clear_claim else "organizer"
     builder.button(
-        text=texts(f"organizer.manage_{action.value}"),
+        text=texts(f"{area}.manage_{action.value}"),
         callback_data=ManageButton(action=action, contest_id=contest_id),
     )
     return builder.as_markup()

@@ -33,6 +33,10 @@ RESERVE_DEFAULT_MIN = 3
 """Reserve winners when none are named: one per winner, at least this many."""
 REASON_MAX = 500
 """Characters in a re-draw or cancel reason."""
+CLAIM_HOURS_MIN = 1
+CLAIM_HOURS_MAX = 720
+"""Hours a winner has to press Claim, when the organizer asks winners to claim (30 days
+at most); a winner who does not is passed over for the next reserve."""
 
 CaptchaMode = Literal["off", "suspicious", "everyone"]
 """Who must pass a captcha before their join is recorded: nobody, entries the suspicion
@@ -99,6 +103,8 @@ LIMITS = {
     "REASON_MAX": REASON_MAX,
     "TICKET_CAP_MAX": TICKET_CAP_MAX,
     "TICKET_CAP_DEFAULT": TICKET_CAP_DEFAULT,
+    "CLAIM_HOURS_MIN": CLAIM_HOURS_MIN,
+    "CLAIM_HOURS_MAX": CLAIM_HOURS_MAX,
     "MIN_DURATION_MS": int(MIN_DURATION.total_seconds() * 1000),
     "MAX_DURATION_MS": int(MAX_DURATION.total_seconds() * 1000),
 }
@@ -124,6 +130,8 @@ class ContestFields:
     ticket_mode: TicketMode = "none"
     referral_cap: int = TICKET_CAP_DEFAULT
     boost_cap: int = TICKET_CAP_DEFAULT
+    claim_hours: int | None = None
+    """None: winners need not claim; else the hours they have to press Claim."""
 
     def __post_init__(self) -> None:
         if self.reserve_count is None:
@@ -183,6 +191,12 @@ def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
     for name, cap in (("referral", fields.referral_cap), ("boost", fields.boost_cap)):
         if not 1 <= cap <= TICKET_CAP_MAX:
             problems.append(f"{name} ticket cap must be between 1 and {TICKET_CAP_MAX}")
+    if fields.claim_hours is not None and not (
+        CLAIM_HOURS_MIN <= fields.claim_hours <= CLAIM_HOURS_MAX
+    ):
+        problems.append(
+            f"the claim deadline must be between {CLAIM_HOURS_MIN} and {CLAIM_HOURS_MAX} hours"
+        )
     if fields.publish_at is not None:
         if fields.publish_at.tzinfo is None:
             problems.append("publish time must carry a time zone")

@@ -75,6 +75,7 @@ def fields_of(contest: Contest) -> ContestFields:
         ticket_mode=contest.ticket_mode,
         referral_cap=contest.referral_cap,
         boost_cap=contest.boost_cap,
+        claim_hours=contest.claim_hours,
     )
 
 

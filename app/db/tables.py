@@ -73,6 +73,7 @@ class Contest(Table):
     ticket_mode = Varchar(length=16, default="none")  # app.contests.rules.TicketMode
     referral_cap = Integer(default=10)
     boost_cap = Integer(default=10)
+    claim_hours = Integer(null=True, default=None)  # None: winners need not claim
     seed = Varchar(length=64, null=True, default=None)
     seed_commitment = Varchar(length=64, null=True, default=None)
     last_error = Text(null=True, default=None)
@@ -201,6 +202,24 @@ class DrawList(Table, tablename="draw_list"):
     body = Bytea(default=b"")
 
 
+class WinnerClaim(Table, tablename="winner_claim"):
+    """A winner's prize; unique per (contest, user_id). See `app.contests.claims`.
+
+    Written with the draw for every winner, and for each winner a re-draw or a pass-on
+    brings in. `deadline` is when a pending claim passes on; `announced` turns true once
+    the results naming this winner went out (until then the scheduler kicks the
+    announcement, so a worker dying after a pass-on still announces it).
+    """
+
+    contest = ForeignKey(references=Contest, index=True)
+    user_id = BigInt()
+    state = Varchar(length=16, default="pending", index=True)
+    deadline = Timestamptz(null=True, default=None)
+    announced = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    changed_at = Timestamptz(null=True, default=None)
+
+
 class AuditLog(Table, tablename="audit_log"):
     """An organizer action or a system decision worth keeping (re-draws, cancels, errors)."""
 
@@ -247,6 +266,7 @@ TABLES: list[type[Table]] = [
     Boost,
     Draw,
     DrawList,
+    WinnerClaim,
     AuditLog,
     Notification,
 ]

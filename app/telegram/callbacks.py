@@ -82,6 +82,8 @@ class ManageAction(StrEnum):
     skip_final_check = "nocheck"
     no_beacon = "nobeacon"
     no_beacon_confirm = "nobeacon_ok"
+    edit_claim = "claim"
+    clear_claim = "noclaim"
 
 
 class ManageButton(CallbackData, prefix="v1m"):

@@ -83,6 +83,8 @@ async def summary(contest: Contest, texts: Texts) -> str:
         lines.append(texts("cards.ends_at", when=cards.when(contest.ends_at)))
     if contest.max_participants is not None:
         lines.append(texts("cards.max_participants", count=contest.max_participants))
+    if contest.claim_hours is not None:
+        lines.append(texts("claims.summary_hours", hours=contest.claim_hours))
     if contest.publish_at is not None and contest.status == "scheduled":
         lines.append(texts("organizer.summary_publish_at", when=cards.when(contest.publish_at)))
     if contest.last_error:
@@ -127,17 +129,25 @@ _EDITED = {
     ManageAction.edit_deadline: "ends_at",
     ManageAction.edit_limit: "max_participants",
     ManageAction.edit_publish_at: "publish_at",
+    ManageAction.edit_claim: "claim_hours",
 }
 """Which contest field each edit button changes."""
-_COUNTS = {"winners_count", "reserve_count", "max_participants"}
-_CLEARED = {ManageAction.clear_deadline: "ends_at", ManageAction.clear_limit: "max_participants"}
-"""The button under the question that removes an optional end condition."""
+_COUNTS = {"winners_count", "reserve_count", "max_participants", "claim_hours"}
+_CLEARED = {
+    ManageAction.clear_deadline: "ends_at",
+    ManageAction.clear_limit: "max_participants",
+    ManageAction.clear_claim: "claim_hours",
+}
+"""The button under the question that removes an optional setting (an end condition, the
+claim deadline)."""
 
 
 def _question(field: str, contest: Contest, texts: Texts, zone_name: str) -> str:
     if field in ("title", "description"):
         limit = rules.TITLE_MAX if field == "title" else rules.DESCRIPTION_MAX
         return texts(f"organizer.ask_{field}", limit=limit)
+    if field == "claim_hours":
+        return texts("claims.ask_hours", low=rules.CLAIM_HOURS_MIN, high=rules.CLAIM_HOURS_MAX)
     limit = rules.WINNERS_MAX if field == "winners_count" else rules.RESERVE_MAX
     return texts(
         f"organizer.ask_edit_{field}",

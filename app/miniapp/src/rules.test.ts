@@ -13,6 +13,7 @@ const valid: FormValues = {
   publishAt: null,
   requiredChannels: "@news_channel\n-1001234567890",
   targetChannels: "https://t.me/news_channel",
+  claimHours: "",
   notifyParticipants: true,
   resultsMode: "reply",
   captchaMode: "suspicious",
@@ -35,6 +36,7 @@ describe("checkForm", () => {
       notifyParticipants: true,
       resultsMode: "reply",
       captchaMode: "suspicious",
+      claimHours: null,
     });
   });
 
@@ -52,6 +54,9 @@ describe("checkForm", () => {
     ["limit below winners", { maxParticipants: "2" }, "maxParticipants", "rule.limitRange"],
     ["publish in the past", { publishAt: new Date("2026-03-01T11:58:00Z") }, "publishAt", "rule.publishPast"],
     ["bad channel", { requiredChannels: "news channel" }, "requiredChannels", "rule.channelBad"],
+    ["no claim hours", { claimHours: "0" }, "claimHours", "rule.claimRange"],
+    ["too many claim hours", { claimHours: "721" }, "claimHours", "rule.claimRange"],
+    ["fractional claim hours", { claimHours: "1.5" }, "claimHours", "rule.whole"],
   ])("rejects %s", (_name, change, field, key) => {
     const { problems, input } = checkForm({ ...valid, ...change }, now);
     expect(problems[field as keyof typeof problems]?.key).toBe(key);
@@ -62,6 +67,11 @@ describe("checkForm", () => {
     const publishAt = new Date("2026-03-09T12:00:00Z");
     const { problems } = checkForm({ ...valid, publishAt }, now);
     expect(problems.endsAt?.key).toBe("rule.deadlineShort");
+  });
+
+  it("passes the claim deadline on in hours", () => {
+    const { input } = checkForm({ ...valid, claimHours: " 48 " }, now);
+    expect(input?.claimHours).toBe(48);
   });
 
   it("accepts a participant limit as the only end condition", () => {

@@ -7,6 +7,8 @@
 
 import {
   CHANNELS_MAX,
+  CLAIM_HOURS_MAX,
+  CLAIM_HOURS_MIN,
   DESCRIPTION_MAX,
   MAX_DURATION_MS,
   MIN_DURATION_MS,
@@ -30,6 +32,8 @@ export interface FormValues {
   publishAt: Date | null;
   requiredChannels: string;
   targetChannels: string;
+  /** Hours winners have to claim; empty: they need not claim. */
+  claimHours: string;
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
   captchaMode: CaptchaMode;
@@ -119,6 +123,13 @@ export function checkForm(
   } else if (limit !== null && !((winners ?? 1) <= limit && limit <= PARTICIPANTS_MAX)) {
     problems.maxParticipants = { key: "rule.limitRange", params: { max: PARTICIPANTS_MAX } };
   }
+  const claimText = values.claimHours.trim();
+  const claimHours = claimText ? wholeNumber(claimText) : null;
+  if (claimText && claimHours === null) {
+    problems.claimHours = { key: "rule.whole" };
+  } else if (claimHours !== null && !(CLAIM_HOURS_MIN <= claimHours && claimHours <= CLAIM_HOURS_MAX)) {
+    problems.claimHours = { key: "rule.claimRange", params: { min: CLAIM_HOURS_MIN, max: CLAIM_HOURS_MAX } };
+  }
   if (values.endsAt === null && !limitText) {
     problems.endsAt = { key: "rule.endCondition" };
   }
@@ -160,6 +171,7 @@ export function checkForm(
       notifyParticipants: values.notifyParticipants,
       resultsMode: values.resultsMode,
       captchaMode: values.captchaMode,
+      claimHours,
     },
   };
 }

@@ -65,6 +65,7 @@ export interface ContestCard {
   seedCommitment: string | null;
   serverTime: string;
   canManage: boolean;
+  claimHours?: number | null;
 }
 
 export interface JoinAnswer {
@@ -115,6 +116,8 @@ export interface ContestInput {
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
   captchaMode: CaptchaMode;
+  /** Hours winners have to press Claim; null: winners need not claim. */
+  claimHours: number | null;
 }
 
 export interface ContestSettings {
@@ -135,6 +138,7 @@ export interface ContestSettings {
   participantCount: number;
   seedCommitment: string | null;
   lastError: string | null;
+  claimHours: number | null;
 }
 
 export interface SeriesPoint {

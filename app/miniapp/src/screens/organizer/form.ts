@@ -12,6 +12,8 @@ import {
   RESERVE_MAX,
   TITLE_MAX,
   WINNERS_MAX,
+  CLAIM_HOURS_MAX,
+  CLAIM_HOURS_MIN,
   type Field,
   type FieldProblems,
   type FormValues,
@@ -84,6 +86,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     publishAt: control("publishAt", "form.publishAt", input("datetime-local")),
     requiredChannels: control("requiredChannels", "form.requiredChannels", h("textarea", { rows: 2, spellcheck: "false" }), t("form.channelsHint")),
     targetChannels: control("targetChannels", "form.targetChannels", h("textarea", { rows: 2, spellcheck: "false" }), t("form.channelsHint")),
+    claimHours: control("claimHours", "form.claimHours", input("number", { min: CLAIM_HOURS_MIN, max: CLAIM_HOURS_MAX, inputmode: "numeric" }), t("form.claimHint")),
   };
   const notify = input("checkbox", { id: "field-notify", name: "notifyParticipants" });
   const mode = h(
@@ -113,6 +116,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
   controls.publishAt.input.value = toZonedInput(existing?.publishAt ?? null, zone);
   controls.requiredChannels.input.value = (existing?.requiredChannels ?? []).map(handleOf).join("\n");
   controls.targetChannels.input.value = (existing?.targetChannels ?? []).map(handleOf).join("\n");
+  controls.claimHours.input.value = existing?.claimHours?.toString() ?? "";
   notify.checked = existing?.notifyParticipants ?? false;
   mode.value = existing?.resultsMode ?? "reply";
   captcha.value = existing?.captchaMode ?? "off";
@@ -127,6 +131,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     publishAt: fromZonedInput(controls.publishAt.input.value, zone),
     requiredChannels: controls.requiredChannels.input.value,
     targetChannels: controls.targetChannels.input.value,
+    claimHours: controls.claimHours.input.value,
     notifyParticipants: notify.checked,
     resultsMode: mode.value as ResultsMode,
     captchaMode: captcha.value as CaptchaMode,
@@ -200,6 +205,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     controls.publishAt.wrapper,
     controls.requiredChannels.wrapper,
     controls.targetChannels.wrapper,
+    controls.claimHours.wrapper,
     h("div", { class: "field" }, h("label", { for: mode.id, class: "field-label" }, t("form.resultsMode")), mode),
     h("label", { class: "checkbox" }, notify, h("span", {}, t("form.notify"))),
     h(
