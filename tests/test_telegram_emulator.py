@@ -40,6 +40,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from tests.telegram_emulator import TelegramEmulator
+from tests.telegram_emulator.images import image_size
 
 PNG_16x10 = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000100000000a08020000")
 
@@ -334,6 +335,31 @@ async def test_document_upload_download_and_user_files(emu: TelegramEmulator, bo
     assert (await bot.download(update.message.document.file_id)).read() == b"hello"
     with pytest.raises(TelegramBadRequest, match="can't use file of type Document as Photo"):
         await bot.send_photo(user.id, incoming.document.file_id)
+
+
+async def test_user_profile_photos(emu: TelegramEmulator, bot: Bot) -> None:
+    plain = emu.create_user()
+    posed = emu.create_user()
+    shy = emu.create_user()
+    emu.set_profile_photos(posed.id, 3)
+    emu.set_profile_photos(shy.id, 2, hidden=True)
+
+    none = await bot.get_user_profile_photos(plain.id)
+    assert none.total_count == 0 and none.photos == []
+    some = await bot.get_user_profile_photos(posed.id, offset=1, limit=1)
+    assert some.total_count == 3 and len(some.photos) == 1
+    sizes = some.photos[0]
+    assert [(s.width, s.height) for s in sizes] == [(160, 160), (320, 320), (640, 640)]
+    assert sizes[0].file_id == emu.world.users[posed.id].profile_photos[1][0].file_id
+    file = await bot.get_file(sizes[-1].file_id)
+    assert image_size((await bot.download_file(file.file_path)).read()) == (640, 640)
+    everything = await bot.get_user_profile_photos(posed.id, limit=500)  # clamped to 100
+    assert len(everything.photos) == 3
+    assert (await bot.get_user_profile_photos(posed.id, offset=5)).photos == []
+    hidden = await bot.get_user_profile_photos(shy.id)
+    assert hidden.total_count == 0
+    with pytest.raises(TelegramBadRequest, match="user not found"):
+        await bot.get_user_profile_photos(42)
 
 
 async def test_long_polling_returns_when_update_arrives(emu: TelegramEmulator, bot: Bot) -> None:

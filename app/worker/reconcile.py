@@ -3,10 +3,11 @@
 Each pass kicks the tasks whose time has come: publish scheduled contests, close and
 draw contests past their deadline (or closed by the participant limit), post active
 contests not yet shown in a target channel, announce finished contests not yet
-announced, and the periodic clean-up. A kick is remembered for a while (a key with a
-TTL) so a slow task is not kicked every second; when the key is gone (expired, or Redis
-was wiped) the work is kicked again and the task's own idempotency keeps it single.
-A deadline missed during downtime is simply due on the first pass: it fires once, late.
+announced, assess active contests' entries (suspicion signals), and the periodic
+clean-up. A kick is remembered for a while (a key with a TTL) so a slow task is not
+kicked every second; when the key is gone (expired, or Redis was wiped) the work is
+kicked again and the task's own idempotency keeps it single. A deadline missed during
+downtime is simply due on the first pass: it fires once, late.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from app.worker.broker import Worker
 
 log = logging.getLogger(__name__)
 
-KICK_MEMORY_MS = {"publish": 30_000, "draw": 30_000, "post": 120_000, "announce": 60_000}
+KICK_MEMORY_MS = {
+    "publish": 30_000,
+    "draw": 30_000,
+    "post": 120_000,
+    "announce": 60_000,
+    "assess": 30_000,  # suspicion signals of active contests' entries, every 30 s
+}
 ANNOUNCE_WITHIN = timedelta(days=3)
 CLEANUP_EVERY_MS = 3_600_000
 
@@ -50,6 +57,12 @@ async def unannounced(now: datetime) -> list[int]:
     return [row["id"] for row in rows]
 
 
+async def active() -> list[int]:
+    """Contests taking entries (their entries' suspicion signals are kept current)."""
+    rows = await Contest.select(Contest.id).where(Contest.status == Status.active.value)
+    return [row["id"] for row in rows]
+
+
 async def _kick(worker: Worker, kind: str, task, contest_id: int) -> bool:  # type: ignore[no-untyped-def]
     if not await worker.store.claim(f"kick:{kind}:{contest_id}", "1", KICK_MEMORY_MS[kind]):
         return False
@@ -66,6 +79,7 @@ async def run_once(worker: Worker, now: datetime | None = None) -> dict[str, lis
         "draw": (tasks.draw_contest, await contests.due_to_close(now)),
         "post": (tasks.post_contest, await unposted()),
         "announce": (tasks.announce_results, await unannounced(now)),
+        "assess": (tasks.assess_entries, await active()),
     }
     kicked: dict[str, list[int]] = {}
     for kind, (task, contest_ids) in due.items():

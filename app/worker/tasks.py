@@ -29,7 +29,7 @@ from app.errors import (
     TransitionError,
 )
 from app.retries import Policy, retrying
-from app.telegram import publication, reports
+from app.telegram import publication, reports, suspicion
 from app.telegram.membership import recheck_for
 from app.worker.broker import Worker
 from app.worker.locks import exclusive
@@ -233,6 +233,18 @@ async def was_announced(contest_id: int) -> bool:
     return await AuditLog.exists().where(
         (AuditLog.contest_id == contest_id) & (AuditLog.action == ANNOUNCED)
     )
+
+
+@async_shared_broker.task(task_name="contest.assess")
+async def assess_entries(contest_id: int, worker: Context) -> int:
+    """Bring an active contest's suspicion signals up to date (`app.telegram.suspicion`)."""
+    async with exclusive(worker.store, f"job:assess:{contest_id}") as mine:
+        if not mine:
+            return 0
+        done = await suspicion.assess_contest(worker.bot, contest_id)
+        if done.photos_checked or done.assessed:
+            log.info("contest %s suspicion pass: %s", contest_id, done)
+        return done.assessed
 
 
 @async_shared_broker.task(task_name="maintenance.cleanup")

@@ -11,6 +11,7 @@ from .core import EmulatorCore
 from .errors import EmulatorUsageError
 from .flood import FloodLimits
 from .formatting import format_text
+from .images import jpeg_header
 from .markup import find_button
 from .methods.messages import forward_origin_of
 from .models import (
@@ -25,6 +26,8 @@ from .models import (
     User,
 )
 from .world import World
+
+PROFILE_PHOTO_SIDES = (160, 320, 640)
 
 BotRef = BotAccount | str | int | None
 
@@ -110,6 +113,23 @@ class ControlApi(EmulatorCore):
         return self._new_chat(
             "supergroup" if supergroup else "group", title, username, chat_id, creator
         )
+
+    def set_profile_photos(self, user_id: int, count: int, *, hidden: bool = False) -> User:
+        """Give a user `count` profile photos (each in Telegram's three sizes); `hidden`
+        is the privacy setting that shows them to nobody."""
+        user = self._user(user_id)
+        user.profile_photos = [
+            [
+                self.world.store_file(
+                    jpeg_header(side, side), kind="photos", width=side, height=side
+                )
+                for side in PROFILE_PHOTO_SIDES
+            ]
+            for _ in range(count)
+        ]
+        user.photos_hidden = hidden
+        self.notify()
+        return user
 
     def _user(self, user_id: int) -> User:
         user = self.world.users.get(user_id)

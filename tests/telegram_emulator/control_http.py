@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ACTIONS = (
     "create_bot",
     "create_user",
+    "set_profile_photos",
     "create_channel",
     "create_group",
     "set_member",

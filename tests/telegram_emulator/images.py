@@ -32,3 +32,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             return width, height
         index += 2 + length
     return None
+
+
+def jpeg_header(width: int, height: int) -> bytes:
+    """The smallest JPEG-shaped bytes `image_size` reads as width x height (no pixels)."""
+    frame = struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8\xff\xc0" + frame + b"\xff\xd9"

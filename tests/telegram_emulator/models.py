@@ -54,6 +54,8 @@ class User:
     username: str | None = None
     language_code: str | None = None
     is_premium: bool = False
+    profile_photos: list[list[StoredFile]] = field(default_factory=list)  # newest first
+    photos_hidden: bool = False  # privacy: profile photos shown to nobody (bots see none)
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}

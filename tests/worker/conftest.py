@@ -69,3 +69,17 @@ async def client(environment: Environment) -> AsyncIterator[Settings]:
         yield settings
     finally:
         await broker.stop()
+
+
+@pytest.fixture
+async def in_process(
+    db: str, emulator: TelegramEmulator, state_dir: object
+) -> AsyncIterator[broker.Worker]:
+    """The dev arrangement: no Redis, tasks finish as they are kicked."""
+    settings = load_settings(state_dir=state_dir, telegram_api_url=emulator.base_url)
+    worker = enqueue.install(broker.build(settings, in_place=True))
+    await broker.started()
+    try:
+        yield worker
+    finally:
+        await broker.stop()

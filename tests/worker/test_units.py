@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from redis.asyncio import Redis
 
 from app.config import load_settings
@@ -15,7 +13,7 @@ from app.db import draws, users
 from app.db.tables import Contest
 from app.telegram import background, outbox
 from app.telegram.limits import MemoryLimiter, Rates, RedisLimiter, acquire
-from app.worker import broker, enqueue, reconcile
+from app.worker import broker, reconcile
 from app.worker.delivery import Deliverer
 from app.worker.scheduler import Lease
 from app.worker.store import RedisKeyStore
@@ -65,20 +63,6 @@ async def test_one_lease_holder_and_take_over(redis_url: str) -> None:
     await first.release()
     assert await second.refresh()
     await redis.aclose()
-
-
-@pytest.fixture
-async def in_process(
-    db: str, emulator: TelegramEmulator, state_dir: object
-) -> AsyncIterator[broker.Worker]:
-    """The dev arrangement: no Redis, tasks finish as they are kicked."""
-    settings = load_settings(state_dir=state_dir, telegram_api_url=emulator.base_url)
-    worker = enqueue.install(broker.build(settings, in_place=True))
-    await broker.started()
-    try:
-        yield worker
-    finally:
-        await broker.stop()
 
 
 async def test_outbox_states_in_process(

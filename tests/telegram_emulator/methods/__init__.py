@@ -51,6 +51,6 @@ def api_method(name: str) -> Callable[[Handler], Handler]:
 
 def load_all() -> dict[str, Method]:
     """Import every method module so their decorators fill the registry."""
-    from . import bot_info, callbacks, chats, media, messages, polling  # noqa: F401
+    from . import bot_info, callbacks, chats, media, messages, polling, profiles  # noqa: F401
 
     return REGISTRY

@@ -1,0 +1,202 @@
+"""Suspicion signals of a contest's entries, kept in `entry_suspicion` (see
+`app.contests.suspicion` for the signals), and the cached profile photo status of users.
+
+`assess` recomputes a whole contest at once, because the referrer signals of an entry
+depend on the entries around it (the first entries of a burst are flagged only once the
+burst is complete). It is run in the background (`app.telegram.suspicion`), never on
+the join path; `at_join` is the cheap check the join path may make.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from app.contests import suspicion
+from app.contests.suspicion import Assessment, ReferredEntry, Signal
+from app.db.engine import transaction
+from app.db.exclusions import Excluded, of_contest
+from app.db.tables import Contest, EntrySuspicion, Participant, TelegramUser
+
+FLAGGED_PAGE_MAX = 200
+
+
+async def stale_photos(contest_id: int, now: datetime, limit: int) -> list[int]:
+    """Entrants of a contest whose profile photo status is unknown or older than the cache."""
+    cutoff = now - suspicion.PHOTO_CACHE_AGE
+    entrants = Participant.select(Participant.user_id).where(Participant.contest == contest_id)
+    rows = (
+        await TelegramUser.select(TelegramUser.id)
+        .where(
+            TelegramUser.id.is_in(entrants)
+            & (TelegramUser.photo_checked_at.is_null() | (TelegramUser.photo_checked_at < cutoff))
+        )
+        .order_by(TelegramUser.id)
+        .limit(limit)
+    )
+    return [row["id"] for row in rows]
+
+
+async def record_photo(user_id: int, has_photo: bool | None, now: datetime) -> None:
+    """Cache a user's photo status; None: Telegram refused to say (asked again later)."""
+    await TelegramUser.update(
+        {TelegramUser.has_photo: has_photo, TelegramUser.photo_checked_at: now}
+    ).where(TelegramUser.id == user_id)
+
+
+async def cached_photo(user_id: int) -> bool | None:
+    """A user's profile photo status if checked recently enough, else None (unknown)."""
+    rows = await TelegramUser.select(TelegramUser.has_photo, TelegramUser.photo_checked_at).where(
+        TelegramUser.id == user_id
+    )
+    if not rows or rows[0]["photo_checked_at"] is None:
+        return None
+    fresh = datetime.now(UTC) - rows[0]["photo_checked_at"] < suspicion.PHOTO_CACHE_AGE
+    return rows[0]["has_photo"] if fresh else None
+
+
+async def referred_entries(contest_id: int) -> list[ReferredEntry]:
+    """Entries that came through a referrer's link, with their join time."""
+    return []
+
+
+async def needs_assessment(contest_id: int) -> bool:
+    """Whether some entry has no assessment yet (entries are never removed before the draw)."""
+    assessed = await EntrySuspicion.count().where(EntrySuspicion.contest == contest_id)
+    rows = await Contest.select(Contest.participant_count).where(Contest.id == contest_id)
+    return bool(rows) and rows[0]["participant_count"] != assessed
+
+
+async def assess(contest_id: int, now: datetime | None = None) -> int:
+    """Recompute every entry's signals and store the ones that changed; returns how many."""
+    now = now or datetime.now(UTC)
+    entries = await Participant.select(
+        Participant.user_id,
+        Participant.user_id.join_on(TelegramUser.id).username.as_alias("username"),
+        Participant.user_id.join_on(TelegramUser.id).has_photo.as_alias("has_photo"),
+        Participant.user_id.join_on(TelegramUser.id).photo_checked_at.as_alias("checked"),
+        Participant.user_id.join_on(TelegramUser.id).id.as_alias("known"),
+    ).where(Participant.contest == contest_id)
+    by_referrer = suspicion.referral_bursts(await referred_entries(contest_id))
+    stored = {
+        row["user_id"]: (row["score"], row["signals"])
+        for row in await EntrySuspicion.select(
+            EntrySuspicion.user_id, EntrySuspicion.score, EntrySuspicion.signals
+        )
+        .where(EntrySuspicion.contest == contest_id)
+        .output(load_json=True)
+    }
+    changed: list[EntrySuspicion] = []
+    for entry in entries:
+        user_id = entry["user_id"]
+        found = by_referrer.get(user_id, set())
+        if entry["known"] is None:  # never seen by the bot: only the id says something
+            if suspicion.is_new_account(user_id, now):
+                found.add(Signal.new_account)
+        else:
+            photo = entry["has_photo"] if entry["checked"] is not None else None
+            found |= suspicion.account_signals(user_id, entry["username"], photo, now)
+        assessment = Assessment(frozenset(found))
+        if stored.get(user_id) != (assessment.score, assessment.codes()):
+            changed.append(
+                EntrySuspicion(
+                    contest=contest_id,
+                    user_id=user_id,
+                    score=assessment.score,
+                    signals=assessment.codes(),
+                    assessed_at=now,
+                )
+            )
+    async with transaction():
+        for start in range(0, len(changed), 500):
+            await EntrySuspicion.insert(*changed[start : start + 500]).on_conflict(
+                target=(EntrySuspicion.contest, EntrySuspicion.user_id),
+                action="DO UPDATE",
+                values=[EntrySuspicion.score, EntrySuspicion.signals, EntrySuspicion.assessed_at],
+            )
+    return len(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Flagged:
+    """A flagged entry as an organizer sees it."""
+
+    user_id: int
+    first_name: str
+    username: str | None
+    score: int
+    signals: list[str]
+    excluded: Excluded | None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    assessed: int
+    flagged: int
+    excluded: int
+    by_signal: dict[str, int]  # flagged entries carrying each signal
+
+
+async def summary(contest_id: int) -> Summary:
+    rows = await (
+        EntrySuspicion.select(EntrySuspicion.signals)
+        .where(
+            (EntrySuspicion.contest == contest_id) & (EntrySuspicion.score >= suspicion.FLAG_SCORE)
+        )
+        .output(load_json=True)
+    )
+    by_signal: dict[str, int] = {}
+    for row in rows:
+        for code in row["signals"]:
+            by_signal[code] = by_signal.get(code, 0) + 1
+    assessed = await EntrySuspicion.count().where(EntrySuspicion.contest == contest_id)
+    excluded = len(await of_contest(contest_id))
+    return Summary(assessed, len(rows), excluded, dict(sorted(by_signal.items())))
+
+
+async def flagged(contest_id: int, limit: int = 50, offset: int = 0) -> list[Flagged]:
+    """Flagged entries, highest score first, with their exclusion if any."""
+    rows: list[dict[str, Any]] = await (
+        EntrySuspicion.select(
+            EntrySuspicion.user_id,
+            EntrySuspicion.score,
+            EntrySuspicion.signals,
+        )
+        .where(
+            (EntrySuspicion.contest == contest_id) & (EntrySuspicion.score >= suspicion.FLAG_SCORE)
+        )
+        .order_by(EntrySuspicion.score, ascending=False)
+        .order_by(EntrySuspicion.user_id)
+        .limit(min(limit, FLAGGED_PAGE_MAX))
+        .offset(offset)
+        .output(load_json=True)
+    )
+    ids = [row["user_id"] for row in rows]
+    names = {
+        row["id"]: row
+        for row in await TelegramUser.select(
+            TelegramUser.id, TelegramUser.first_name, TelegramUser.username
+        ).where(TelegramUser.id.is_in(ids or [0]))
+    }
+    excluded = await of_contest(contest_id)
+    return [
+        Flagged(
+            row["user_id"],
+            names.get(row["user_id"], {}).get("first_name", ""),
+            names.get(row["user_id"], {}).get("username"),
+            row["score"],
+            row["signals"],
+            excluded.get(row["user_id"]),
+        )
+        for row in rows
+    ]
+
+
+async def at_join(
+    contest_id: int, user_id: int, username: str | None, now: datetime | None = None
+) -> Assessment:
+    """The assessment the join path can make at once: the account's own signals (the
+    photo only if cached) and the referrer counts (none until referrals are read here)."""
+    now = now or datetime.now(UTC)
+    return suspicion.at_join(user_id, username, now, has_photo=await cached_photo(user_id))
