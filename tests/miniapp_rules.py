@@ -1,4 +1,5 @@
-"""The Mini App's copy of the contest limits, generated from `app.contests.rules.LIMITS`.
+"""The Mini App's copy of the contest limits and choices, generated from
+`app.contests.rules.LIMITS` and `CHOICES`.
 
 `uv run python -m tests.miniapp_rules` rewrites `app/miniapp/src/contestRules.ts`;
 `tests/test_rules.py` fails while the committed file differs from what this renders.

@@ -3,6 +3,7 @@ the bot's wizard and the Mini App's form."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,11 @@ def test_claim_hours_are_optional_and_bounded() -> None:
             rules.check_fields(
                 rules.ContestFields(title="t", max_participants=10, claim_hours=hours)
             )
+
+
+def test_new_subscribers_rule_takes_only_its_choices() -> None:
+    ends = datetime.now(UTC) + timedelta(days=1)
+    for choice in rules.NewSubscribers:
+        rules.check_fields(rules.ContestFields(title="T", ends_at=ends, new_subscribers=choice))
+    with pytest.raises(ValidationError, match="new subscribers rule must be one of off"):
+        rules.check_fields(rules.ContestFields(title="T", ends_at=ends, new_subscribers="maybe"))

@@ -28,6 +28,7 @@ JoinStatus = Literal[
 ResultRole = Literal["winner", "reserve", "excluded", "participant", "absent"]
 ResultsMode = Literal["reply", "edit"]
 CaptchaMode = rules.CaptchaMode
+NewSubscribers = rules.NewSubscribers
 Language = Literal["ru", "en"]
 
 UserId = Annotated[int, Meta(ge=1, le=2**53 - 1, description="Telegram user id")]
@@ -192,6 +193,9 @@ class ContestInput(Camel, forbid_unknown_fields=True):
     referral_cap: TicketCap = rules.TICKET_CAP_DEFAULT
     boost_cap: TicketCap = rules.TICKET_CAP_DEFAULT
     claim_hours: ClaimHours | None = None
+    exclude_leavers: bool = False
+    new_subscribers: NewSubscribers = "off"
+    premium_only: bool = False
 
 
 class ContestPatch(Camel, forbid_unknown_fields=True):
@@ -213,6 +217,9 @@ class ContestPatch(Camel, forbid_unknown_fields=True):
     referral_cap: TicketCap | UnsetType = UNSET
     boost_cap: TicketCap | UnsetType = UNSET
     claim_hours: ClaimHours | UnsetType | None = UNSET
+    exclude_leavers: bool | UnsetType = UNSET
+    new_subscribers: NewSubscribers | UnsetType = UNSET
+    premium_only: bool | UnsetType = UNSET
 
 
 class ContestSettings(Camel):
@@ -235,6 +242,9 @@ class ContestSettings(Camel):
     ticket_mode: rules.TicketMode
     referral_cap: int
     boost_cap: int
+    exclude_leavers: bool
+    new_subscribers: NewSubscribers
+    premium_only: bool
     participant_count: int
     seed_commitment: str | None
     last_error: str | None

@@ -97,6 +97,9 @@ async def contest_settings(contest: Contest) -> schemas.ContestSettings:
         ticket_mode=contest.ticket_mode,  # type: ignore[arg-type]
         referral_cap=contest.referral_cap,
         boost_cap=contest.boost_cap,
+        exclude_leavers=contest.exclude_leavers,
+        new_subscribers=contest.new_subscribers,  # type: ignore[arg-type]
+        premium_only=contest.premium_only,
         participant_count=await participants.count(contest.id),
         seed_commitment=contest.seed_commitment,
         last_error=contest.last_error,

@@ -139,6 +139,9 @@ _EDITS = (
     ManageAction.toggle_results_mode,
     ManageAction.toggle_notify,
     ManageAction.toggle_captcha,
+    ManageAction.toggle_leavers,
+    ManageAction.toggle_new_subscribers,
+    ManageAction.toggle_premium,
 )
 _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
     Status.draft: (*_EDITS, ManageAction.cancel),
@@ -167,6 +170,12 @@ def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
         return texts(f"organizer.captcha_{contest.captcha_mode}")
     if action in (ManageAction.edit_claim, ManageAction.clear_claim):
         return texts(f"claims.manage_{action.value}")
+    if action is ManageAction.toggle_leavers:
+        return texts("organizer.leavers_" + ("on" if contest.exclude_leavers else "off"))
+    if action is ManageAction.toggle_new_subscribers:
+        return texts(f"organizer.newsubs_{contest.new_subscribers}")
+    if action is ManageAction.toggle_premium:
+        return texts("organizer.premium_" + ("on" if contest.premium_only else "off"))
     return texts(f"organizer.manage_{action.value}")
 
 

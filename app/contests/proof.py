@@ -42,12 +42,16 @@ RECHECK_FAILED = "recheck_failed"
 REPLACED = "replaced"
 """an organizer replaced a winner after the draw (a re-draw, with their reason),"""
 ORGANIZER = "organizer"
-"""an organizer excluded the entry before the draw (their reason; fixed at the freeze).
+"""an organizer excluded the entry before the draw (their reason; fixed at the freeze),"""
+LEFT_CHANNEL = "left_channel"
+"""the contest excludes leavers and the entry left a required channel after joining
+(`at` is the time of leaving; see `app.contests.subscriptions`).
 Codes are open: verifiers accept and show a code they do not know."""
 EXCLUSION_CODES = {
     RECHECK_FAILED: "failed the re-check at the draw",
     REPLACED: "replaced by the organizer after the draw",
     ORGANIZER: "excluded by the organizer before the draw",
+    LEFT_CHANNEL: "left a required channel after joining",
 }
 
 

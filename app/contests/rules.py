@@ -45,10 +45,27 @@ CAPTCHA_MODES: tuple[CaptchaMode, ...] = get_args(CaptchaMode)
 CAPTCHA_DEFAULT: CaptchaMode = "off"
 
 
+NewSubscribers = Literal["off", "unknown_refused", "unknown_allowed"]
+"""Who may join a "new subscribers only" contest, per required channel.
+
+A subscription is new when the bot saw the person subscribe (a chat_member update) after
+the contest started and saw no subscription of theirs before the start (someone who left
+before the start and came back is a returning subscriber, not a new one). With no record
+at all the time is unknown: the subscription predates the bot's records, or its update
+has not arrived yet; `unknown_allowed` lets such people in, `unknown_refused` does not.
+"""
+NEW_SUBSCRIBERS: tuple[NewSubscribers, ...] = get_args(NewSubscribers)
+
+
+def next_choice(choices: tuple[str, ...], current: str) -> str:
+    """The /manage switches of a choice: the next one, round the list."""
+    index = choices.index(current) if current in choices else -1
+    return choices[(index + 1) % len(choices)]
+
+
 def next_captcha_mode(mode: str) -> CaptchaMode:
     """The /manage switch: off → suspicious → everyone → off."""
-    index = CAPTCHA_MODES.index(mode) if mode in CAPTCHA_MODES else -1  # type: ignore[arg-type]
-    return CAPTCHA_MODES[(index + 1) % len(CAPTCHA_MODES)]
+    return next_choice(CAPTCHA_MODES, mode)  # type: ignore[return-value]
 
 
 def check_captcha_mode(mode: str) -> CaptchaMode:
@@ -86,7 +103,11 @@ def counts_boosts(mode: str) -> bool:
     return mode in ("boosts", "both")
 
 
-CHOICES = {"CAPTCHA_MODES": CAPTCHA_MODES, "TICKET_MODES": TICKET_MODES}
+CHOICES = {
+    "CAPTCHA_MODES": CAPTCHA_MODES,
+    "TICKET_MODES": TICKET_MODES,
+    "NEW_SUBSCRIBERS": NEW_SUBSCRIBERS,
+}
 """The choices as lists, for the Mini App's generated copy."""
 
 EXCLUDE_AT_ONCE_MAX = 1000
@@ -132,6 +153,13 @@ class ContestFields:
     boost_cap: int = TICKET_CAP_DEFAULT
     claim_hours: int | None = None
     """None: winners need not claim; else the hours they have to press Claim."""
+    exclude_leavers: bool = False
+    """Anti-fraud: whoever left a required channel after joining is excluded at the draw
+    (re-joining does not undo it); see `app.contests.subscriptions`."""
+    new_subscribers: NewSubscribers = "off"
+    """Anti-fraud: only people who subscribed after the start may join (`NewSubscribers`)."""
+    premium_only: bool = False
+    """Anti-fraud: only Telegram Premium accounts may join (`is_premium` of the joining user)."""
 
     def __post_init__(self) -> None:
         if self.reserve_count is None:
@@ -202,6 +230,8 @@ def check_fields(fields: ContestFields, now: datetime | None = None) -> None:
             problems.append("publish time must carry a time zone")
         elif fields.publish_at < now - MIN_DURATION:
             problems.append("publish time is in the past")
+    if fields.new_subscribers not in NEW_SUBSCRIBERS:
+        problems.append(f"new subscribers rule must be one of {', '.join(NEW_SUBSCRIBERS)}")
     if problems:
         raise ValidationError("; ".join(problems))
 

@@ -76,6 +76,9 @@ def fields_of(contest: Contest) -> ContestFields:
         referral_cap=contest.referral_cap,
         boost_cap=contest.boost_cap,
         claim_hours=contest.claim_hours,
+        exclude_leavers=contest.exclude_leavers,
+        new_subscribers=contest.new_subscribers,
+        premium_only=contest.premium_only,
     )
 
 

@@ -81,6 +81,9 @@ class Contest(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    exclude_leavers = Boolean(default=False)
+    new_subscribers = Varchar(length=16, default="off")
+    premium_only = Boolean(default=False)
 
 
 class ContestOwner(Table, tablename="contest_owner"):
@@ -98,6 +101,18 @@ class RequiredChannel(Table, tablename="required_channel"):
     title = Varchar(length=256, default="")
     username = Varchar(length=64, null=True, default=None)
     invite_link = Varchar(length=256, null=True, default=None)
+
+
+class MembershipEvent(Table, tablename="membership_event"):
+    """A user subscribing to (`joined`) or leaving a required channel, from Telegram's
+    chat_member updates; `at` is the update's date. `key` (chat, user, time, kind) makes
+    a redelivered update one row."""
+
+    key = Varchar(length=96, unique=True)
+    chat_id = BigInt()
+    user_id = BigInt(index=True)
+    joined = Boolean()
+    at = Timestamptz()
 
 
 class Publication(Table):
@@ -258,6 +273,7 @@ TABLES: list[type[Table]] = [
     Contest,
     ContestOwner,
     RequiredChannel,
+    MembershipEvent,
     Publication,
     Participant,
     EntrySuspicion,

@@ -59,6 +59,31 @@ async def test_create_returns_a_draft_card_and_settings(api: Api) -> None:
     assert listed.json()[0]["lastError"] is None
 
 
+async def test_anti_fraud_rules_are_set_edited_and_shown(api: Api) -> None:
+    card = await api.create_contest(excludeLeavers=True, newSubscribers="unknown_allowed")
+    path = f"{CREATE}/{card['id']}"
+    body = (await api.client.get(path, headers=api.as_user(ORGANIZER))).json()
+    assert (body["excludeLeavers"], body["newSubscribers"], body["premiumOnly"]) == (
+        True,
+        "unknown_allowed",
+        False,
+    )
+    edited = await api.client.patch(
+        path, json={"premiumOnly": True, "newSubscribers": "off"}, headers=api.as_user(ORGANIZER)
+    )
+    assert edited.status_code == 200, edited.text
+    body = (await api.client.get(path, headers=api.as_user(ORGANIZER))).json()
+    assert (body["excludeLeavers"], body["newSubscribers"], body["premiumOnly"]) == (
+        True,
+        "off",
+        True,
+    )
+    wrong = await api.client.patch(
+        path, json={"newSubscribers": "sometimes"}, headers=api.as_user(ORGANIZER)
+    )
+    assert wrong.status_code == 400 and "newSubscribers" in wrong.json()["detail"]
+
+
 async def test_create_refusals_name_the_channel_and_the_missing_right(api: Api) -> None:
     status, body = await _problem(api, OUTSIDER, targetChannels=["@news"])
     assert (status, body["code"]) == (403, "not_channel_admin")

@@ -442,3 +442,37 @@ async def test_edit_required_and_target_channels(harness: BotHarness) -> None:
     )
     assert posts == [{"chat_id": channel_id}]
     print(f"\nunknown channel refused: {unknown.text!r}")
+
+
+async def test_anti_fraud_rules_are_switched_on_manage(harness: BotHarness) -> None:
+    """The leavers, new subscribers and Premium rules: one button each, the current value on
+    it, the rule named in the summary; the new subscribers rule goes round its choices."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    contest = await contests.create(
+        OWNER, ContestFields(title="Rules", ends_at=datetime.now(UTC) + timedelta(days=5))
+    )
+    summary = await _open(h, OWNER, "Rules")
+    assert {
+        "🚪 Exclude who leaves a channel: no",
+        "🆕 New subscribers only: no",
+        "⭐ Premium only: no",
+    } <= set(button_texts(summary))
+    (saved,) = await press_in_private(h, OWNER, "🚪 Exclude who leaves a channel: no")
+    assert "whoever leaves a required channel after joining is excluded" in saved.text
+    (saved,) = await press_in_private(h, OWNER, "⭐ Premium only: no")
+    assert "Telegram Premium accounts only" in saved.text
+    (saved,) = await press_in_private(h, OWNER, "🆕 New subscribers only: no")
+    assert "🆕 New subscribers only: yes (unknown: refused)" in button_texts(saved)
+    assert "subscription time is unknown are refused" in saved.text
+    (saved,) = await press_in_private(h, OWNER, "🆕 New subscribers only: yes (unknown: refused)")
+    assert "🆕 New subscribers only: yes (unknown: allowed)" in button_texts(saved)
+    stored = await contests.get(contest.id)
+    assert (stored.exclude_leavers, stored.new_subscribers, stored.premium_only) == (
+        True,
+        "unknown_allowed",
+        True,
+    )
+    (saved,) = await press_in_private(h, OWNER, "🆕 New subscribers only: yes (unknown: allowed)")
+    assert "🆕 New subscribers only: no" in button_texts(saved)
+    assert (await contests.get(contest.id)).new_subscribers == "off"

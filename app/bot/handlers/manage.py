@@ -67,6 +67,18 @@ async def next_page(
         await query.message.answer(texts("organizer.manage_list"), reply_markup=page)
 
 
+def rule_keys(contest: Contest) -> list[str]:
+    """The texts naming the anti-fraud rules a contest has on."""
+    keys = []
+    if contest.exclude_leavers:
+        keys.append("organizer.rule_leavers_on")
+    if contest.new_subscribers != "off":
+        keys.append(f"organizer.rule_newsubs_{contest.new_subscribers}")
+    if contest.premium_only:
+        keys.append("organizer.rule_premium_on")
+    return keys
+
+
 async def summary(contest: Contest, texts: Texts) -> str:
     count = await participants.count(contest.id)
     lines = [
@@ -87,6 +99,7 @@ async def summary(contest: Contest, texts: Texts) -> str:
         lines.append(texts("claims.summary_hours", hours=contest.claim_hours))
     if contest.publish_at is not None and contest.status == "scheduled":
         lines.append(texts("organizer.summary_publish_at", when=cards.when(contest.publish_at)))
+    lines += [texts(key) for key in rule_keys(contest)]
     if contest.last_error:
         lines.append(texts("organizer.summary_error", error=cards.quote(contest.last_error)))
     return "\n".join(lines)
@@ -320,9 +333,14 @@ _TOGGLED = {
     ManageAction.toggle_captcha: lambda contest: {
         "captcha_mode": rules.next_captcha_mode(contest.captcha_mode)
     },
+    ManageAction.toggle_leavers: lambda contest: {"exclude_leavers": not contest.exclude_leavers},
+    ManageAction.toggle_new_subscribers: lambda contest: {
+        "new_subscribers": rules.next_choice(rules.NEW_SUBSCRIBERS, contest.new_subscribers)
+    },
+    ManageAction.toggle_premium: lambda contest: {"premium_only": not contest.premium_only},
 }
-"""The switches (the preview's two, as the wizard's `toggle_*`, and the captcha mode): the
-next value of the setting."""
+"""The switches (the preview's two, as the wizard's `toggle_*`, the captcha mode and the
+anti-fraud rules): the next value of the setting."""
 
 
 async def toggle(

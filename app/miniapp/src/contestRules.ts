@@ -17,3 +17,4 @@ export const MIN_DURATION_MS = 60000;
 export const MAX_DURATION_MS = 31622400000;
 export const CAPTCHA_MODES = ["off", "suspicious", "everyone"] as const;
 export const TICKET_MODES = ["none", "referrals", "boosts", "both"] as const;
+export const NEW_SUBSCRIBERS = ["off", "unknown_refused", "unknown_allowed"] as const;

@@ -17,6 +17,9 @@ const valid: FormValues = {
   notifyParticipants: true,
   resultsMode: "reply",
   captchaMode: "suspicious",
+  excludeLeavers: true,
+  newSubscribers: "unknown_refused",
+  premiumOnly: false,
 };
 
 describe("checkForm", () => {
@@ -37,6 +40,9 @@ describe("checkForm", () => {
       resultsMode: "reply",
       captchaMode: "suspicious",
       claimHours: null,
+      excludeLeavers: true,
+      newSubscribers: "unknown_refused",
+      premiumOnly: false,
     });
   });
 

@@ -18,11 +18,11 @@ import {
   WINNERS_MAX,
 } from "./contestRules";
 import type { TextKey } from "./i18n";
-import type { CaptchaMode, ChannelHandle, ContestInput, ResultsMode } from "./types";
+import type { AntiFraudRules, CaptchaMode, ChannelHandle, ContestInput, ResultsMode } from "./types";
 
 export * from "./contestRules";
 
-export interface FormValues {
+export interface FormValues extends AntiFraudRules {
   title: string;
   description: string;
   winnersCount: string;
@@ -39,7 +39,10 @@ export interface FormValues {
   captchaMode: CaptchaMode;
 }
 
-export type Field = Exclude<keyof FormValues, "notifyParticipants" | "resultsMode" | "captchaMode">;
+export type Field = Exclude<
+  keyof FormValues,
+  "notifyParticipants" | "resultsMode" | "captchaMode" | keyof AntiFraudRules
+>;
 export interface RuleProblem {
   key: TextKey;
   params?: Record<string, string | number>;
@@ -172,6 +175,9 @@ export function checkForm(
       resultsMode: values.resultsMode,
       captchaMode: values.captchaMode,
       claimHours,
+      excludeLeavers: values.excludeLeavers,
+      newSubscribers: values.newSubscribers,
+      premiumOnly: values.premiumOnly,
     },
   };
 }

@@ -3,7 +3,7 @@
  * serialises them: camelCase keys, times as ISO 8601 strings with a UTC offset.
  */
 
-import type { CAPTCHA_MODES } from "./contestRules";
+import type { CAPTCHA_MODES, NEW_SUBSCRIBERS } from "./contestRules";
 import type { Proof } from "./proof/document";
 
 export type ContestStatus = "draft" | "scheduled" | "active" | "drawing" | "finished" | "cancelled";
@@ -17,6 +17,14 @@ export type JoinStatus =
 export type ResultRole = "winner" | "reserve" | "excluded" | "participant" | "absent";
 export type ResultsMode = "reply" | "edit";
 export type CaptchaMode = (typeof CAPTCHA_MODES)[number];
+export type NewSubscribers = (typeof NEW_SUBSCRIBERS)[number];
+
+/** The anti-fraud rules of a contest (app/contests/rules.py, `ContestFields`). */
+export interface AntiFraudRules {
+  excludeLeavers: boolean;
+  newSubscribers: NewSubscribers;
+  premiumOnly: boolean;
+}
 export type Language = "ru" | "en";
 /** A channel as an organizer names it: `@username` or its numeric chat id. */
 export type ChannelHandle = string | number;
@@ -103,7 +111,7 @@ export interface OrganizerContest {
   lastError: string | null;
 }
 
-export interface ContestInput {
+export interface ContestInput extends AntiFraudRules {
   title: string;
   description: string;
   winnersCount: number;
@@ -120,7 +128,7 @@ export interface ContestInput {
   claimHours: number | null;
 }
 
-export interface ContestSettings {
+export interface ContestSettings extends AntiFraudRules {
   id: number;
   title: string;
   description: string;

@@ -9,10 +9,12 @@
 export const FORMAT = "contest-bot-proof/2";
 export const FORMAT_INLINE = "contest-bot-proof/1";
 
+/** `code`: why (recheck_failed, left_channel, replaced, ...); empty in older proofs. */
 export interface Exclusion {
   user_id: number;
   reason: string;
   at: string;
+  code: string;
 }
 
 /** The organizer chose to draw without re-checking the winners (Telegram could not answer). */
@@ -119,6 +121,7 @@ function exclusion(value: unknown, path: string): Exclusion {
     user_id: int(field(value, "user_id", `${path}.user_id`), `${path}.user_id`),
     reason: str(field(value, "reason", `${path}.reason`), `${path}.reason`),
     at: "at" in value ? str(value.at, `${path}.at`) : "",
+    code: "code" in value ? str(value.code, `${path}.code`) : "",
   };
 }
 

@@ -8,6 +8,7 @@ import {
   CAPTCHA_MODES,
   checkForm,
   DESCRIPTION_MAX,
+  NEW_SUBSCRIBERS,
   RESERVE_DEFAULT_MIN,
   RESERVE_MAX,
   TITLE_MAX,
@@ -20,7 +21,7 @@ import {
 } from "../../rules";
 import { closingConfirmation, haptic, mainAction } from "../../telegram";
 import { deviceZone, fromZonedInput, knownZone, offsetText, toZonedInput } from "../../time";
-import type { CaptchaMode, ChannelLink, ContestSettings, ResultsMode } from "../../types";
+import type { CaptchaMode, ChannelLink, ContestSettings, NewSubscribers, ResultsMode } from "../../types";
 import { errorContent, notice } from "../../ui";
 import type { ScreenContext } from "../context";
 
@@ -99,6 +100,13 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     { id: "field-captchaMode", name: "captchaMode", class: "input", "aria-describedby": "captcha-hint" },
     CAPTCHA_MODES.map((value) => h("option", { value }, t(`form.captchaMode.${value}` as TextKey))),
   );
+  const leavers = input("checkbox", { id: "field-excludeLeavers", name: "excludeLeavers" });
+  const newSubscribers = h(
+    "select",
+    { id: "field-newSubscribers", name: "newSubscribers", class: "input" },
+    NEW_SUBSCRIBERS.map((value) => h("option", { value }, t(`form.newSubscribers.${value}` as TextKey))),
+  );
+  const premium = input("checkbox", { id: "field-premiumOnly", name: "premiumOnly" });
   const formError = h("div", { class: "form-error", "aria-live": "assertive" });
   const zone = formZone(ctx);
   const zoneNote = h("p", { class: "hint", id: "zone-note", "data-testid": "zone-note", "data-zone": zone }, t("form.zoneNote", { zone: zoneLabel(zone) }));
@@ -120,6 +128,9 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
   notify.checked = existing?.notifyParticipants ?? false;
   mode.value = existing?.resultsMode ?? "reply";
   captcha.value = existing?.captchaMode ?? "off";
+  leavers.checked = existing?.excludeLeavers ?? false;
+  newSubscribers.value = existing?.newSubscribers ?? "off";
+  premium.checked = existing?.premiumOnly ?? false;
 
   const values = (): FormValues => ({
     title: controls.title.input.value,
@@ -135,6 +146,9 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     notifyParticipants: notify.checked,
     resultsMode: mode.value as ResultsMode,
     captchaMode: captcha.value as CaptchaMode,
+    excludeLeavers: leavers.checked,
+    newSubscribers: newSubscribers.value as NewSubscribers,
+    premiumOnly: premium.checked,
   });
 
   const show = (problems: FieldProblems): void => {
@@ -208,6 +222,7 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     controls.claimHours.wrapper,
     h("div", { class: "field" }, h("label", { for: mode.id, class: "field-label" }, t("form.resultsMode")), mode),
     h("label", { class: "checkbox" }, notify, h("span", {}, t("form.notify"))),
+    h("h2", { class: "section-title" }, t("form.antiFraud")),
     h(
       "div",
       { class: "field" },
@@ -215,6 +230,14 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
       captcha,
       h("p", { class: "hint field-hint", id: "captcha-hint" }, t("form.captchaHint")),
     ),
+    h("label", { class: "checkbox" }, leavers, h("span", {}, t("form.excludeLeavers"))),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: newSubscribers.id, class: "field-label" }, t("form.newSubscribers")),
+      newSubscribers,
+    ),
+    h("label", { class: "checkbox" }, premium, h("span", {}, t("form.premiumOnly"))),
     h("button", { type: "submit", class: "hidden", tabindex: -1, "aria-hidden": "true" }),
   );
   replace(
