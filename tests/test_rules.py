@@ -123,7 +123,7 @@ def test_claim_hours_are_optional_and_bounded() -> None:
 
 def test_new_subscribers_rule_takes_only_its_choices() -> None:
     ends = datetime.now(UTC) + timedelta(days=1)
-    for choice in rules.NewSubscribers:
+    for choice in rules.NEW_SUBSCRIBERS:
         rules.check_fields(rules.ContestFields(title="T", ends_at=ends, new_subscribers=choice))
     with pytest.raises(ValidationError, match="new subscribers rule must be one of off"):
         rules.check_fields(rules.ContestFields(title="T", ends_at=ends, new_subscribers="maybe"))

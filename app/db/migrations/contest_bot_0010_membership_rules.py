@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import BigInt, Boolean, Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 
-ID = "2026-12-01T01:50:00:000000"
+ID = "2026-12-01T00:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Contest anti-fraud rules and membership_event"
 
