@@ -10,16 +10,17 @@ the join path; `at_join` is the cheap check the join path may make.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.contests import suspicion
 from app.contests.suspicion import Assessment, ReferredEntry, Signal
 from app.db.engine import transaction
 from app.db.exclusions import Excluded, of_contest
-from app.db.tables import Contest, EntrySuspicion, Participant, TelegramUser
+from app.db.tables import Contest, EntrySuspicion, Participant, Referral, TelegramUser
 
 FLAGGED_PAGE_MAX = 200
+_SECOND = timedelta(seconds=1)
 
 
 async def stale_photos(contest_id: int, now: datetime, limit: int) -> list[int]:
@@ -57,8 +58,28 @@ async def cached_photo(user_id: int) -> bool | None:
 
 
 async def referred_entries(contest_id: int) -> list[ReferredEntry]:
-    """Entries that came through a referrer's link, with their join time."""
-    return []
+    """Entries that came through a referrer's link (`Referral`, written with the entry,
+    so its time is the join's)."""
+    rows = await Referral.select(
+        Referral.invitee_id, Referral.referrer_id, Referral.created_at
+    ).where(Referral.contest == contest_id)
+    return [ReferredEntry(row["invitee_id"], row["referrer_id"], row["created_at"]) for row in rows]
+
+
+async def referrer_counts(contest_id: int, referrer_id: int, now: datetime) -> tuple[int, int]:
+    """Entries through a referrer's link within the burst window before `now`, and within
+    `now`'s second (two indexed counts)."""
+    mine = (Referral.contest == contest_id) & (Referral.referrer_id == referrer_id)
+    recent = await Referral.count().where(
+        mine
+        & (Referral.created_at > now - suspicion.REFERRER_BURST_WINDOW)
+        & (Referral.created_at <= now)
+    )
+    second = now.replace(microsecond=0)
+    same = await Referral.count().where(
+        mine & (Referral.created_at >= second) & (Referral.created_at < second + _SECOND)
+    )
+    return recent, same
 
 
 async def needs_assessment(contest_id: int) -> bool:
@@ -194,9 +215,35 @@ async def flagged(contest_id: int, limit: int = 50, offset: int = 0) -> list[Fla
 
 
 async def at_join(
-    contest_id: int, user_id: int, username: str | None, now: datetime | None = None
+    contest_id: int,
+    user_id: int,
+    username: str | None,
+    referrer_id: int | None = None,
+    now: datetime | None = None,
 ) -> Assessment:
-    """The assessment the join path can make at once: the account's own signals (the
-    photo only if cached) and the referrer counts (none until referrals are read here)."""
+    """The assessment the join path can make before recording the entry: the account's
+    own signals (the photo only if cached) and, for a join through a referrer's link,
+    the referrer's entries counted with this one. One to three indexed queries."""
     now = now or datetime.now(UTC)
-    return suspicion.at_join(user_id, username, now, has_photo=await cached_photo(user_id))
+    recent = same = 0
+    if referrer_id is not None and referrer_id != user_id:
+        recent, same = await referrer_counts(contest_id, referrer_id, now)
+        recent, same = recent + 1, same + 1
+    return suspicion.at_join(
+        user_id,
+        username,
+        now,
+        has_photo=await cached_photo(user_id),
+        referrer_recent=recent,
+        referrer_same_second=same,
+    )
+
+
+async def scores(contest_id: int, user_ids: list[int]) -> dict[int, tuple[int, list[str]]]:
+    """The stored score and signals of these entries (those assessed)."""
+    rows = await (
+        EntrySuspicion.select(EntrySuspicion.user_id, EntrySuspicion.score, EntrySuspicion.signals)
+        .where((EntrySuspicion.contest == contest_id) & EntrySuspicion.user_id.is_in(user_ids))
+        .output(load_json=True)
+    )
+    return {row["user_id"]: (row["score"], row["signals"]) for row in rows}

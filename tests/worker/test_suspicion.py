@@ -3,10 +3,12 @@ profile photos asked once and cached, the score stored per entry, faults survive
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.contests import suspicion as rules
-from app.db import contests, participants, suspicion, users
+from app.contests.suspicion import Signal
+from app.db import contests, participants, suspicion, tickets, users
+from app.db.tables import Referral
 from app.telegram import suspicion as passes
 from app.worker import broker, reconcile
 from tests.telegram_emulator import TelegramEmulator
@@ -77,3 +79,55 @@ async def test_telegram_faults_leave_photos_unknown_and_asked_again(
     assert await suspicion.stale_photos(contest_id, datetime.now(UTC), 10) == []
     stale_later = datetime.now(UTC) + rules.PHOTO_CACHE_AGE
     assert len(await suspicion.stale_photos(contest_id, stale_later, 10)) == 4
+
+
+async def test_a_burst_through_one_referral_link_is_flagged(
+    in_process: broker.Worker, emulator: TelegramEmulator
+) -> None:
+    """A farm pushes 25 set-up old accounts through one member's link within a minute,
+    three of them in one second; a real member's friends trickle in over hours."""
+    contest = await contests.create(OWNER, fields())
+    contest_id = (await contests.publish(contest.id, OWNER)).id
+    farmer, member = 7_000_000_001, 7_000_000_002
+    for uid in (farmer, member):
+        await _enter(emulator, contest_id, uid, username=f"u{uid}", photos=1)
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    bots = list(range(7_100_000_000, 7_100_000_025))
+    friends = list(range(7_200_000_000, 7_200_000_025))
+    for uid in bots + friends:
+        await _enter(emulator, contest_id, uid, username=f"u{uid}", photos=1)
+    for index, uid in enumerate(bots):
+        await tickets.refer(contest_id, farmer, uid)
+        at = start + (
+            timedelta(milliseconds=100 * index) if index < 3 else timedelta(seconds=2 * index)
+        )
+        await Referral.update({Referral.created_at: at}).where(Referral.invitee_id == uid)
+    for index, uid in enumerate(friends):
+        await tickets.refer(contest_id, member, uid)
+        at = start + timedelta(minutes=11 * index)
+        await Referral.update({Referral.created_at: at}).where(Referral.invitee_id == uid)
+
+    await passes.assess_contest(in_process.bot, contest_id)
+    flagged = {f.user_id: f.signals for f in await suspicion.flagged(contest_id, limit=100)}
+    summary = await suspicion.summary(contest_id)
+    print(f"\nreferral farm: flagged {summary.flagged} of {summary.assessed}: {summary.by_signal}")
+    assert set(flagged) == set(bots[:3])  # burst (2) + same second (3)
+    assert flagged[bots[0]] == ["same_second", "referrer_burst"]
+    assert summary.by_signal == {"referrer_burst": 3, "same_second": 3}
+    scores = {row.user_id: row for row in await suspicion.flagged(contest_id, limit=100)}
+    assert all(row.score == 5 for row in scores.values())
+    stored = await suspicion.scores(contest_id, bots[3:] + friends)
+    assert {uid for uid, (score, _) in stored.items() if score} == set(bots[3:])  # burst only
+
+    # at join time: the next accounts through the farmer's link, in the busy second and
+    # at the end of the burst; a member's friend at the same moments
+    busy_second, burst_end = start + timedelta(milliseconds=500), start + timedelta(seconds=49)
+    joining = await suspicion.at_join(contest_id, 7_300_000_000, "x", farmer, busy_second)
+    assert joining.signals == {Signal.same_second} and joining.flagged
+    joining = await suspicion.at_join(contest_id, 7_300_000_000, "x", farmer, burst_end)
+    assert joining.signals == {Signal.referrer_burst} and not joining.flagged
+    bare = await suspicion.at_join(contest_id, FRESH, None, farmer, burst_end)
+    assert bare.score == 5 and bare.flagged  # burst + new account + no username
+    for moment in (busy_second, burst_end):
+        calm = await suspicion.at_join(contest_id, 7_300_000_001, "y", member, moment)
+        assert calm.signals == frozenset()
