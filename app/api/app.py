@@ -28,13 +28,14 @@ from app.api.organizer import OrganizerController
 from app.api.participant import ParticipantController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.public import PublicController
-from app.api.schemas import CancelInput, ContestInput, ContestPatch, RedrawInput
+from app.api.review import ReviewController
+from app.api.schemas import CancelInput, ContestInput, ContestPatch, ExcludeInput, RedrawInput
 from app.config import Settings
 from app.telegram.client import make_bot
 from app.telegram.member_cache import MemberCache, make_cache
 
 MAX_BODY_BYTES = 64 * 1024
-CLOSED_BODIES = (ContestInput, ContestPatch, CancelInput, RedrawInput)
+CLOSED_BODIES = (ContestInput, ContestPatch, CancelInput, RedrawInput, ExcludeInput)
 METRICS = PrometheusConfig(
     app_name="contest_bot_api",
     prefix="contest_bot_api",
@@ -79,6 +80,7 @@ def create_app(
         PublicController,
         ParticipantController,
         OrganizerController,
+        ReviewController,
     ]
     if settings.dev_login:
         handlers.append(dev.DevLoginController)

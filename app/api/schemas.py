@@ -312,3 +312,43 @@ class Problem(Camel):
     code: str
     params: dict[str, str] = msgspec.field(default_factory=dict)
     """Values a client fills into its own sentence for `code` (a channel's title, ...)."""
+
+
+# --- organizer review of suspicious entries (app.contests.suspicion) ----------------
+
+SuspicionSignal = Literal["no_username", "no_photo", "new_account", "referrer_burst", "same_second"]
+
+
+class Exclusion(Camel):
+    """An organizer's exclusion of an entry before the draw."""
+
+    reason: str
+    at: datetime
+
+
+class ReviewEntry(Camel):
+    """An entry as the review shows it: flagged by its signals, or excluded, or both."""
+
+    person: Person
+    score: int
+    signals: list[SuspicionSignal]
+    exclusion: Exclusion | None
+
+
+class Review(Camel):
+    """GET /api/organizer/contests/{id}/review: flagged entries (highest score first,
+    paged) and every exclusion; `can_exclude` while the contest takes entries."""
+
+    assessed: int
+    flagged: int
+    excluded: int
+    flag_score: int
+    by_signal: dict[str, int]
+    can_exclude: bool
+    entries: list[ReviewEntry]
+    exclusions: list[ReviewEntry]
+
+
+class ExcludeInput(Camel, forbid_unknown_fields=True):
+    user_ids: Annotated[list[UserId], Meta(min_length=1, max_length=rules.EXCLUDE_AT_ONCE_MAX)]
+    reason: Reason

@@ -31,9 +31,14 @@ async def people(user_ids: list[int]) -> list[schemas.Person]:
     ]
 
 
+def unknown_person(user_id: int) -> schemas.Person:
+    """A user the bot has no name for."""
+    return schemas.Person(id=user_id, first_name="", username=None)
+
+
 async def person(user_id: int) -> schemas.Person:
     found = await people([user_id])
-    return found[0] if found else schemas.Person(id=user_id, first_name="", username=None)
+    return found[0] if found else unknown_person(user_id)
 
 
 async def card(contest: Contest, user_id: int, admin_ids: Iterable[int]) -> schemas.ContestCard:

@@ -15,6 +15,7 @@ from typing import Any
 
 from app.contests import suspicion
 from app.contests.suspicion import Assessment, ReferredEntry, Signal
+from app.db import users
 from app.db.engine import transaction
 from app.db.exclusions import Excluded, of_contest
 from app.db.tables import Contest, EntrySuspicion, Participant, Referral, TelegramUser
@@ -194,18 +195,12 @@ async def flagged(contest_id: int, limit: int = 50, offset: int = 0) -> list[Fla
         .output(load_json=True)
     )
     ids = [row["user_id"] for row in rows]
-    names = {
-        row["id"]: row
-        for row in await TelegramUser.select(
-            TelegramUser.id, TelegramUser.first_name, TelegramUser.username
-        ).where(TelegramUser.id.is_in(ids or [0]))
-    }
+    known = await users.names(ids)
     excluded = await of_contest(contest_id)
     return [
         Flagged(
             row["user_id"],
-            names.get(row["user_id"], {}).get("first_name", ""),
-            names.get(row["user_id"], {}).get("username"),
+            *known.get(row["user_id"], ("", None)),
             row["score"],
             row["signals"],
             excluded.get(row["user_id"]),
@@ -241,6 +236,8 @@ async def at_join(
 
 async def scores(contest_id: int, user_ids: list[int]) -> dict[int, tuple[int, list[str]]]:
     """The stored score and signals of these entries (those assessed)."""
+    if not user_ids:
+        return {}
     rows = await (
         EntrySuspicion.select(EntrySuspicion.user_id, EntrySuspicion.score, EntrySuspicion.signals)
         .where((EntrySuspicion.contest == contest_id) & EntrySuspicion.user_id.is_in(user_ids))
