@@ -7,11 +7,14 @@ same thing.
 
 from __future__ import annotations
 
+from functools import partial
+
 from app.api.schemas import JoinAnswer
 from app.api.views import channel_link
 from app.contests.channels import ChannelRef
 from app.db.participants import JoinResult, JoinStatus
 from app.locales import text
+from app.telegram import joining
 
 TEXT_KEYS: dict[JoinStatus, str] = {
     JoinStatus.joined: "bot.join_joined",
@@ -20,6 +23,7 @@ TEXT_KEYS: dict[JoinStatus, str] = {
     JoinStatus.undecided: "bot.join_undecided",
     JoinStatus.not_open: "bot.join_not_open",
     JoinStatus.full: "bot.join_full",
+    JoinStatus.not_eligible: "bot.join_not_eligible",
 }
 
 
@@ -29,10 +33,14 @@ def join_answer(
     """`count` is the current participant count (a refused join's result carries 0)."""
     by_key = {f"channel:{ref.chat_id}": ref for ref in required}
     missing = [by_key[item.condition] for item in result.missing if item.condition in by_key]
-    names = ", ".join(ref.title or f"@{ref.username}" for ref in missing)
+    names = ", ".join(ref.name for ref in missing)
+    if result.status is JoinStatus.not_eligible:
+        message = joining.refusal_message(result, required, partial(text, language))
+    else:
+        message = text(language, TEXT_KEYS[result.status], count=count, channels=names)
     return JoinAnswer(
         status=result.status.value,  # type: ignore[arg-type]
         participant_count=count,
         missing=[channel_link(ref) for ref in missing],
-        message=text(language, TEXT_KEYS[result.status], count=count, channels=names),
+        message=message,
     )

@@ -76,4 +76,5 @@ def telegram_user(user: WebAppUser) -> User:
         last_name=user.last_name,
         username=user.username,
         language_code=user.language_code,
+        is_premium=user.is_premium,  # signed in initData: the "Premium only" rule reads it
     )

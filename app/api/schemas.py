@@ -23,7 +23,13 @@ from app.contests.proof import Proof
 
 ContestStatus = Literal["draft", "scheduled", "active", "drawing", "finished", "cancelled"]
 JoinStatus = Literal[
-    "joined", "already_joined", "conditions_missing", "undecided", "not_open", "full"
+    "joined",
+    "already_joined",
+    "conditions_missing",
+    "undecided",
+    "not_open",
+    "full",
+    "not_eligible",
 ]
 ResultRole = Literal["winner", "reserve", "excluded", "participant", "absent"]
 ResultsMode = Literal["reply", "edit"]

@@ -15,6 +15,11 @@ class ChannelRef:
     invite_link: str | None = None
 
     @property
+    def name(self) -> str:
+        """How people are shown the channel: its title, else @username, else its id."""
+        return self.title or (f"@{self.username}" if self.username else str(self.chat_id))
+
+    @property
     def link(self) -> str | None:
         if self.username:
             return f"https://t.me/{self.username}"

@@ -85,6 +85,20 @@ class ChannelSubscription:
 
 
 @dataclass(frozen=True, slots=True)
+class PremiumAccount:
+    """The person has Telegram Premium (`is_premium` of the user who joins)."""
+
+    is_premium: bool
+
+    key = "premium"
+
+    async def check(self, user_id: int) -> CheckResult:
+        if self.is_premium:
+            return CheckResult(self.key, Outcome.passed)
+        return CheckResult(self.key, Outcome.missing, "not a Telegram Premium account")
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of all conditions for one user."""
 

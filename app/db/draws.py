@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import msgspec
 
@@ -33,7 +34,7 @@ from app.contests import rules
 from app.contests.conditions import CheckResult, Outcome
 from app.contests.frozen import FrozenList
 from app.contests.lifecycle import Action, Status, next_status
-from app.db import audit, contests, exclusions, participants
+from app.db import audit, contests, exclusions, memberships, participants
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import AuditLog, Contest, Draw, DrawList
 from app.errors import ContestBotError, FinalCheckUndecided, NotFoundError, ValidationError
@@ -109,18 +110,53 @@ def _drand(stored: dict[str, object], signature: str = "") -> proofs.Drand | Non
     return proofs.Drand(**stored)  # type: ignore[arg-type]
 
 
+Screen = Callable[[int], Awaitable[proofs.Exclusion | None]]
+"""A draw-time rule over one would-be winner: their exclusion, or None when they pass."""
+
+
+def _recheck_screen(recheck: Recheck) -> Screen:
+    """The re-check of the conditions as a screen; an unanswered check stops the draw."""
+
+    async def screen(user_id: int) -> proofs.Exclusion | None:
+        results = await recheck(user_id)
+        undecided = [r for r in results if r.outcome is Outcome.undecided]
+        if undecided:
+            raise FinalCheckUndecided(undecided[0].condition, undecided[0].reason)
+        failures = [r for r in results if r.outcome is Outcome.missing]
+        if not failures:
+            return None
+        reason = "; ".join(f"{r.condition}: {r.reason or r.outcome.value}" for r in failures)
+        return proofs.Exclusion(
+            user_id, f"re-check failed: {reason}", _now(), proofs.RECHECK_FAILED
+        )
+
+    return screen
+
+
+def _screens(contest: Contest, recheck: Recheck | None, source: Source) -> list[Screen]:
+    """The contest's draw-time rules, cheapest first: leavers (recorded history), then the
+    re-check (Telegram). The leave rule holds even when the re-check is skipped."""
+    screens: list[Screen] = []
+    if contest.exclude_leavers and source.frozen_at:
+        frozen_at = datetime.fromisoformat(source.frozen_at)
+        screens.append(partial(memberships.leaver_exclusion, contest.id, frozen_at=frozen_at))
+    if recheck is not None:
+        screens.append(_recheck_screen(recheck))
+    return screens
+
+
 async def _screen(
     order: list[int],
-    recheck: Recheck | None,
+    screens: list[Screen],
     excluded: list[proofs.Exclusion],
     wanted: int,
     cleared: set[int],
 ) -> list[proofs.Exclusion]:
-    """Re-check candidates in ranking order until `wanted` have passed; collect exclusions.
+    """Screen candidates in ranking order until `wanted` have passed; collect exclusions.
 
     `cleared` remembers who already passed, so extending the ranking checks nobody twice.
     """
-    if recheck is None:
+    if not screens:
         return excluded
     skip = {item.user_id for item in excluded}
     passed = 0
@@ -132,18 +168,12 @@ async def _screen(
         if user_id in cleared:
             passed += 1
             continue
-        results = await recheck(user_id)
-        undecided = [r for r in results if r.outcome is Outcome.undecided]
-        if undecided:
-            raise FinalCheckUndecided(undecided[0].condition, undecided[0].reason)
-        failures = [r for r in results if r.outcome is Outcome.missing]
-        if failures:
-            reason = "; ".join(f"{r.condition}: {r.reason or r.outcome.value}" for r in failures)
-            excluded.append(
-                proofs.Exclusion(
-                    user_id, f"re-check failed: {reason}", _now(), proofs.RECHECK_FAILED
-                )
-            )
+        exclusion = None
+        for screen in screens:
+            if (exclusion := await screen(user_id)) is not None:
+                break
+        if exclusion is not None:
+            excluded.append(exclusion)
             skip.add(user_id)
         else:
             cleared.add(user_id)
@@ -159,8 +189,9 @@ async def _compute(
     skipped: proofs.FinalCheckSkip | None = None,
     source: Source = Source(),
 ) -> proofs.Proof:
-    """Rank, re-check winners (and reserves) and extend the ranking past exclusions."""
+    """Rank, screen winners (and reserves) and extend the ranking past exclusions."""
     wanted = contest.winners_count + contest.reserve_count
+    screens = _screens(contest, recheck, source)
     cleared: set[int] = set()
     while True:
         skip = [item.user_id for item in excluded]
@@ -175,7 +206,7 @@ async def _compute(
             algorithm=source.algorithm,
         )
         before = len(excluded)
-        excluded = await _screen(order, recheck, excluded, wanted, cleared)
+        excluded = await _screen(order, screens, excluded, wanted, cleared)
         if len(excluded) == before or len(order) == len(frozen):
             break
     return proofs.build(

@@ -26,6 +26,9 @@ class JoinStatus(StrEnum):
     undecided = "undecided"
     not_open = "not_open"
     full = "full"
+    not_eligible = "not_eligible"
+    """Subscribed to every channel, but a rule of the contest (Premium only, new
+    subscribers only) keeps the person out; set by `app.telegram.joining`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,10 +275,10 @@ async def running_total(contest_id: int, max_points: int) -> list[tuple[datetime
         return []
     step = max(1, -(-total // max_points))
     rows = await Participant.raw(_RUNNING_TOTAL, contest_id, step, total)
-    return [(_timestamp(row["joined_at"]), row["n"]) for row in rows]
+    return [(utc_time(row["joined_at"]), row["n"]) for row in rows]
 
 
-def _timestamp(value: datetime | str) -> datetime:
+def utc_time(value: datetime | str) -> datetime:
     """A raw SQLite row holds the stored text; PostgreSQL gives a datetime."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -320,6 +323,6 @@ async def export(contest_id: int) -> AsyncIterator[dict[str, Any]]:
                 "username": row["username"] or "",
                 "first_name": row["first_name"] or "",
                 "source": row["source"],
-                "joined_at": _timestamp(row["joined_at"]).isoformat(),
+                "joined_at": utc_time(row["joined_at"]).isoformat(),
             }
         last_id = rows[-1]["id"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from app.db import engine
 from app.db.tables import Contest as ContestTable
-from app.db.tables import ContestOwner, Notification, Participant, TelegramUser
+from app.db.tables import ContestOwner, MembershipEvent, Notification, Participant, TelegramUser
 
 SUPPORTED_LANGUAGES = ("ru", "en")
 REMEMBERED_SECONDS = 30.0
@@ -133,7 +133,8 @@ async def is_blocked(user_id: int) -> bool:
 
 
 async def forget(user_id: int) -> int:
-    """Delete a user's data: profile, pending messages, entries in contests not yet drawn.
+    """Delete a user's data: profile, pending messages, channel history, entries in contests
+    not yet drawn.
 
     Entries in drawn contests stay, because the published proof of those draws lists the
     user id and must remain verifiable. Returns how many entries were removed.
@@ -156,5 +157,6 @@ async def forget(user_id: int) -> int:
         (Notification.chat_id == user_id) & (Notification.state == "pending")
     )
     await ContestOwner.delete().where(ContestOwner.user_id == user_id)
+    await MembershipEvent.delete().where(MembershipEvent.user_id == user_id)
     await TelegramUser.delete().where(TelegramUser.id == user_id)
     return len(removed)

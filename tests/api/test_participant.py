@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from app.contests import frozen
 from app.contests import proof as proofs
-from app.db import draws, users
+from app.db import contests, draws, users
 from app.locales import text
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
@@ -199,3 +201,43 @@ async def test_results_before_and_after_the_draw(api: Api) -> None:
     assert proofs.to_dict(document) == body["proof"]
     outsider = (await api.client.get(results, headers=api.as_user(OUTSIDER))).json()
     assert outsider["you"] == {"included": False, "role": "absent"}
+
+
+async def test_premium_only_and_new_subscribers_only_answer_why(api: Api) -> None:
+    """The Mini App join applies the contest's rules: `is_premium` from the signed initData
+    user, subscription times from the recorded chat_member history."""
+    from app.api import init_data
+    from app.db import memberships
+
+    contest_id = await api.published_contest(premiumOnly=True)
+    join = f"/api/contests/{contest_id}/join"
+    api.emulator.add_member("@news", PARTICIPANT)
+    refused = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert refused["status"] == "not_eligible" and refused["missing"] == []
+    assert refused["message"] == text("en", "bot.join_premium_only")
+    premium = init_data.sign(
+        api.settings.bot_token.get_secret_value(),
+        {**init_data.dev_user(PARTICIPANT, "Pat"), "is_premium": True},
+    )
+    joined = await api.client.post(join, headers={"Authorization": f"tma {premium}"})
+    assert joined.json()["status"] == "joined"
+
+    contest_id = await api.published_contest(title="New only", newSubscribers="unknown_refused")
+    join = f"/api/contests/{contest_id}/join"
+    news = api.emulator.world.chat("@news").id
+    unknown = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert unknown["status"] == "not_eligible"
+    assert unknown["message"] == text("en", "bot.join_new_unknown", channels="News")
+    started = (await contests.get(contest_id)).published_at
+    await memberships.record(news, PARTICIPANT, True, started - timedelta(days=3))
+    earlier = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert earlier["message"] == text("en", "bot.join_not_new", channels="News")
+    api.emulator.add_member("@news", OUTSIDER)
+    await memberships.record(news, OUTSIDER, True, datetime.now(UTC))
+    fresh = (await api.client.post(join, headers=api.as_user(OUTSIDER))).json()
+    assert fresh["status"] == "joined"
+    ru = init_data.sign(
+        api.settings.bot_token.get_secret_value(), init_data.dev_user(PARTICIPANT, "Pat", "ru")
+    )
+    answer = (await api.client.post(join, headers={"Authorization": f"tma {ru}"})).json()
+    assert "до его начала" in answer["message"]

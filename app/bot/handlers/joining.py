@@ -75,6 +75,11 @@ async def join(
             bot, contest_id, user, source, settings.default_language, member_cache
         )
         missing = await _missing_channels(contest_id, result)
+        if result.status is JoinStatus.not_eligible:
+            required = await contests.required_channels(contest_id)
+            return query.answer(
+                _shorten(joining.refusal_message(result, required, texts)), show_alert=True
+            )
     except NotFoundError:
         return query.answer(texts("bot.contest_not_found"), show_alert=True)
     finally:
@@ -103,11 +108,7 @@ async def _missing_channels(contest_id: int, result: JoinResult) -> list[Channel
 
 def _answer(result: JoinResult, missing: list[ChannelRef], texts: Texts) -> str:
     if result.status is JoinStatus.conditions_missing:
-        names = ", ".join(
-            ref.title or (f"@{ref.username}" if ref.username else str(ref.chat_id))
-            for ref in missing
-        )
-        return texts("bot.join_missing", channels=names)
+        return texts("bot.join_missing", channels=", ".join(ref.name for ref in missing))
     return texts(f"bot.join_{result.status.value}", count=result.count)
 
 

@@ -13,7 +13,8 @@ export type JoinStatus =
   | "conditions_missing"
   | "undecided"
   | "not_open"
-  | "full";
+  | "full"
+  | "not_eligible";
 export type ResultRole = "winner" | "reserve" | "excluded" | "participant" | "absent";
 export type ResultsMode = "reply" | "edit";
 export type CaptchaMode = (typeof CAPTCHA_MODES)[number];

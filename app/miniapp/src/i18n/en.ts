@@ -47,6 +47,7 @@ export const en = {
   "join.undecided": "Your subscriptions could not be checked right now. Try again in a minute.",
   "join.not_open": "This contest is not open for entries.",
   "join.full": "The contest has reached its participant limit.",
+  "join.not_eligible": "You can't take part: this contest has entry rules you don't meet.",
   "join.checkAgain": "Check again",
   "join.open": "Open",
   "join.noLink": "private channel: ask the organizer for an invite",

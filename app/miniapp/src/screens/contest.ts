@@ -51,6 +51,7 @@ const ANSWER_KIND: Record<JoinAnswer["status"], NoticeKind> = {
   undecided: "warning",
   not_open: "error",
   full: "error",
+  not_eligible: "error",
 };
 
 /** The answer to Join in one sentence (the server's `message` is the bot's wording of
@@ -59,6 +60,8 @@ function answerView(answer: JoinAnswer): HTMLElement {
   return notice(
     ANSWER_KIND[answer.status],
     h("p", { class: "notice-title", "data-testid": "join-status", "data-status": answer.status }, t(`join.${answer.status}` as TextKey)),
+    // which rule keeps them out (Premium only, new subscribers only): the server's words
+    answer.status === "not_eligible" ? h("p", { "data-testid": "join-reason" }, answer.message) : null,
   );
 }
 
