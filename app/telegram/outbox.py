@@ -11,12 +11,13 @@ Delivery (`app.worker.delivery`) moves a row through
        ▲                  │──403 blocked──▶ blocked     │──permanent 400──▶ failed
        └──retry later─────┘ (429, 5xx, network: next_attempt_at with backoff)
 
-One row is claimed right before its request and marked `sent` with Telegram's
-message_id right after the answer, before anything else happens. The only window for
-a duplicate is a crash after Telegram accepted the message and before that UPDATE
-committed (one request round trip plus one commit); such a row is found in `sending`
-with a dead claimer and is sent again (a message twice beats a message lost), and it is
-counted in `contest_bot_messages_total{outcome="resent"}`.
+Rows are claimed a few at a time right before their requests (`claim_many`) and marked
+`sent` with Telegram's message_id right after the answers (`mark_sent_many`: the
+answers that arrived during the previous write go in one statement), before the sender
+takes anything else. The only window for a duplicate is a crash after Telegram accepted
+a message and before that UPDATE committed (one request round trip plus one commit);
+such a row is found in `sending` with a dead claimer and is sent again (a message twice
+beats a message lost), and it is counted in `contest_bot_messages_total{outcome="resent"}`.
 """
 
 from __future__ import annotations
@@ -120,37 +121,43 @@ RETURNING id
 _CLAIM_POSTGRES = """
 UPDATE notification
 SET state = 'sending', claimed_by = {}, claimed_at = {}, attempts = attempts + 1
-WHERE id = (
+WHERE id = ANY(ARRAY(
     SELECT id FROM notification
     WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= {})
-    ORDER BY id LIMIT 1
+    ORDER BY id LIMIT {}
     FOR UPDATE SKIP LOCKED
-)
+))
 RETURNING id, key, chat_id, kind, payload, attempts
 """
 
 
 async def claim(worker_id: str) -> Outgoing | None:
-    """Take the oldest due pending row for `worker_id` (safe across processes).
+    """Take the oldest due pending row for `worker_id`, or None."""
+    rows = await claim_many(worker_id, 1)
+    return rows[0] if rows else None
 
-    On PostgreSQL one statement: the scalar sub-select locks its row with SKIP LOCKED,
-    so concurrent claimers take different rows without waiting. SQLite has a single
-    writer: select and update run in one immediate transaction.
+
+async def claim_many(worker_id: str, limit: int) -> list[Outgoing]:
+    """Take up to `limit` of the oldest due pending rows for `worker_id`, oldest first.
+
+    Safe across processes. On PostgreSQL one statement: the sub-select locks its rows
+    with SKIP LOCKED, so concurrent claimers take different rows without waiting. SQLite
+    has a single writer: select and update run in one immediate transaction.
     """
     now = _now()
     if engine.is_sqlite():
-        rows = await _claim_sqlite(worker_id, now)
+        rows = await _claim_sqlite(worker_id, now, limit)
     else:
-        rows = await Notification.raw(_CLAIM_POSTGRES, worker_id, now, now)
-    if not rows:
-        return None
-    row = rows[0]
-    if isinstance(row["payload"], str):
-        row["payload"] = json.loads(row["payload"])
-    return Outgoing(**row)
+        rows = await Notification.raw(_CLAIM_POSTGRES, worker_id, now, now, limit)
+    claimed = []
+    for row in sorted(rows, key=lambda row: row["id"]):
+        if isinstance(row["payload"], str):
+            row["payload"] = json.loads(row["payload"])
+        claimed.append(Outgoing(**row))
+    return claimed
 
 
-async def _claim_sqlite(worker_id: str, now: datetime) -> list[dict[str, Any]]:
+async def _claim_sqlite(worker_id: str, now: datetime, limit: int) -> list[dict[str, Any]]:
     async with engine.transaction():
         found = (
             await Notification.select(Notification.id)
@@ -159,7 +166,7 @@ async def _claim_sqlite(worker_id: str, now: datetime) -> list[dict[str, Any]]:
                 & (Notification.next_attempt_at.is_null() | (Notification.next_attempt_at <= now))
             )
             .order_by(Notification.id)
-            .limit(1)
+            .limit(limit)
         )
         if not found:
             return []
@@ -172,7 +179,10 @@ async def _claim_sqlite(worker_id: str, now: datetime) -> list[dict[str, Any]]:
                     Notification.attempts: Notification.attempts + 1,
                 }
             )
-            .where((Notification.id == found[0]["id"]) & (Notification.state == PENDING))
+            .where(
+                Notification.id.is_in([row["id"] for row in found])
+                & (Notification.state == PENDING)
+            )
             .returning(
                 Notification.id,
                 Notification.key,
@@ -185,15 +195,49 @@ async def _claim_sqlite(worker_id: str, now: datetime) -> list[dict[str, Any]]:
 
 
 async def mark_sent(row_id: int, message_id: int) -> None:
-    await Notification.update(
-        {
-            Notification.state: SENT,
-            Notification.message_id: message_id,
-            Notification.sent_at: _now(),
-            Notification.claimed_by: None,
-            Notification.error: None,
-        }
-    ).where(Notification.id == row_id)
+    await mark_sent_many([(row_id, message_id)])
+
+
+_MARK_SENT_POSTGRES = """
+UPDATE notification AS n
+SET state = 'sent', message_id = s.message_id, sent_at = {}, claimed_by = NULL, error = NULL
+FROM unnest({}::bigint[], {}::bigint[]) AS s(id, message_id)
+WHERE n.id = s.id
+"""
+
+
+async def mark_sent_many(sent: Collection[tuple[int, int]]) -> None:
+    """Record Telegram's message_id for each (row id, message_id) in one statement."""
+    if not sent:
+        return
+    if not engine.is_sqlite():
+        await Notification.raw(
+            _MARK_SENT_POSTGRES, _now(), [row for row, _ in sent], [message for _, message in sent]
+        )
+        return
+    async with engine.transaction():
+        for row_id, message_id in sent:
+            await Notification.update(
+                {
+                    Notification.state: SENT,
+                    Notification.message_id: message_id,
+                    Notification.sent_at: _now(),
+                    Notification.claimed_by: None,
+                    Notification.error: None,
+                }
+            ).where(Notification.id == row_id)
+
+
+async def release(row_ids: Collection[int]) -> int:
+    """Put claimed rows that were never sent back to pending (a sender stopping)."""
+    if not row_ids:
+        return 0
+    rows = (
+        await Notification.update({Notification.state: PENDING, Notification.claimed_by: None})
+        .where(Notification.id.is_in(list(row_ids)) & (Notification.state == SENDING))
+        .returning(Notification.id)
+    )
+    return len(rows)
 
 
 async def settle(row_id: int, state: str, error: str) -> None:

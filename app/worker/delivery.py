@@ -1,11 +1,16 @@
-"""The outbox sender every worker runs: claim a row, send it, record the outcome.
+"""The outbox sender every worker runs: claim rows, send them, record the outcomes.
 
-Several senders per process and any number of processes share the outbox table: a
-claim is one UPDATE over `FOR UPDATE SKIP LOCKED` on PostgreSQL. Sends pass through the
-`Bot`'s rate-limit middleware. After Telegram answers, the outcome is written before
-the next row is taken; if the database is down at that moment the write is retried
-(never the send). A heartbeat key marks this process alive; a sweeper returns the rows
-of processes whose heartbeat lapsed (kill -9, lost host) to `pending`.
+Several senders per process and any number of processes share the outbox table. A
+process claims rows a handful at a time (one UPDATE over `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, twice as many rows as it has senders) and its senders take them from there. Sends
+pass through the `Bot`'s rate-limit middleware. After Telegram answers, the outcome is
+written before that sender takes another row; the `sent` outcomes of all senders are
+written together (whatever arrived while the previous write ran goes in the next one:
+one statement for many messages, as a group commit). If the database is down at that
+moment the write is retried (never the send). Stopping writes the outcomes already
+known and returns rows claimed but not yet sent to pending. A heartbeat key marks this
+process alive; a sweeper returns the rows of processes whose heartbeat lapsed (kill -9,
+lost host) to `pending`.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import logging
 import os
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -36,7 +42,7 @@ from app.worker.broker import Worker
 
 log = logging.getLogger(__name__)
 
-SENDERS = 8
+SENDERS = 16
 IDLE_SECONDS = 0.3
 HEARTBEAT_SECONDS = 2.0
 HEARTBEAT_TTL = timedelta(seconds=10)
@@ -45,6 +51,51 @@ STUCK_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 20
 RESEND = Policy(first_delay=2.0, max_delay=300.0, jitter=2.0)
 """When a failed send is tried again (stored on the row, so it survives restarts)."""
+STOP_WRITE_SECONDS = 10.0
+
+
+class SentRecorder:
+    """Writes `sent` outcomes in batches: every `record` returns once its row is written.
+
+    One write runs at a time; outcomes arriving meanwhile wait for the next write, which
+    takes them all. The write runs in its own task, so a sender cancelled while waiting
+    does not cut it short; `drain` waits for it when stopping.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[int, int]] = []
+        self._batch: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, row_id: int, message_id: int) -> None:
+        self._waiting.append((row_id, message_id))
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+        batch = self._batch
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        await asyncio.shield(batch)
+
+    async def _write(self) -> None:
+        while self._waiting:
+            sent, self._waiting = self._waiting, []
+            batch, self._batch = self._batch, None
+            assert batch is not None
+            try:
+                await engine.until_recorded(
+                    "outbox outcomes", lambda sent=sent: outbox.mark_sent_many(sent)
+                )
+            except BaseException as exc:
+                if isinstance(exc, asyncio.CancelledError):
+                    batch.cancel()
+                else:
+                    batch.set_exception(exc)
+                raise
+            batch.set_result(None)
+
+    async def drain(self) -> None:
+        if self._writer is not None and not self._writer.done():
+            await asyncio.wait([self._writer])
 
 
 class Deliverer:
@@ -55,13 +106,30 @@ class Deliverer:
         self.senders = senders
         self.id = f"{os.uname().nodename}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.in_flight: set[int] = set()
+        self._claimed: deque[outbox.Outgoing] = deque()
+        self._claiming = asyncio.Lock()
+        self._sent = SentRecorder()
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._heartbeat())
-            group.create_task(self._sweep())
-            for _ in range(self.senders):
-                group.create_task(self._send_loop())
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._heartbeat())
+                group.create_task(self._sweep())
+                for _ in range(self.senders):
+                    group.create_task(self._send_loop())
+        finally:
+            await asyncio.shield(self._stop())
+
+    async def _stop(self) -> None:
+        """Write the outcomes already known; hand back rows claimed but not sent."""
+        unsent = [row.id for row in self._claimed]
+        self._claimed.clear()
+        try:
+            async with asyncio.timeout(STOP_WRITE_SECONDS):
+                await self._sent.drain()
+                await outbox.release(unsent)
+        except Exception as exc:  # the sweeper of another process returns them later
+            log.warning("outbox: stopping with outcomes or claims not written: %s", exc)
 
     # heartbeat and sweeping --------------------------------------------------------------
 
@@ -109,10 +177,20 @@ class Deliverer:
 
     # sending -----------------------------------------------------------------------------
 
+    async def _next(self) -> outbox.Outgoing | None:
+        """The next claimed row; claims twice as many as there are senders when none is left
+        (so the senders rarely wait for a claim)."""
+        async with self._claiming:
+            if not self._claimed:
+                rows = await outbox.claim_many(self.id, 2 * self.senders)
+                self.in_flight.update(row.id for row in rows)
+                self._claimed.extend(rows)
+            return self._claimed.popleft() if self._claimed else None
+
     async def _send_loop(self) -> None:
         while True:
             try:
-                row = await outbox.claim(self.id)
+                row = await self._next()
             except Exception as exc:
                 log.warning("outbox claim failed: %s", exc)
                 await asyncio.sleep(1)
@@ -120,7 +198,6 @@ class Deliverer:
             if row is None:
                 await asyncio.sleep(IDLE_SECONDS)
                 continue
-            self.in_flight.add(row.id)
             try:
                 await self.deliver(row)
             finally:
@@ -149,7 +226,7 @@ class Deliverer:
             log.exception("outbox: message %s could not be sent", row.key)
             await self._fail(row, f"unexpected error: {type(exc).__name__}: {exc}")
         else:
-            await self._persist(lambda: outbox.mark_sent(row.id, message.message_id))
+            await self._sent.record(row.id, message.message_id)
             metrics.MESSAGES.labels("sent").inc()
 
     async def _send(self, row: outbox.Outgoing) -> Message:

@@ -1,7 +1,7 @@
 """A results announcement to many people: the outbox drained by worker processes.
 
     uv run python -m tests.benchmarks.announce [--recipients 20000] [--workers 2]
-                                               [--rate 1000] [--flood]
+                                               [--rate 1000] [--flood] [--profile DIR]
 
 Real `contest-bot worker` processes, PostgreSQL and Redis; Telegram is the emulator (in
 this process), which lets paid broadcasts through at up to 1,000/s. The workers run with
@@ -9,6 +9,7 @@ this process), which lets paid broadcasts through at up to 1,000/s. The workers 
 is compared with. The messages are queued as an announcement queues them
 (`outbox.enqueue_many`); `--flood` makes the emulator answer three sends with 429
 (retry_after 1 s) once a tenth has gone. Every recipient is checked: 0 lost, 0 twice.
+`--profile DIR` samples the workers with py-spy while they send.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from app.db.migrate import migrate
 from app.telegram import outbox
 from tests import servers
 from tests.benchmarks.draw import hardware
+from tests.benchmarks.profile import Profiler
 from tests.benchmarks.report import _table as table
 from tests.benchmarks.report import sample_all
 from tests.conftest import TEST_TOKEN
+from tests.stack.launcher import server_pids
 from tests.telegram_emulator import TelegramEmulator
 from tests.worker.stack import (
     WORKER_READY,
@@ -44,7 +47,9 @@ from tests.worker.stack import (
 FIRST_USER = 700_000
 
 
-async def run(recipients: int, workers: int, rate: float, flood: bool, root: Path) -> dict:
+async def run(
+    recipients: int, workers: int, rate: float, flood: bool, root: Path, profile: Path | None
+) -> dict:
     user_ids = list(range(FIRST_USER, FIRST_USER + recipients))
     with servers.postgres(root / "pg") as pg, servers.redis(root / "redis") as redis:
         url = pg.create_database("announce_bench")
@@ -61,7 +66,15 @@ async def run(recipients: int, workers: int, rate: float, flood: bool, root: Pat
             try:
                 for role in roles:
                     await started(role, WORKER_READY)
-                pids = {"workers": [role.pid for role in roles], "emulator": [os.getpid()]}
+                pids = {
+                    "workers": [role.pid for role in roles],
+                    "emulator": [os.getpid()],
+                    **server_pids(pg, redis),
+                }
+                profiler = Profiler(
+                    profile, {f"worker{n}": role.pid for n, role in enumerate(roles, 1)}
+                )
+                profiler.start()
                 before = sample_all(pids)
                 began = time.monotonic()
                 await outbox.enqueue_many(
@@ -79,6 +92,7 @@ async def run(recipients: int, workers: int, rate: float, flood: bool, root: Pat
                 await wait_until(lambda: sent_at_least(recipients), 1200, "every message sent")
                 elapsed = time.monotonic() - began
                 after = sample_all(pids)
+                profiled = profiler.stop()
                 cpu = {name: after[name].cpu_seconds - before[name].cpu_seconds for name in pids}
                 floods = sum(role.output().count("Telegram flood control") for role in roles)
             finally:
@@ -86,7 +100,14 @@ async def run(recipients: int, workers: int, rate: float, flood: bool, root: Pat
                     role.stop()
             figures = delivery_figures(messages_per_user(emulator, user_ids), user_ids)
         await engine.stop(current)
-    return {**figures, "queued": queued, "elapsed": elapsed, "floods": floods, "cpu": cpu}
+    return {
+        **figures,
+        "queued": queued,
+        "elapsed": elapsed,
+        "floods": floods,
+        "cpu": cpu,
+        "profile": profiled,
+    }
 
 
 def main() -> None:
@@ -95,11 +116,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--flood", action="store_true")
+    parser.add_argument("--profile", type=Path, help="py-spy the workers, output here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="announce-bench-") as scratch:
         root = Path(scratch)
         os.chmod(root, 0o755)
-        got = asyncio.run(run(args.recipients, args.workers, args.rate, args.flood, root))
+        got = asyncio.run(
+            run(args.recipients, args.workers, args.rate, args.flood, root, args.profile)
+        )
     achieved = got["sent"] / got["elapsed"]
     rows = [
         ["measure", "value", "target"],
@@ -124,6 +148,7 @@ def main() -> None:
     print(f"== announcement to {args.recipients:,} people, {args.workers} workers{flood}")
     print(table(rows))
     print(f"hardware: {hardware()}; shared with other work, so figures are noisy")
+    print("\n".join(got["profile"]))
 
 
 if __name__ == "__main__":

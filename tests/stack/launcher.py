@@ -229,14 +229,7 @@ class Stack:
         }
         if self.nginx.pid is not None:
             found["nginx"] = [self.nginx.pid, *_descendants(self.nginx.pid)]
-        if self.postgres is not None:
-            postmaster = _read_pid(self.postgres.directory / "data" / "postmaster.pid")
-            if postmaster is not None:
-                found["postgres"] = [postmaster, *_descendants(postmaster)]
-        if self.redis is not None:
-            redis_pid = _read_pid(self.redis.directory / "redis.pid")
-            if redis_pid is not None:
-                found["redis"] = [redis_pid]
+        found.update(server_pids(self.postgres, self.redis))
         for name, pids in list(found.items()):
             if name in self.roles:
                 found[name] = [*pids, *(c for pid in pids for c in _descendants(pid))]
@@ -310,6 +303,22 @@ class Stack:
         for name, source in extra.items():
             with contextlib.suppress(OSError):
                 shutil.copyfile(source, self.options.log_dir / name)
+
+
+def server_pids(
+    postgres: servers.Postgres | None, redis: servers.Redis | None
+) -> dict[str, list[int]]:
+    """PostgreSQL's processes (backends included) and Redis's, for CPU accounting."""
+    found: dict[str, list[int]] = {}
+    if postgres is not None:
+        postmaster = _read_pid(postgres.directory / "data" / "postmaster.pid")
+        if postmaster is not None:
+            found["postgres"] = [postmaster, *_descendants(postmaster)]
+    if redis is not None:
+        redis_pid = _read_pid(redis.directory / "redis.pid")
+        if redis_pid is not None:
+            found["redis"] = [redis_pid]
+    return found
 
 
 def _read_pid(path: Path) -> int | None:

@@ -6,11 +6,12 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from redis.asyncio import Redis
 
 from app.config import load_settings
 from app.db import draws, users
-from app.db.tables import Contest
+from app.db.tables import Contest, Notification
 from app.telegram import background, outbox
 from app.telegram.limits import MemoryLimiter, Rates, RedisLimiter, acquire
 from app.worker import broker, reconcile
@@ -87,6 +88,58 @@ async def test_outbox_states_in_process(
     assert await users.is_blocked(502) is False  # unknown users are not created
     assert len(emulator.messages_to_user(501)) == 1
     assert await outbox.claim(deliverer.id) is None  # the 5xx one waits for its backoff
+
+
+async def test_outbox_claims_and_settles_in_batches(db: str) -> None:
+    for user_id in range(601, 611):
+        await outbox.enqueue(f"result:1:{user_id}", user_id, "result", {"text": "hi"})
+    first = await outbox.claim_many("first", 4)
+    second = await outbox.claim_many("second", 4)
+    assert [row.chat_id for row in first] == [601, 602, 603, 604]  # oldest first
+    assert [row.chat_id for row in second] == [605, 606, 607, 608]
+    assert all(row.attempts == 1 for row in first + second)
+    await outbox.mark_sent_many([(row.id, 9000 + row.chat_id) for row in first])
+    assert await outbox.release([row.id for row in second]) == 4
+    assert await outbox.release([row.id for row in first]) == 0  # sent rows stay sent
+    sent = await Notification.select(Notification.chat_id, Notification.message_id).where(
+        Notification.state == outbox.SENT
+    )
+    assert sorted((r["chat_id"], r["message_id"]) for r in sent) == [
+        (uid, 9000 + uid) for uid in range(601, 605)
+    ]
+    assert [row.chat_id for row in await outbox.claim_many("third", 10)] == [
+        605, 606, 607, 608, 609, 610
+    ]  # fmt: skip
+    assert await outbox.claim_many("third", 10) == []
+
+
+async def test_stopping_sender_writes_what_was_sent_and_hands_back_the_rest(
+    in_process: broker.Worker, emulator: TelegramEmulator
+) -> None:
+    """Stopped mid-announcement: rows claimed ahead go back to pending, answers are written.
+
+    Only rows a sender had taken (its request possibly under way) stay `sending`, for the
+    sweeper: at most one per sender.
+    """
+    user_ids = list(range(701, 761))
+    add_users(emulator, user_ids)
+    await outbox.enqueue_many(
+        outbox.Message(f"result:1:{uid}", uid, "result", {"text": "hi"}) for uid in user_ids
+    )
+    deliverer = Deliverer(in_process, senders=4)
+    running = asyncio.create_task(deliverer.run())
+    await emulator.wait_for(lambda: emulator.call_counts().get("sendMessage", 0) >= 10, timeout=30)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    counts = await outbox.counts()
+    delivered = sum(1 for uid in user_ids if emulator.messages_to_user(uid))
+    print(f"\nstopped after {delivered} sent: {counts}")
+    taken = counts.get(outbox.SENDING, 0)
+    assert taken <= deliverer.senders, counts
+    assert counts[outbox.SENT] <= delivered <= counts[outbox.SENT] + taken
+    assert counts[outbox.SENT] + taken + counts.get(outbox.PENDING, 0) == len(user_ids)
+    assert all(len(emulator.messages_to_user(uid)) <= 1 for uid in user_ids)
 
 
 async def test_in_process_draw_and_reconcile(
