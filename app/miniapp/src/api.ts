@@ -15,6 +15,7 @@ import type {
   Problem,
   RedrawOutcome,
   Results,
+  Review,
   Stats,
 } from "./types";
 
@@ -108,6 +109,11 @@ export const api = {
   drawWithoutBeacon: (id: number) => json<ContestCard>("POST", `${managed(id)}/draw-without-beacon`),
   redraw: (id: number, userId: number, reason: string) =>
     json<RedrawOutcome>("POST", `${managed(id)}/redraw`, { userId, reason }),
+  review: (id: number) => json<Review>("GET", `${managed(id)}/review/?limit=100`),
+  exclude: (id: number, userIds: number[], reason: string) =>
+    json<Review>("POST", `${managed(id)}/review/exclusions`, { userIds, reason }),
+  include: (id: number, userId: number) =>
+    json<Review>("DELETE", `${managed(id)}/review/exclusions/${encodeURIComponent(userId)}`),
   /** The participants CSV as a blob (fetched with the auth header, then saved). */
   participantsCsv: async (id: number) => (await send("GET", `${managed(id)}/participants.csv`)).blob(),
   devInitData: (userId: number, firstName: string, language: string) => {

@@ -179,3 +179,25 @@ export interface Problem {
   code: string;
   params?: Record<string, string>;
 }
+
+/** Suspicion signals of an entry (app/contests/suspicion.py). */
+export type SuspicionSignal = "no_username" | "no_photo" | "new_account" | "referrer_burst" | "same_second";
+
+export interface ReviewEntry {
+  person: Person;
+  score: number;
+  signals: SuspicionSignal[];
+  exclusion: { reason: string; at: string } | null;
+}
+
+/** GET /api/organizer/contests/{id}/review: flagged entries and every exclusion. */
+export interface Review {
+  assessed: number;
+  flagged: number;
+  excluded: number;
+  flagScore: number;
+  bySignal: Record<string, number>;
+  canExclude: boolean;
+  entries: ReviewEntry[];
+  exclusions: ReviewEntry[];
+}

@@ -41,6 +41,31 @@ function randomnessNote(proof: Proof): HTMLElement {
   return h("p", { class: "hint", "data-testid": "proof-beacon" }, t("proof.beaconNone"));
 }
 
+const EXCLUSION_KINDS = new Set(["organizer", "recheck_failed", "replaced", "left_channel"]);
+
+/** Who the draw skipped and why, as the proof says (a code this page does not know as is). */
+function exclusionList(proof: Proof): HTMLElement | null {
+  if (proof.excluded.length === 0) return null;
+  return h(
+    "div",
+    { class: "detail", "data-testid": "proof-excluded" },
+    h("dt", {}, t("proof.excluded")),
+    h(
+      "dd",
+      {},
+      h(
+        "ul",
+        { class: "exclusions" },
+        proof.excluded.map((item) => {
+          const kind = EXCLUSION_KINDS.has(item.code) ? t(`proof.exclusion.${item.code}` as TextKey) : item.code;
+          const when = item.at ? ` (${formatDate(item.at)})` : "";
+          return h("li", { "data-user-id": item.user_id, "data-code": item.code }, `${item.user_id}: ${kind ? `${kind} — ` : ""}${item.reason}${when}`);
+        }),
+      ),
+    ),
+  );
+}
+
 function detail(label: string, value: string): HTMLElement {
   return h("div", { class: "detail" }, h("dt", {}, label), h("dd", {}, h("code", { class: "hash" }, value)));
 }
@@ -88,6 +113,7 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
       detail(t("proof.listHash"), proof.list_hash),
       proof.drand ? detail(t("proof.beaconSignature"), proof.drand.signature || "—") : null,
       proof.drawn_at ? h("div", { class: "detail" }, h("dt", {}, t("proof.drawnAt")), h("dd", { "data-testid": "drawn-at" }, formatDate(proof.drawn_at))) : null,
+      exclusionList(proof),
       proof.final_check_skipped
         ? h(
             "div",

@@ -1,6 +1,7 @@
 /**
  * One contest for its organizer: live participant count and chart, publish / schedule,
- * edit, CSV export, cancel with a reason, and re-draw of a winner with a reason.
+ * edit, CSV export, cancel with a reason, the review of suspicious entries (exclusions
+ * before the draw), and re-draw of a winner with a reason.
  */
 
 import { ApiError, api } from "../../api";
@@ -12,9 +13,11 @@ import { confirmAction, haptic, mainAction, tap } from "../../telegram";
 import type { ContestSettings, Person, RedrawOutcome, Results, Stats } from "../../types";
 import { button, details, errorContent, notice, personName, saveBlob, section, statusBadge } from "../../ui";
 import type { ScreenContext } from "../context";
+import { reviewPanel } from "./review";
 
 const LIVE_REFRESH_MS = 15_000;
 const CANCELLABLE = new Set(["draft", "scheduled", "active", "drawing"]);
+const REVIEWABLE = new Set(["active", "drawing", "finished"]);
 
 function reasonField(label: string, testId: string): { wrapper: HTMLElement; input: HTMLInputElement } {
   const input = h("input", { type: "text", class: "input", maxlength: 500, id: `${testId}-input`, "data-testid": testId });
@@ -229,6 +232,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
       throw error;
     });
   }
+  const review = REVIEWABLE.has(settings.status) ? await api.review(id) : null;
   if (!ctx.alive()) return;
   const messages = h("div", { class: "messages", "aria-live": "polite" });
   const report = (node: HTMLElement): void => {
@@ -260,6 +264,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
         CANCELLABLE.has(settings.status) ? cancelPanel(ctx, settings, report) : null,
       ),
     ),
+    review && (review.canExclude || review.excluded > 0) ? reviewPanel(id, review, report) : null,
     results && results.winners.length > 0 ? redrawPanel(ctx, id, results, report) : null,
   );
   if (editable) {
