@@ -9,6 +9,7 @@
     │   ├── NotFoundError      no such contest, participant or draw
     │   ├── PermissionDenied   the user may not do this to this contest
     │   ├── JoinRefused        a participant cannot join (conditions, status)
+    │   ├── ContestChanged     a join was checked against a contest row edited since
     │   └── ChannelProblem     a channel an organizer named cannot be used (rights, type)
     ├── FinalCheckUndecided    a would-be winner's re-check got no answer (the draw waits)
     ├── ProofError             a proof document is unreadable or does not verify
@@ -72,6 +73,13 @@ class JoinRefused(DomainError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons or []
+
+
+class ContestChanged(DomainError):
+    """The contest was edited after the row a join was checked against was read: the
+    join recorded nothing and has to be checked again against the current row."""
+
+    code = "contest_changed"
 
 
 class ChannelProblem(DomainError):

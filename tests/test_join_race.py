@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +17,8 @@ from app.contests.conditions import ChannelSubscription, Condition, Membership
 from app.contests.lifecycle import Status
 from app.db import contests, draws, participants, users
 from app.db.participants import JoinStatus
-from app.db.tables import Participant
+from app.db.tables import Contest, Participant
+from app.errors import ContestChanged
 from tests.test_storage import active_contest
 
 ROUNDS = 3
@@ -87,3 +89,17 @@ async def test_a_join_on_a_stale_row_cannot_enter_a_closed_contest(db: str) -> N
     assert result.status is JoinStatus.not_open
     assert await stored(contest_id) == 0 == await participants.count(contest_id)
     assert (await contests.get(contest_id)).status == Status.drawing.value
+
+
+async def test_a_join_checked_against_an_edited_row_records_nothing(db: str) -> None:
+    contest_id = await active_contest()
+    seen = await contests.for_joining(contest_id)  # cached for the joins that follow
+    assert await contests.for_joining(contest_id) is seen
+    await Contest.update({Contest.updated_at: datetime.now(UTC)}).where(Contest.id == contest_id)
+    with pytest.raises(ContestChanged):
+        await participants.join(contest_id, 9, [], contest=seen)
+    assert await stored(contest_id) == 0 == await participants.count(contest_id)
+    contests.forget_for_joining(contest_id)
+    fresh = await contests.for_joining(contest_id)
+    assert fresh is not seen
+    assert (await participants.join(contest_id, 9, [], contest=fresh)).status is JoinStatus.joined

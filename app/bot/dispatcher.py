@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from app import redis_pool
 from app.bot.handlers import create_routers
 from app.bot.handlers.joining import InFlight
-from app.bot.middlewares import PeopleMiddleware
+from app.bot.middlewares import ChannelStatelessFSM, PeopleMiddleware
 from app.config import Settings
 from app.telegram.member_cache import make_cache
 
@@ -36,7 +36,12 @@ def create_dispatcher(
 ) -> Dispatcher:
     """A dispatcher whose handlers receive `settings`, `texts`, `person`, `join_guard` and
     `member_cache` (in Redis, shared by the bot processes, when `redis` is given)."""
-    dp = Dispatcher(storage=storage or make_storage(settings, redis), settings=settings)
+    dp = Dispatcher(
+        storage=storage or make_storage(settings, redis), disable_fsm=True, settings=settings
+    )
+    # aiogram's FSM middleware (built, not registered), minus the state read in channels
+    dp.fsm = ChannelStatelessFSM(dp.fsm.storage, dp.fsm.events_isolation, dp.fsm.strategy)
+    dp.update.outer_middleware(dp.fsm)
     dp["join_guard"] = InFlight()
     dp["member_cache"] = make_cache(redis if settings.redis_url else None)
     dp.update.outer_middleware(PeopleMiddleware(settings.default_language))

@@ -1,4 +1,5 @@
-"""Middlewares: remember who writes and hand handlers their texts; load managed contests."""
+"""Middlewares: remember who writes and hand handlers their texts; load managed contests;
+skip the conversation state where there can be none."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+from aiogram.enums import ChatType
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.types import CallbackQuery, TelegramObject, Update, User
 
 from app.config import Settings
@@ -75,4 +79,29 @@ class ManagedContestMiddleware(BaseMiddleware):
             return await event.answer(texts("organizer.not_yours"), show_alert=True)
         except DomainError:
             return await event.answer(texts("bot.contest_not_found"), show_alert=True)
+        return await handler(event, data)
+
+
+class ChannelStatelessFSM(FSMContextMiddleware):
+    """aiogram's FSM middleware, without the storage read for updates in channels.
+
+    Conversations (the wizard, /manage) happen in private chats; a (channel, user) pair
+    never has a state, so a button pressed under a channel post (every Participate press
+    of a giveaway burst) or a channel's membership change is handed an empty one instead
+    of a round trip to Redis. `state` is still the real context, should a handler set one.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        where: EventContext | None = data.get(EVENT_CONTEXT_KEY)
+        if where is None or where.chat is None or where.chat.type != ChatType.CHANNEL:
+            return await super().__call__(handler, event, data)
+        data["fsm_storage"] = self.storage
+        context = self.resolve_event_context(data["bot"], data)
+        if context is not None:
+            data.update({"state": context, "raw_state": None})
         return await handler(event, data)

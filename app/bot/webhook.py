@@ -24,7 +24,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import TelegramMethod
-from aiogram.types import Update
+from aiogram.types import InputFile, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
@@ -80,8 +80,22 @@ class RecordingRequestHandler(SimpleRequestHandler):
                 status=500,
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             )
-        method = result if isinstance(result, TelegramMethod) else None
-        return web.Response(body=self._build_response_writer(bot=bot, result=method))
+        if isinstance(result, TelegramMethod):
+            return self._reply(bot, result)
+        return web.json_response({})
+
+    def _reply(self, bot: Bot, method: TelegramMethod[Any]) -> web.Response:
+        """The method as the webhook's JSON response (one small body; aiogram's own
+        multipart form is needed only to upload files)."""
+        files: dict[str, InputFile] = {}
+        body: dict[str, Any] = {"method": method.__api_method__}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None:
+                body[key] = prepared
+        if files:
+            return web.Response(body=self._build_response_writer(bot=bot, result=method))
+        return web.Response(body=bot.session.json_dumps(body), content_type="application/json")
 
 
 async def healthz(_: web.Request) -> web.Response:

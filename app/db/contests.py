@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 from app.contests import draw, rules
 from app.contests.channels import ChannelRef
-from app.contests.lifecycle import Action, Status, next_status
+from app.contests.lifecycle import JOINABLE, Action, Status, next_status
 from app.contests.rules import ContestFields, check_fields, check_reason
 from app.db import audit, engine
 from app.db.engine import transaction
@@ -152,6 +153,38 @@ async def channels_for_joining(contest: Contest) -> list[ChannelRef]:
             _channels_cache.clear()
         cached = _channels_cache[key] = await required_channels(contest.id)
     return list(cached)
+
+
+_joinable: dict[tuple[int, int], tuple[float, Contest]] = {}
+JOINABLE_ROW_SECONDS = 2.0
+
+
+async def for_joining(contest_id: int) -> Contest:
+    """The contest a join is checked against: a row read at most `JOINABLE_ROW_SECONDS`
+    ago while it takes entries (a burst reads it once per process, not once per press).
+
+    Safe because a join records its entry only while the stored row is still this
+    version (`participants.join` compares `updated_at`); rows that take no entries are
+    read every time.
+    """
+    key = (id(engine.current()), contest_id)
+    cached = _joinable.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    contest = await get(contest_id)
+    if Status(contest.status) in JOINABLE:
+        if len(_joinable) >= _CHANNELS_CACHE_SIZE:
+            _joinable.clear()
+        _joinable[key] = (now + JOINABLE_ROW_SECONDS, contest)
+    else:
+        _joinable.pop(key, None)
+    return contest
+
+
+def forget_for_joining(contest_id: int) -> None:
+    """Drop the cached row (a join found it changed)."""
+    _joinable.pop((id(engine.current()), contest_id), None)
 
 
 async def required_channels(contest_id: int) -> list[ChannelRef]:

@@ -13,7 +13,7 @@ from app.contests.lifecycle import JOINABLE, Action, Status
 from app.db import contests, tickets
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import Contest, Participant
-from app.errors import TransitionError
+from app.errors import ContestChanged, TransitionError
 
 EXPORT_BATCH = 5000
 FREEZE_BATCH = 50_000
@@ -54,41 +54,53 @@ async def join(
 ) -> JoinResult:
     """Join a contest once; a second join of the same user is `already_joined`.
 
-    Conditions are checked before the insert (never on a repeat join, which stays
-    cheap). The entry is recorded and counted only while the contest takes entries,
-    atomically with respect to the draw's freeze: a join either is in the frozen list or
-    is told the contest closed. When the participant limit is reached, the join that
-    reaches it closes the contest (`closed_contest`), and later ones are refused with
-    `full`. `contest` is the row when the caller has just read it. `referrer` is the
-    participant whose link brought the user: the referral is recorded with the entry, in
-    the same transaction, and only for a new entry (`tickets.refer`).
+    Conditions are checked before the insert; a repeat join they would refuse is still
+    `already_joined`. The entry is recorded and counted only while the contest takes
+    entries, atomically with respect to the draw's freeze: a join either is in the frozen
+    list or is told the contest closed. When the participant limit is reached, the join
+    that reaches it closes the contest (`closed_contest`), and later ones are refused with
+    `full`. `contest` is the row the caller checked the conditions against (it may be a
+    cached one): the entry is recorded only while the stored row is still that version
+    (`updated_at`), else `ContestChanged` is raised and nothing is recorded. `referrer`
+    is the participant whose link brought the user: the referral is recorded with the
+    entry, in the same transaction, and only for a new entry (`tickets.refer`).
+
+    A join that enters is one statement: the already-joined case is the insert's
+    conflict, and the row is locked, checked, counted there.
     """
     if contest is None or contest.id != contest_id:
         contest = await contests.get(contest_id)
-    if await is_participant(contest_id, user_id):
-        return JoinResult(JoinStatus.already_joined, contest.participant_count)
     refusal = _refusal(contest)
     if refusal is not None:
-        return JoinResult(refusal, contest.participant_count)
+        return await _repeat_or(JoinResult(refusal, contest.participant_count), contest, user_id)
     verdict = await evaluate(conditions, user_id)
     if not verdict.passed:
         status = JoinStatus.undecided if verdict.undecided else JoinStatus.conditions_missing
-        return JoinResult(status, 0, verdict.missing, verdict.undecided)
+        refused = JoinResult(status, 0, verdict.missing, verdict.undecided)
+        return await _repeat_or(refused, contest, user_id)
     enter = _enter_sqlite if is_sqlite() else _enter_postgres
+    version = contest.updated_at
     if referrer is None or referrer == user_id:
-        entry = await enter(contest_id, user_id, source)
+        entry = await enter(contest_id, user_id, source, version)
     else:
         async with transaction():
-            entry = await enter(contest_id, user_id, source)
+            entry = await enter(contest_id, user_id, source, version)
             if entry.total is not None:
                 await tickets.refer(contest_id, referrer, user_id)
     if not entry.open:
-        return await _refused(contest_id)
+        return await _refused(contest)
     if entry.total is None:
         return JoinResult(JoinStatus.already_joined, await count(contest_id))
     if entry.limit is not None and entry.total >= entry.limit:
         return JoinResult(JoinStatus.joined, entry.total, closed_contest=await _close(contest_id))
     return JoinResult(JoinStatus.joined, entry.total)
+
+
+async def _repeat_or(refused: JoinResult, contest: Contest, user_id: int) -> JoinResult:
+    """A refused join of someone already in is `already_joined` (one query, refusals only)."""
+    if await is_participant(contest.id, user_id):
+        return JoinResult(JoinStatus.already_joined, contest.participant_count)
+    return refused
 
 
 def _refusal(contest: Contest) -> JoinStatus | None:
@@ -114,6 +126,7 @@ WITH open AS (
     SELECT id FROM contest
     WHERE id = {} AND status = 'active' AND (ends_at IS NULL OR ends_at > now())
       AND (max_participants IS NULL OR participant_count < max_participants)
+      AND updated_at IS NOT DISTINCT FROM {}
     FOR UPDATE
 ), entry AS (
     INSERT INTO participant (contest, user_id, source, joined_at)
@@ -132,22 +145,32 @@ SELECT (SELECT count(*) FROM open) AS open,
 assert frozenset({Status.active}) == JOINABLE  # the statement names 'active'
 
 
-async def _enter_postgres(contest_id: int, user_id: int, source: str) -> _Entry:
-    (row,) = await Contest.raw(_ENTER, contest_id, user_id, source)
+async def _enter_postgres(
+    contest_id: int, user_id: int, source: str, version: datetime | None
+) -> _Entry:
+    (row,) = await Contest.raw(_ENTER, contest_id, version, user_id, source)
     return _Entry(bool(row["open"]), row["total"], row["max_participants"])
 
 
-async def _enter_sqlite(contest_id: int, user_id: int, source: str) -> _Entry:
+async def _enter_sqlite(
+    contest_id: int, user_id: int, source: str, version: datetime | None
+) -> _Entry:
     """The same steps in an immediate transaction, which holds SQLite's one write lock."""
     async with transaction():
-        rows = await Contest.select(Contest.max_participants, Contest.participant_count).where(
+        rows = await Contest.select(
+            Contest.max_participants, Contest.participant_count, Contest.updated_at
+        ).where(
             (Contest.id == contest_id)
             & Contest.status.is_in([status.value for status in JOINABLE])
             & (Contest.ends_at.is_null() | (Contest.ends_at > datetime.now(UTC)))
         )
-        if not rows or (
-            rows[0]["max_participants"] is not None
-            and rows[0]["participant_count"] >= rows[0]["max_participants"]
+        if (
+            not rows
+            or rows[0]["updated_at"] != version
+            or (
+                rows[0]["max_participants"] is not None
+                and rows[0]["participant_count"] >= rows[0]["max_participants"]
+            )
         ):
             return _Entry(open=False)
         inserted = (
@@ -167,15 +190,19 @@ async def _enter_sqlite(contest_id: int, user_id: int, source: str) -> _Entry:
         return _Entry(True, counted[0]["participant_count"], counted[0]["max_participants"])
 
 
-async def _refused(contest_id: int) -> JoinResult:
+async def _refused(seen: Contest) -> JoinResult:
     """Closed, past its deadline, or full; a full contest still marked active (the join
-    that filled it died before closing it) is closed here."""
-    current = await contests.get(contest_id)
+    that filled it died before closing it) is closed here. `ContestChanged` when none of
+    these: the row was edited since `seen`."""
+    current = await contests.get(seen.id)
     refusal = _refusal(current)
     if refusal is not None:
         return JoinResult(refusal, current.participant_count)
+    limit = current.max_participants
+    if limit is None or current.participant_count < limit:
+        raise ContestChanged(f"contest {seen.id} changed while a join was being checked")
     return JoinResult(
-        JoinStatus.full, current.participant_count, closed_contest=await _close(contest_id)
+        JoinStatus.full, current.participant_count, closed_contest=await _close(seen.id)
     )
 
 

@@ -60,11 +60,14 @@ async def _load(
     language_code: str | None,
     default_language: str,
 ) -> TelegramUser:
-    user = await TelegramUser.objects().get(TelegramUser.id == user_id)
+    if engine.is_sqlite():
+        user = await TelegramUser.objects().get(TelegramUser.id == user_id)
+    else:
+        user = await _insert_or_read(user_id, first_name, language_code, username, default_language)
     now = datetime.now(UTC)
     if user is None:
-        # A new user (most presses of a giveaway burst): insert and take the row back in
-        # one statement; only a concurrent insert of the same user needs the SELECT.
+        # SQLite: a new user (most presses of a giveaway burst). PostgreSQL: one that
+        # another transaction inserted during ours. Only a conflict needs the SELECT.
         new = TelegramUser(
             id=user_id,
             first_name=first_name[:256],
@@ -93,6 +96,37 @@ async def _load(
         ).where(TelegramUser.id == user_id)
         user.first_name, user.username, user.blocked_bot = first_name[:256], username, False
     return user
+
+
+# PostgreSQL: a new user is inserted, a known one read, in one statement. The read sees
+# the statement's snapshot, so a row another transaction inserted meanwhile comes back as
+# nothing (the caller then reads it).
+_INSERT_OR_READ = """
+WITH new AS (
+    INSERT INTO telegram_user (id, first_name, username, language)
+    VALUES ({}, {}, {}, {})
+    ON CONFLICT (id) DO NOTHING
+    RETURNING *
+)
+SELECT * FROM new
+UNION ALL
+SELECT * FROM telegram_user WHERE id = {} AND NOT EXISTS (SELECT FROM new)
+"""
+
+
+async def _insert_or_read(
+    user_id: int,
+    first_name: str,
+    language_code: str | None,
+    username: str | None,
+    default_language: str,
+) -> TelegramUser | None:
+    """The stored user (inserted if new, then already up to date); None if unknown yet."""
+    language = pick_language(language_code, default_language)
+    rows = await TelegramUser.raw(
+        _INSERT_OR_READ, user_id, first_name[:256], username, language, user_id
+    )
+    return TelegramUser(_exists_in_db=True, **rows[0]) if rows else None
 
 
 async def get(user_id: int) -> TelegramUser | None:

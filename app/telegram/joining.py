@@ -25,9 +25,12 @@ from app.db import contests, participants, users
 from app.db.memberships import RecordedHistory
 from app.db.participants import JoinResult, JoinStatus
 from app.db.tables import Contest
+from app.errors import ContestChanged
 from app.telegram import background
 from app.telegram.member_cache import MemberCache
 from app.telegram.membership import subscription_conditions
+
+CHANGED_RETRIES = 3
 
 
 async def join(
@@ -41,12 +44,18 @@ async def join(
     await users.remember(
         user.id, user.first_name, user.username, user.language_code, default_language
     )
-    contest = await contests.get(contest_id)
-    required = await contests.channels_for_joining(contest)
-    conditions = subscription_conditions(bot, required, cache)
-    result = await participants.join(
-        contest_id, user.id, conditions + rule_conditions(contest, user, required), source, contest
-    )
+    for _ in range(CHANGED_RETRIES):
+        contest = await contests.for_joining(contest_id)
+        required = await contests.channels_for_joining(contest)
+        conditions = subscription_conditions(bot, required, cache)
+        conditions += rule_conditions(contest, user, required)
+        try:
+            result = await participants.join(contest_id, user.id, conditions, source, contest)
+            break
+        except ContestChanged:  # edited since the row was read: check against the new one
+            contests.forget_for_joining(contest_id)
+    else:
+        raise ContestChanged(f"contest {contest_id} kept changing during a join")
     if result.status is JoinStatus.conditions_missing and not any(
         item.condition.startswith("channel:") for item in result.missing
     ):

@@ -47,6 +47,7 @@ from tests.benchmarks.burst import (
 from tests.benchmarks.machine import bulk_load, insert_rate
 from tests.benchmarks.profile import Profiler
 from tests.benchmarks.report import BurstResult, notes, render, sample_all
+from tests.benchmarks.wrk_presses import WrkPresses
 from tests.conftest import TEST_TOKEN
 from tests.stack.conftest import ORGANIZER_ID
 from tests.stack.launcher import Stack, StackOptions
@@ -57,9 +58,13 @@ ANSWER_WINDOW_SECONDS = 15.0
 ANSWERED_SHARE_NEEDED = 0.995
 
 
-def with_self(pids: dict[str, list[int]]) -> dict[str, list[int]]:
+WRK = "wrk (presses: load generator)"
+
+
+def with_self(pids: dict[str, list[int]], load: str) -> dict[str, list[int]]:
     """The stack's processes plus this one (the Bot API emulator: Telegram's side)."""
-    return {**pids, "benchmark (Telegram emulator, presses)": [os.getpid()]}
+    role = "presses, getChatMember" if load == "emulator" else "getChatMember"
+    return {**pids, f"benchmark (Telegram emulator: {role})": [os.getpid()]}
 
 
 async def count_participants(database_url: str, contest_id: int) -> tuple[int, int]:
@@ -113,28 +118,48 @@ async def run(args: argparse.Namespace, log_dir: Path) -> tuple[BurstResult, int
             await asyncio.sleep(3)  # let the counter refresh after publishing settle
             bots = [name for name in stack.roles if name.startswith("bot")]
             profiler = Profiler(args.profile, {name: stack.roles[name].pid for name in bots})
-            before = sample_all(with_self(stack.pids()))
+            presser = None
+            pids = with_self(stack.pids(), args.load)
+            if args.load == "wrk":
+                presser = WrkPresses(stack, world, world.members, args.rate, args.max_connections)
+                pids[WRK] = [presser.launch()]
+            before = sample_all(pids)
             load_before = os.getloadavg()[0]
             profiler.start()
-            started = time.monotonic()
-            queries = await press_at_rate(world, world.members, args.rate)
-            errors = await wait_for_answers(emulator, queries)
-            elapsed = answered_after(queries, started)
+            if presser is not None:
+                started = presser.start
+                pressed = await presser.wait(ANSWER_WINDOW_SECONDS + 15)
+                latencies = [p.responded - p.due for p in pressed.values() if p.answered]
+                elapsed = max((p.responded for p in pressed.values()), default=started) - started
+                errors = {
+                    "presses never answered 2xx": args.users - len(pressed),
+                    "2xx without the answer": sum(not p.answered for p in pressed.values()),
+                }
+                resent = presser.failed_deliveries()
+            else:
+                started = time.monotonic()
+                queries = await press_at_rate(world, world.members, args.rate)
+                errors = dict(await wait_for_answers(emulator, queries))
+                elapsed = answered_after(queries, started)
+                latencies = [q.answer.answered_at - q.created_at for q in queries if q.answer]
+                resent = None
             expected = args.users + args.existing
             _, recorded_after = await wait_for_participants(
                 lambda: rows_of(stack.database_url, world.contest_id), expected, started
             )
             # CPU until the last join was recorded, late answers included
-            after = sample_all(with_self(stack.pids()))
+            after = sample_all(pids)
             load_after = os.getloadavg()[0]
             profile = profiler.stop()
+            if presser is not None:
+                presser.stop()
             participants, distinct = await count_participants(stack.database_url, world.contest_id)
             stack.check_alive()
-    latencies = [q.answer.answered_at - q.created_at for q in queries if q.answer]
     in_time = sum(latency <= ANSWER_WINDOW_SECONDS for latency in latencies)
     joined = participants - args.existing
     result = BurstResult(
-        title=f"{args.users} presses ({f'{args.rate:g}/s' if args.rate else 'all at once'}),"
+        title=f"{args.users} presses ({f'{args.rate:g}/s' if args.rate else 'all at once'},"
+        f" made by {args.load}),"
         f" {args.bots} bot process{'es' if args.bots > 1 else ''},"
         f" max_connections {args.max_connections},"
         f" {'fresh' if args.fresh_subscribers else 'long-time'} subscribers"
@@ -142,7 +167,7 @@ async def run(args: argparse.Namespace, log_dir: Path) -> tuple[BurstResult, int
         users=args.users,
         latencies=latencies,
         elapsed=elapsed,
-        errors=dict(errors),
+        errors={kind: count for kind, count in errors.items() if count},
         participants=joined,
         recorded_after=recorded_after,
         before=before,
@@ -150,6 +175,11 @@ async def run(args: argparse.Namespace, log_dir: Path) -> tuple[BurstResult, int
         notes=[
             f"answered within {ANSWER_WINDOW_SECONDS:g} s: {in_time} of {args.users}",
             f"duplicates: {participants - distinct}",
+            *(
+                [f"deliveries answered non-2xx (sent again): {resent}"]
+                if resent is not None
+                else []
+            ),
             f"machine limit: {limit:.0f} single-row INSERTs/s into participant via asyncpg"
             f" (8 connections); joins recorded/s ÷ limit ="
             f" {joined / max(recorded_after, 1e-3) / limit:.1%}",
@@ -183,6 +213,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--fresh-subscribers",
         action="store_true",
         help="members join the channel just before (chat_member updates fill the cache)",
+    )
+    parser.add_argument(
+        "--load",
+        choices=("wrk", "emulator"),
+        default="wrk",
+        help="who presses: wrk posting updates to the webhook (cheap), or the emulator",
     )
     parser.add_argument("--profile", type=Path, help="py-spy the bot processes, output here")
     parser.add_argument("--logs", type=Path, help="where the stack's logs go (default: a temp dir)")

@@ -53,9 +53,14 @@ async def test_the_answer_is_the_webhook_response(db: str, state_dir: Path) -> N
         async with aiohttp.ClientSession() as http:
             async with http.post(url, json=update, headers={SECRET_HEADER: WEBHOOK_SECRET}) as r:
                 assert r.status == 200
-                body = await r.text()
-            assert 'name="method"' in body and "answerCallbackQuery" in body
-            assert "q1" in body  # the callback_query_id it answers
+                assert r.content_type == "application/json"
+                body = await r.json()
+            assert body == {
+                "method": "answerCallbackQuery",
+                "callback_query_id": "q1",
+                "text": "This contest does not exist (any more).",
+                "show_alert": True,
+            }
             async with http.post(
                 url, data=b"{not json", headers={SECRET_HEADER: WEBHOOK_SECRET}
             ) as r:
@@ -112,3 +117,25 @@ async def test_stopping_drains_updates_in_flight(
         answer = h.emu.callback_query(press.id).answer
         assert answer is not None and answer.text
         assert await participants.count(contest_id) == 1
+
+
+async def test_a_press_in_a_channel_reads_no_conversation_state(
+    db: str, state_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_bot(state_dir, "webhook") as h:
+        storage = h.dp.fsm.storage
+        reads: list[int | None] = []
+        real_get_state = storage.get_state
+
+        async def counting_get_state(key):  # type: ignore[no-untyped-def]
+            reads.append(key.chat_id)
+            return await real_get_state(key)
+
+        monkeypatch.setattr(storage, "get_state", counting_get_state)
+        _, channel_id, post_id, data = await _post_and_press(h, ANN)
+        reads.clear()
+        answer, _ = await h.press(ANN, channel_id, post_id, data=data)
+        assert answer.text.startswith("You're in")
+        assert reads == []  # no (channel, user) conversation exists to read
+        await h.say(ANN, "/start")
+        assert reads == [ANN]  # private chats keep their state (the wizard's)
