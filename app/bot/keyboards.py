@@ -150,6 +150,7 @@ _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
         ManageAction.stats,
         ManageAction.draw,
         ManageAction.export,
+        ManageAction.review,
         ManageAction.cancel,
     ),
     Status.drawing: (ManageAction.stats, ManageAction.export, ManageAction.no_beacon),
@@ -168,15 +169,26 @@ def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
         return texts(f"organizer.results_mode_{contest.results_mode}")
     if action is ManageAction.toggle_captcha:
         return texts(f"organizer.captcha_{contest.captcha_mode}")
-    if action in (ManageAction.edit_claim, ManageAction.clear_claim):
-        return texts(f"claims.manage_{action.value}")
     if action is ManageAction.toggle_leavers:
         return texts("organizer.leavers_" + ("on" if contest.exclude_leavers else "off"))
     if action is ManageAction.toggle_new_subscribers:
         return texts(f"organizer.newsubs_{contest.new_subscribers}")
     if action is ManageAction.toggle_premium:
         return texts("organizer.premium_" + ("on" if contest.premium_only else "off"))
-    return texts(f"organizer.manage_{action.value}")
+    return texts(_label_key(action))
+
+
+_AREAS = {
+    ManageAction.edit_claim: "claims",
+    ManageAction.clear_claim: "claims",
+    ManageAction.review: "review",
+    ManageAction.exclude_flagged: "review",
+}
+"""Features whose button labels live in their own locale file (else `organizer`)."""
+
+
+def _label_key(action: ManageAction) -> str:
+    return f"{_AREAS.get(action, 'organizer')}.manage_{action.value}"
 
 
 def manage(contest: Contest, texts: Texts) -> InlineKeyboardMarkup:
@@ -193,9 +205,8 @@ def manage(contest: Contest, texts: Texts) -> InlineKeyboardMarkup:
 def button(contest_id: int, action: ManageAction, texts: Texts) -> InlineKeyboardMarkup:
     """One /manage button under a question (e.g. «No deadline»)."""
     builder = InlineKeyboardBuilder()
-    area = "claims" if action is ManageAction.clear_claim else "organizer"
     builder.button(
-        text=texts(f"{area}.manage_{action.value}"),
+        text=texts(_label_key(action)),
         callback_data=ManageButton(action=action, contest_id=contest_id),
     )
     return builder.as_markup()

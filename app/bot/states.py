@@ -22,3 +22,4 @@ class Managing(StatesGroup):
     field = State()
     channels = State()
     redraw_reason = State()
+    exclusion_reason = State()

@@ -18,7 +18,14 @@ from app.contests.suspicion import Assessment, ReferredEntry, Signal
 from app.db import users
 from app.db.engine import transaction
 from app.db.exclusions import Excluded, of_contest
-from app.db.tables import Contest, EntrySuspicion, Participant, Referral, TelegramUser
+from app.db.tables import (
+    Contest,
+    EntryExclusion,
+    EntrySuspicion,
+    Participant,
+    Referral,
+    TelegramUser,
+)
 
 FLAGGED_PAGE_MAX = 200
 _SECOND = timedelta(seconds=1)
@@ -244,3 +251,21 @@ async def scores(contest_id: int, user_ids: list[int]) -> dict[int, tuple[int, l
         .output(load_json=True)
     )
     return {row["user_id"]: (row["score"], row["signals"]) for row in rows}
+
+
+async def flagged_unexcluded(contest_id: int) -> list[int]:
+    """Every flagged entry the organizer has not excluded yet, highest score first."""
+    excluded = EntryExclusion.select(EntryExclusion.user_id).where(
+        EntryExclusion.contest == contest_id
+    )
+    rows = (
+        await EntrySuspicion.select(EntrySuspicion.user_id)
+        .where(
+            (EntrySuspicion.contest == contest_id)
+            & (EntrySuspicion.score >= suspicion.FLAG_SCORE)
+            & EntrySuspicion.user_id.not_in(excluded)
+        )
+        .order_by(EntrySuspicion.score, ascending=False)
+        .order_by(EntrySuspicion.user_id)
+    )
+    return [row["user_id"] for row in rows]

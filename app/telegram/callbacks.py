@@ -87,6 +87,8 @@ class ManageAction(StrEnum):
     no_beacon_confirm = "nobeacon_ok"
     edit_claim = "claim"
     clear_claim = "noclaim"
+    review = "review"
+    exclude_flagged = "exclude"
 
 
 class ManageButton(CallbackData, prefix="v1m"):

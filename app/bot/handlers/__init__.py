@@ -12,6 +12,7 @@ from app.bot.handlers import (
     mine,
     preferences,
     redraw,
+    review,
     start,
     wizard,
 )
@@ -25,5 +26,16 @@ def create_routers() -> list[Router]:
     filter decides it, before the wizard's state filters, which aiogram (being plain
     callables) runs in a thread each.
     """
-    features = (joining, members, wizard, start, mine, preferences, manage, redraw, fallback)
+    features = (
+        joining,
+        members,
+        wizard,
+        start,
+        mine,
+        preferences,
+        manage,
+        redraw,
+        review,
+        fallback,
+    )
     return [feature.create_router() for feature in features]

@@ -16,7 +16,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputFile, Message
 
 from app.bot import keyboards
-from app.bot.handlers import wizard
+from app.bot.handlers import review, wizard
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
@@ -100,6 +100,9 @@ async def summary(contest: Contest, texts: Texts) -> str:
     if contest.publish_at is not None and contest.status == "scheduled":
         lines.append(texts("organizer.summary_publish_at", when=cards.when(contest.publish_at)))
     lines += [texts(key) for key in rule_keys(contest)]
+    flagged = await review.summary_line(contest, texts)
+    if flagged:
+        lines.append(flagged)
     if contest.last_error:
         lines.append(texts("organizer.summary_error", error=cards.quote(contest.last_error)))
     return "\n".join(lines)
