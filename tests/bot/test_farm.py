@@ -106,3 +106,10 @@ async def test_a_farm_is_flagged_excluded_and_the_proof_verifies(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("excluded by the organizer before the draw: farm") == len(flagged)
     assert result.stdout.splitlines()[-1].startswith(f"OK: contest {contest_id}")
+
+    (listing,) = await h.say(FARM[0], "/mycontests")
+    answer, _ = await h.press(FARM[0], FARM[0], listing.message_id, text="Did I win? Farmed")
+    assert answer.text == (
+        "The organizer excluded your entry before the draw: "
+        "farm: fresh accounts, no username or photo, one burst"
+    )

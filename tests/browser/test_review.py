@@ -69,6 +69,11 @@ async def test_flagged_entries_are_excluded_and_shown_in_the_proof(
     page = await open_app(REAL[0], path=f"/#/c/{contest_id}/results")
     await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
     listed = page.get_by_test_id("proof-excluded").locator("li")
+    farmer = await open_app(FARM[1], path=f"/#/c/{contest_id}/results")
+    await expect(farmer.get_by_test_id("your-result")).to_have_attribute("data-role", "excluded")
+    await expect(farmer.get_by_test_id("your-exclusion")).to_contain_text(
+        "excluded by the organizer before the draw — fresh accounts with no username or photo"
+    )
     await expect(listed).to_have_count(3)
     await expect(listed.first).to_contain_text(
         f"{FARM[1]['id']}: excluded by the organizer before the draw — "

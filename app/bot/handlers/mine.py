@@ -52,6 +52,11 @@ async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: T
         if reason is not None:
             await query.answer(texts("bot.you_replaced", reason=reason)[:200], show_alert=True)
             return
+        by_organizer = next((e for e in document.excluded if e.user_id == query.from_user.id), None)
+        if by_organizer is not None and by_organizer.code == proofs.ORGANIZER:
+            text = texts("review.you_excluded", reason=by_organizer.reason)
+            await query.answer(text[:200], show_alert=True)
+            return
     await query.answer(texts(f"bot.you_{found.role}"), show_alert=True)
 
 

@@ -60,7 +60,7 @@ export const en = {
   "results.you.winner": "You won!",
   "results.you.reserve": "You are a reserve winner.",
   "results.you.participant": "You took part, but did not win this time.",
-  "results.you.excluded": "You were in the draw but excluded: a condition was not met.",
+  "results.you.excluded": "You were in the draw but were excluded from it.",
   "results.you.absent": "You were not in the participant list of this draw.",
   "results.user": "Participant #{id}",
 

@@ -72,7 +72,7 @@ export const ru: Dictionary = {
   "results.you.winner": "Вы победили!",
   "results.you.reserve": "Вы — запасной победитель.",
   "results.you.participant": "Вы участвовали, но в этот раз не выиграли.",
-  "results.you.excluded": "Вы были в розыгрыше, но исключены: условие не выполнено.",
+  "results.you.excluded": "Вы были в розыгрыше, но вас исключили.",
   "results.you.absent": "Вас нет в списке участников этого розыгрыша.",
   "results.user": "Участник №{id}",
 

@@ -2,7 +2,7 @@
 
 import { h, replace } from "../dom";
 import { formatDate, formatNumber, t, type TextKey } from "../i18n";
-import { withParticipants, type Proof } from "../proof/document";
+import { withParticipants, type Exclusion, type Proof } from "../proof/document";
 import { beaconNote, inclusion, verify, type ProofProblem } from "../proof/verify";
 import { notice, saveBlob, button } from "../ui";
 
@@ -43,6 +43,13 @@ function randomnessNote(proof: Proof): HTMLElement {
 
 const EXCLUSION_KINDS = new Set(["organizer", "recheck_failed", "replaced", "left_channel"]);
 
+/** Why the draw skipped someone, in words: the kind (by its code), the reason, when. */
+export function exclusionText(item: Exclusion): string {
+  const kind = EXCLUSION_KINDS.has(item.code) ? t(`proof.exclusion.${item.code}` as TextKey) : item.code;
+  const when = item.at ? ` (${formatDate(item.at)})` : "";
+  return `${kind ? `${kind} — ` : ""}${item.reason}${when}`;
+}
+
 /** Who the draw skipped and why, as the proof says (a code this page does not know as is). */
 function exclusionList(proof: Proof): HTMLElement | null {
   if (proof.excluded.length === 0) return null;
@@ -56,11 +63,9 @@ function exclusionList(proof: Proof): HTMLElement | null {
       h(
         "ul",
         { class: "exclusions" },
-        proof.excluded.map((item) => {
-          const kind = EXCLUSION_KINDS.has(item.code) ? t(`proof.exclusion.${item.code}` as TextKey) : item.code;
-          const when = item.at ? ` (${formatDate(item.at)})` : "";
-          return h("li", { "data-user-id": item.user_id, "data-code": item.code }, `${item.user_id}: ${kind ? `${kind} — ` : ""}${item.reason}${when}`);
-        }),
+        proof.excluded.map((item) =>
+          h("li", { "data-user-id": item.user_id, "data-code": item.code }, `${item.user_id}: ${exclusionText(item)}`),
+        ),
       ),
     ),
   );

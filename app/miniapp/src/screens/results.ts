@@ -4,10 +4,11 @@ import { ApiError, api } from "../api";
 import { h, replace } from "../dom";
 import { t, type TextKey } from "../i18n";
 import { haptic } from "../telegram";
+import type { Exclusion } from "../proof/document";
 import type { Person, Results } from "../types";
 import { describeError, notice, personView, section, statusBadge } from "../ui";
 import type { ScreenContext } from "./context";
-import { renderProofCheck } from "./proofCheck";
+import { exclusionText, renderProofCheck } from "./proofCheck";
 
 function peopleList(ids: number[], known: Person[], me: number, testId: string): HTMLElement {
   if (ids.length === 0) return h("p", { class: "hint" }, t("results.none"));
@@ -17,6 +18,12 @@ function peopleList(ids: number[], known: Person[], me: number, testId: string):
     { class: "people", "data-testid": testId },
     ids.map((id) => h("li", { class: id === me ? "person person-me" : "person" }, personView(byId.get(id), id, id === me))),
   );
+}
+
+/** The proof's words on why the draw skipped `userId`. */
+function exclusionOf(excluded: Exclusion[], userId: number): HTMLElement | null {
+  const mine = excluded.find((item) => item.user_id === userId);
+  return mine ? h("p", { "data-testid": "your-exclusion" }, exclusionText(mine)) : null;
 }
 
 export async function resultsScreen(ctx: ScreenContext, id: number): Promise<void> {
@@ -41,6 +48,7 @@ export async function resultsScreen(ctx: ScreenContext, id: number): Promise<voi
     notice(
       role === "winner" ? "success" : role === "reserve" ? "info" : "warning",
       h("p", { class: "notice-title", "data-testid": "your-result", "data-role": role }, t(`results.you.${role}` as TextKey)),
+      role === "excluded" ? exclusionOf(results.proof.excluded, me) : null,
     ),
     section(t("results.winners"), peopleList(results.winners, results.people, me, "winners")),
     results.reserves.length ? section(t("results.reserves"), peopleList(results.reserves, results.people, me, "reserves")) : null,
