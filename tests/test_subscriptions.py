@@ -94,6 +94,12 @@ async def test_records_only_required_channels_once_each(db: str) -> None:
     assert await memberships.record(CHAT, 5, True, now)  # Telegram sent the update again
     assert await memberships.record(CHAT, 5, False, now)  # left in the same second
     assert not await memberships.record(OTHER, 5, True, now)
+    assert await memberships.record(CHAT, 8, True, now, update_id=70)
+    assert await memberships.record(CHAT, 8, False, now, update_id=71)
+    assert await memberships.record(CHAT, 8, True, now, update_id=72)  # back in the same second
+    assert await memberships.record(CHAT, 8, True, now, update_id=72)  # redelivered
+    rejoined = (await memberships.changes_in([CHAT], 8))[CHAT]
+    assert [change.joined for change in rejoined] == [True, False, True]
     history = await memberships.changes_in([CHAT, OTHER], 5)
     assert [change.joined for change in history[CHAT]] == [True, False]
     assert history[OTHER] == []

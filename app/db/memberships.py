@@ -29,14 +29,18 @@ async def is_watched(chat_id: int) -> bool:
     )
 
 
-async def record(chat_id: int, user_id: int, joined: bool, at: datetime) -> bool:
+async def record(
+    chat_id: int, user_id: int, joined: bool, at: datetime, update_id: int | None = None
+) -> bool:
     """Record a subscribe or leave of a watched channel (once); False for other chats.
 
-    Times are kept to the second, as Telegram gives them."""
+    Times are kept to the second, as Telegram gives them. `update_id` tells a redelivered
+    update (the same row) from a second change in the same second (another row)."""
     if not await is_watched(chat_id):
         return False
     at = at.astimezone(UTC).replace(microsecond=0)
-    key = f"{chat_id}:{user_id}:{int(at.timestamp())}:{'j' if joined else 'l'}"
+    kind = "j" if joined else "l"
+    key = f"{chat_id}:{user_id}:{int(at.timestamp())}:{kind}:{update_id or ''}"
     await MembershipEvent.insert(
         MembershipEvent(key=key, chat_id=chat_id, user_id=user_id, joined=joined, at=at)
     ).on_conflict(action="DO NOTHING")

@@ -231,7 +231,12 @@ def _valid_proof() -> proof.Proof:
         winners_count=3,
         reserve_count=2,
         excluded=[
-            proof.Exclusion(participants[7], "left the channel", "2026-04-01T10:00:00Z"),
+            proof.Exclusion(
+                participants[7],
+                "left News at 2026-04-01T10:00:00+00:00 after joining",
+                "2026-04-01T10:00:00+00:00",
+                proof.LEFT_CHANNEL,
+            ),
             proof.Exclusion(participants[21], "replaced by the organizer: unreachable"),
         ],
         drawn_at="2026-04-01T10:00:00Z",

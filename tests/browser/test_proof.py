@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.browser import proof_vectors
 from tests.browser.conftest import OpenApp
 from tests.browser.layout import shoot
 from tests.browser.scenario import ORGANIZER, add_people, person, published_contest
@@ -191,3 +192,23 @@ async def test_redraw_keeps_the_proof_valid(stack: Stack, open_app: OpenApp) -> 
     await page.goto(f"{stack.base_url}/#/c/{contest_id}/results")
     await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
     assert [item["user_id"] for item in after["proof"]["excluded"]] == [replaced]
+
+
+async def test_the_proof_page_lists_the_exclusions_with_their_reasons(
+    stack: Stack, open_app: OpenApp
+) -> None:
+    """Leavers (code left_channel, with the time of leaving) and exclusions of proofs made
+    before codes existed are shown; the check still passes."""
+    add_people(stack, PARTICIPANTS[1])
+    vectors = json.loads(proof_vectors.VECTORS_FILE.read_text())
+    document = next(item for item in vectors["proofs"] if item["name"] == "valid")["document"]
+    page = await open_app(PARTICIPANTS[1])
+    await page.get_by_role("link", name="Check a draw proof").click()
+    await paste_and_check(page, document)
+    await expect(page.get_by_test_id("proof-verdict")).to_have_attribute("data-valid", "true")
+    listed = page.get_by_test_id("proof-excluded")
+    await expect(listed.locator("li")).to_have_count(2)
+    leaver = listed.locator("li[data-code=left_channel]")
+    await expect(leaver).to_contain_text("left a required channel after joining")
+    await expect(leaver).to_contain_text("left News at 2026-04-01T10:00:00+00:00 after joining")
+    await expect(listed.locator("li").nth(1)).to_contain_text("replaced by the organizer")

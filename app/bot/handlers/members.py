@@ -16,18 +16,22 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.enums import ChatMemberStatus
-from aiogram.types import ChatMemberUpdated
+from aiogram.types import ChatMemberUpdated, Update
 
 from app.db import memberships
 from app.telegram.member_cache import UPDATE_SECONDS, MemberCache
 from app.telegram.membership import is_subscribed
 
 
-async def member_changed(update: ChatMemberUpdated, member_cache: MemberCache) -> None:
+async def member_changed(
+    update: ChatMemberUpdated, member_cache: MemberCache, event_update: Update
+) -> None:
     user_id = update.new_chat_member.user.id
     subscribed = is_subscribed(update.new_chat_member)
     if subscribed != is_subscribed(update.old_chat_member):
-        await memberships.record(update.chat.id, user_id, subscribed, update.date)
+        await memberships.record(
+            update.chat.id, user_id, subscribed, update.date, event_update.update_id
+        )
     if subscribed:
         await member_cache.remember(update.chat.id, user_id, UPDATE_SECONDS)
     else:

@@ -103,7 +103,16 @@ describe("parseProof", () => {
     expect(proof.fallback).toBeNull();
   });
 
+  it("reads exclusion codes, and proofs made before them", () => {
+    const excluded = parseProof(valid).excluded;
+    expect(excluded[0]?.code).toBe("left_channel");
+    expect(excluded[1]?.code).toBe("");
+    const unknown = parseProof({ ...valid, excluded: [{ user_id: 1, reason: "x", code: "someday" }] });
+    expect(unknown.excluded[0]).toEqual({ user_id: 1, reason: "x", at: "", code: "someday" });
+  });
+
   it.each([
+    ["excluded", [{ user_id: 1, reason: "x", code: 5 }], "excluded[0].code: expected a string"],
     ["seed", 5, "seed: expected a string"],
     ["contest_id", "42", "contest_id: expected an integer"],
     ["winners_count", 1.5, "winners_count: expected an integer"],
