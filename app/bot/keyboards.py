@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from app.contests.channels import ChannelRef
+from app.contests.claims import HANDABLE
 from app.contests.lifecycle import Status
+from app.db.claims import Claim
 from app.db.tables import Contest
 from app.locales import Texts
 from app.telegram.callbacks import (
     ForgetAction,
     ForgetButton,
+    HandOverButton,
     JoinButton,
     Language,
     LanguageButton,
@@ -154,7 +157,12 @@ _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
         ManageAction.cancel,
     ),
     Status.drawing: (ManageAction.stats, ManageAction.export, ManageAction.no_beacon),
-    Status.finished: (ManageAction.stats, ManageAction.export, ManageAction.redraw),
+    Status.finished: (
+        ManageAction.stats,
+        ManageAction.export,
+        ManageAction.redraw,
+        ManageAction.claims,
+    ),
     Status.cancelled: (ManageAction.stats, ManageAction.export),
 }
 
@@ -181,6 +189,7 @@ def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
 _AREAS = {
     ManageAction.edit_claim: "claims",
     ManageAction.clear_claim: "claims",
+    ManageAction.claims: "claims",
     ManageAction.review: "review",
     ManageAction.exclude_flagged: "review",
 }
@@ -235,5 +244,22 @@ def winners(contest_id: int, people: Sequence[Person]) -> InlineKeyboardMarkup:
             text=f"{label} ({person.user_id})",
             callback_data=RedrawButton(contest_id=contest_id, user_id=person.user_id),
         )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def hand_over(
+    contest_id: int, found: Sequence[Claim], people: Mapping[int, Person], texts: Texts
+) -> InlineKeyboardMarkup:
+    """A «Handed over» button for each winner whose prize is still to hand over."""
+    builder = InlineKeyboardBuilder()
+    for item in found:
+        if item.state in HANDABLE:
+            person = people[item.user_id]
+            name = f"@{person.username}" if person.username else (person.first_name or "?")
+            builder.button(
+                text=texts("claims.hand_over_button", name=f"{name} ({item.user_id})"),
+                callback_data=HandOverButton(contest_id=contest_id, user_id=item.user_id),
+            )
     builder.adjust(1)
     return builder.as_markup()

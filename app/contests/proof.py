@@ -47,8 +47,12 @@ LEFT_CHANNEL = "left_channel"
 """the contest excludes leavers and the entry left a required channel after joining
 (`at` is the time of leaving; see `app.contests.subscriptions`).
 Codes are open: verifiers accept and show a code they do not know."""
+NOT_CLAIMED = "not_claimed"
+"""a winner did not claim the prize by the deadline (`app.contests.claims`); the next
+reserve took the place."""
 EXCLUSION_CODES = {
     RECHECK_FAILED: "failed the re-check at the draw",
+    NOT_CLAIMED: "did not claim the prize in time",
     REPLACED: "replaced by the organizer after the draw",
     ORGANIZER: "excluded by the organizer before the draw",
     LEFT_CHANNEL: "left a required channel after joining",

@@ -31,10 +31,11 @@ from app.contests import draw as algorithm
 from app.contests import frozen as frozen_file
 from app.contests import proof as proofs
 from app.contests import rules
+from app.contests.claims import NOT_CLAIMED
 from app.contests.conditions import CheckResult, Outcome
 from app.contests.frozen import FrozenList
 from app.contests.lifecycle import Action, Status, next_status
-from app.db import audit, contests, exclusions, memberships, participants
+from app.db import audit, claims, contests, exclusions, memberships, participants
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import AuditLog, Contest, Draw, DrawList
 from app.errors import ContestBotError, FinalCheckUndecided, NotFoundError, ValidationError
@@ -188,11 +189,13 @@ async def _compute(
     recheck: Recheck | None,
     skipped: proofs.FinalCheckSkip | None = None,
     source: Source = Source(),
+    cleared: set[int] | None = None,
 ) -> proofs.Proof:
-    """Rank, screen winners (and reserves) and extend the ranking past exclusions."""
+    """Rank, screen winners (and reserves) and extend the ranking past exclusions;
+    `cleared` are candidates who passed the re-check before and are not asked again."""
     wanted = contest.winners_count + contest.reserve_count
     screens = _screens(contest, recheck, source)
-    cleared: set[int] = set()
+    cleared = set(cleared or ())
     while True:
         skip = [item.user_id for item in excluded]
         length = algorithm.needed(contest.winners_count, contest.reserve_count, skip)
@@ -351,6 +354,7 @@ async def complete(
         if not updated:
             return _outcome(await get(contest_id), created=False)
         await contests.transition(contest_id, Action.finish, finished_at=datetime.now(UTC))
+        await claims.follow(contest_id, proof.winners, contest.claim_hours)
         await audit.record(
             "draw",
             contest_id,
@@ -545,24 +549,66 @@ async def replace_winner(
         if user_id not in row.winners:
             raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
         replaced = proofs.Exclusion(user_id, reason, _now(), proofs.REPLACED)
-        excluded = [*_exclusions(row), replaced]
-        proof = await _compute(contest, listed_ids, excluded, recheck, source=Source.of(row))
-        await Draw.update(
-            {
-                Draw.winners: proof.winners,
-                Draw.reserves: proof.reserves,
-                Draw.excluded: [proofs.to_dict(item) for item in proof.excluded],
-            }
-        ).where(Draw.contest == contest_id)
-        await audit.record(
-            REDRAW,
-            contest_id,
-            actor_id,
-            replaced=user_id,
-            reason=reason,
-            winners=proof.winners,
-        )
+        proof = await _continue(contest, listed_ids, row, replaced, actor_id, recheck)
     return DrawOutcome.of(proof)
+
+
+async def pass_on(contest_id: int, user_id: int, recheck: Recheck | None = None) -> bool:
+    """Pass an unclaimed prize to the next in the ranking — once, and only if the claim
+    is still pending at its deadline (`claims.expire`).
+
+    The claim's change, the exclusion (`claims.NOT_CLAIMED`), the new winner's claim and
+    the audit entry commit together under the draw row's lock: a process killed midway
+    leaves the claim pending and the next run passes it on; a second run finds it passed
+    on already; a Claim committed first makes the expiry match nothing. Only candidates
+    the draw did not already clear (the winners and reserves) are re-checked.
+    """
+    contest = await contests.get(contest_id)
+    listed_ids = await frozen_list(contest_id)
+    async with transaction():
+        row = await _locked(contest_id)
+        if user_id not in row.winners or not await claims.expire(
+            contest_id, user_id, datetime.now(UTC)
+        ):
+            return False
+        unclaimed = proofs.Exclusion(user_id, NOT_CLAIMED, _now(), proofs.NOT_CLAIMED)
+        cleared = {*row.winners, *row.reserves} - {user_id}
+        await _continue(contest, listed_ids, row, unclaimed, None, recheck, cleared)
+    return True
+
+
+async def _continue(
+    contest: Contest,
+    listed_ids: FrozenList,
+    row: Draw,
+    exclusion: proofs.Exclusion,
+    actor_id: int | None,
+    recheck: Recheck | None,
+    cleared: set[int] | None = None,
+) -> proofs.Proof:
+    """Exclude a winner from a locked draw row and continue its ranking: the row, the
+    claims and the audit log (a `REDRAW` entry with the reason) follow the new winners."""
+    excluded = [*_exclusions(row), exclusion]
+    proof = await _compute(
+        contest, listed_ids, excluded, recheck, source=Source.of(row), cleared=cleared
+    )
+    await Draw.update(
+        {
+            Draw.winners: proof.winners,
+            Draw.reserves: proof.reserves,
+            Draw.excluded: [proofs.to_dict(item) for item in proof.excluded],
+        }
+    ).where(Draw.contest == contest.id)
+    await claims.follow(contest.id, proof.winners, contest.claim_hours)
+    await audit.record(
+        REDRAW,
+        contest.id,
+        actor_id,
+        replaced=exclusion.user_id,
+        reason=exclusion.reason,
+        winners=proof.winners,
+    )
+    return proof
 
 
 async def _locked(contest_id: int) -> Draw:

@@ -89,6 +89,7 @@ class ManageAction(StrEnum):
     clear_claim = "noclaim"
     review = "review"
     exclude_flagged = "exclude"
+    claims = "claims"
 
 
 class ManageButton(CallbackData, prefix="v1m"):
@@ -115,3 +116,16 @@ class ResultsButton(CallbackData, prefix="v1d"):
     """'Did I win?' for one contest."""
 
     contest_id: int
+
+
+class ClaimButton(CallbackData, prefix="v1c"):
+    """A winner claims the prize of a contest (from the winner's message)."""
+
+    contest_id: int
+
+
+class HandOverButton(CallbackData, prefix="v1h"):
+    """The organizer marks a winner's prize handed over."""
+
+    contest_id: int
+    user_id: int

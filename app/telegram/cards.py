@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from app.contests.channels import ChannelRef
 from app.db.tables import Contest
 from app.locales import text
-from app.telegram.callbacks import JoinButton
+from app.telegram.callbacks import ClaimButton, JoinButton
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -101,11 +102,22 @@ def participate_markup(
     contest_id: int, count: int, language: str, bot_username: str | None = None
 ) -> InlineKeyboardMarkup:
     """The Participate button with the live count; plus a Mini App link when configured."""
+    button = (text(language, "cards.participate", count=count), JoinButton(contest_id=contest_id))
+    return _with_app_link(button, contest_id, language, bot_username)
+
+
+def claim_markup(contest_id: int, language: str, bot_username: str | None) -> InlineKeyboardMarkup:
+    """Claim (in the private chat), and the contest's card in the Mini App."""
+    button = (text(language, "claims.claim_button"), ClaimButton(contest_id=contest_id))
+    return _with_app_link(button, contest_id, language, bot_username)
+
+
+def _with_app_link(
+    button: tuple[str, CallbackData], contest_id: int, language: str, bot_username: str | None
+) -> InlineKeyboardMarkup:
+    """One callback button, and under it the contest's Mini App card when there is one."""
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=text(language, "cards.participate", count=count),
-        callback_data=JoinButton(contest_id=contest_id),
-    )
+    builder.button(text=button[0], callback_data=button[1])
     if bot_username:
         builder.button(
             text=text(language, "cards.open_app"),

@@ -38,7 +38,8 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 
 from app.config import Settings, get_settings
-from app.db import contests, draws, engine, participants
+from app.contests.claims import NOT_CLAIMED, ClaimState
+from app.db import claims, contests, draws, engine, participants
 from app.db.tables import Contest, Publication, TelegramUser
 from app.errors import TelegramUnavailable
 from app.locales import text
@@ -220,9 +221,16 @@ async def results_text(bot: Bot, contest_id: int, settings: Settings | None = No
         row.fallback.get("reason") if row.fallback else None,
         contest.language,
     )
-    return cards.results_text(
+    body = cards.results_text(
         contest, winners, row.participant_count, proof, contest.language, document, randomness
     )
+    if contest.claim_hours is None:
+        return body
+    notes = [text(contest.language, "claims.results_note", hours=contest.claim_hours)]
+    passed = [c for c in await claims.of_contest(contest_id) if c.state is ClaimState.passed_on]
+    if passed:
+        notes.append(text(contest.language, "claims.results_passed", count=len(passed)))
+    return "\n\n".join([body, "\n".join(notes)])
 
 
 async def show_freeze(bot: Bot, contest_id: int) -> int:
@@ -301,17 +309,11 @@ async def results_messages(
     everyone = (await draws.frozen_list(contest_id)).ids if contest.notify_participants else []
     languages = await _languages(list(everyone) if contest.notify_participants else row.winners)
     title = cards.quote(contest.title)
+    claimed = {item.user_id: item for item in await claims.of_contest(contest_id)}
+    username = await _bot_username(bot)
     messages = [
-        PrivateMessage(
-            f"winner:{contest_id}:{uid}",
-            uid,
-            "winner",
-            text(
-                languages.get(uid, contest.language),
-                "notifications.winner",
-                title=title,
-                link=proof,
-            ),
+        _winner_message(
+            contest, uid, languages.get(uid, contest.language), proof, claimed.get(uid), username
         )
         for uid in row.winners
     ]
@@ -341,7 +343,7 @@ async def results_messages(
             "replaced",
             text(
                 languages.get(uid, contest.language),
-                "notifications.replaced",
+                "claims.passed_on" if reason == NOT_CLAIMED else "notifications.replaced",
                 title=title,
                 reason=cards.quote(reason),
                 link=proof,
@@ -358,6 +360,33 @@ async def results_messages(
     )
     messages.append(PrivateMessage(key, contest.owner_id, "owner_results", owner_text))
     return messages
+
+
+def _winner_message(
+    contest: Contest,
+    user_id: int,
+    language: str,
+    proof: str,
+    claim: claims.Claim | None,
+    bot_username: str,
+) -> PrivateMessage:
+    """A winner's message; with a pending claim, its deadline and the Claim button (and
+    the Mini App's card of the contest, where Claim is too)."""
+    title = cards.quote(contest.title)
+    if claim is None or claim.deadline is None or claim.state is not ClaimState.pending:
+        body = text(language, "notifications.winner", title=title, link=proof)
+        return PrivateMessage(f"winner:{contest.id}:{user_id}", user_id, "winner", body)
+    body = text(
+        language, "claims.winner", title=title, deadline=cards.when(claim.deadline), link=proof
+    )
+    markup = cards.claim_markup(contest.id, language, bot_username)
+    return PrivateMessage(
+        f"winner:{contest.id}:{user_id}",
+        user_id,
+        "winner",
+        body,
+        markup.model_dump(mode="json", exclude_none=True),
+    )
 
 
 async def _languages(user_ids: list[int]) -> dict[int, str]:

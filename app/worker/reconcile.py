@@ -3,7 +3,8 @@
 Each pass kicks the tasks whose time has come: publish scheduled contests, close and
 draw contests past their deadline (or closed by the participant limit), post active
 contests not yet shown in a target channel, announce finished contests not yet
-announced, assess active contests' entries (suspicion signals), and the periodic
+announced (or whose new winners were not), pass on prizes not claimed by their
+deadline, assess active contests' entries (suspicion signals), and the periodic
 clean-up. A kick is remembered for a while (a key with a TTL) so a slow task is not
 kicked every second; when the key is gone (expired, or Redis was wiped) the work is
 kicked again and the task's own idempotency keeps it single. A deadline missed during
@@ -16,7 +17,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from app.contests.lifecycle import Status
-from app.db import contests
+from app.db import claims, contests
 from app.db.tables import AuditLog, Contest, Publication
 from app.worker import tasks
 from app.worker.broker import Worker
@@ -29,6 +30,7 @@ KICK_MEMORY_MS = {
     "post": 120_000,
     "announce": 60_000,
     "assess": 30_000,  # suspicion signals of active contests' entries, every 30 s
+    "pass_on": 30_000,
 }
 ANNOUNCE_WITHIN = timedelta(days=3)
 CLEANUP_EVERY_MS = 3_600_000
@@ -78,8 +80,12 @@ async def run_once(worker: Worker, now: datetime | None = None) -> dict[str, lis
         "publish": (tasks.publish_contest, await contests.due_to_publish(now)),
         "draw": (tasks.draw_contest, await contests.due_to_close(now)),
         "post": (tasks.post_contest, await unposted()),
-        "announce": (tasks.announce_results, await unannounced(now)),
+        "announce": (
+            tasks.announce_results,
+            sorted({*await unannounced(now), *await claims.unannounced()}),
+        ),
         "assess": (tasks.assess_entries, await active()),
+        "pass_on": (tasks.pass_on_unclaimed, await claims.overdue(now)),
     }
     kicked: dict[str, list[int]] = {}
     for kind, (task, contest_ids) in due.items():

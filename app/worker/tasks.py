@@ -19,7 +19,7 @@ from taskiq.brokers.shared_broker import async_shared_broker
 
 from app import metrics
 from app.contests.lifecycle import Status
-from app.db import audit, contests, draws
+from app.db import audit, claims, contests, draws
 from app.db.tables import AuditLog, Notification
 from app.errors import (
     BeaconUnavailable,
@@ -219,6 +219,7 @@ async def announce_results(contest_id: int, worker: Context) -> int:
     async with exclusive(worker.store, f"job:announce:{contest_id}") as mine:
         if not mine:
             return 0
+        winners = (await draws.get(contest_id)).winners  # read first: a pass-on may follow
         queued = await _retrying(
             "contest.announce",
             f"announcing contest {contest_id}",
@@ -226,6 +227,7 @@ async def announce_results(contest_id: int, worker: Context) -> int:
         )
         if not await was_announced(contest_id):
             await audit.record(ANNOUNCED, contest_id, None, messages=queued)
+        await claims.mark_announced(contest_id, winners)
         return queued
 
 
@@ -245,6 +247,33 @@ async def assess_entries(contest_id: int, worker: Context) -> int:
         if done.photos_checked or done.assessed:
             log.info("contest %s suspicion pass: %s", contest_id, done)
         return done.assessed
+
+
+@async_shared_broker.task(task_name="contest.pass_on")
+async def pass_on_unclaimed(contest_id: int, worker: Context) -> int:
+    """Pass every prize of a contest not claimed by its deadline to the next in the
+    ranking (`draws.pass_on`, once each), then announce the new winners.
+
+    A worker killed after a pass-on committed and before the announcement was kicked
+    leaves the new winner's claim unannounced, which the scheduler sees and announces.
+    """
+    passed = 0
+    async with exclusive(worker.store, f"job:pass_on:{contest_id}") as mine:
+        if not mine:
+            return 0
+        for user_id in await claims.overdue_in(contest_id, datetime.now(UTC)):
+            if await _retrying(
+                "contest.pass_on",
+                f"passing on the prize of user {user_id} in contest {contest_id}",
+                functools.partial(
+                    draws.pass_on, contest_id, user_id, recheck_for(worker.bot, contest_id)
+                ),
+            ):
+                passed += 1
+                log.info("contest %s: user %s did not claim in time", contest_id, user_id)
+    if passed:
+        await announce_results.kiq(contest_id)
+    return passed
 
 
 @async_shared_broker.task(task_name="maintenance.cleanup")

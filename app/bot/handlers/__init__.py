@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from app.bot.handlers import (
+    claims,
     fallback,
     joining,
     manage,
@@ -32,6 +33,7 @@ def create_routers() -> list[Router]:
         wizard,
         start,
         mine,
+        claims,
         preferences,
         manage,
         redraw,

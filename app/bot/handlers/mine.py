@@ -8,7 +8,8 @@ from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
 from app.contests import proof as proofs
-from app.db import contests, draws, participants
+from app.contests.claims import ClaimState
+from app.db import claims, contests, draws, participants
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import cards
@@ -43,6 +44,10 @@ async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: T
         return
     listed = await draws.listed(callback_data.contest_id, query.from_user.id)
     found = proofs.inclusion(document, query.from_user.id, listed)
+    claim = await claims.of_winner(callback_data.contest_id, query.from_user.id)
+    if claim is not None and claim.state in _CLAIM_ANSWERS:
+        await _claim_state(query, callback_data.contest_id, claim, texts)
+        return
     if found.role == "reserve":
         place = document.reserves.index(query.from_user.id) + 1
         await query.answer(texts("bot.you_reserve", place=place), show_alert=True)
@@ -58,6 +63,29 @@ async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: T
             await query.answer(text[:200], show_alert=True)
             return
     await query.answer(texts(f"bot.you_{found.role}"), show_alert=True)
+
+
+_CLAIM_ANSWERS = {
+    ClaimState.pending,
+    ClaimState.claimed,
+    ClaimState.handed_over,
+    ClaimState.passed_on,
+}
+"""Claim states "Did I win?" answers with (a plain win, or a replacement, as before)."""
+
+
+async def _claim_state(
+    query: CallbackQuery, contest_id: int, claim: claims.Claim, texts: Texts
+) -> None:
+    """The prize's state; a pending claim also gets the Claim button in the chat."""
+    deadline = cards.when(claim.deadline) if claim.deadline else ""
+    await query.answer(texts(f"claims.you_{claim.state.value}", deadline=deadline), show_alert=True)
+    if claim.state is ClaimState.pending and query.message is not None:
+        contest = await contests.get(contest_id)
+        await query.message.answer(
+            texts("claims.claim_now", title=cards.quote(contest.title), deadline=deadline),
+            reply_markup=cards.claim_markup(contest_id, texts.language, None),
+        )
 
 
 def create_router() -> Router:
