@@ -42,11 +42,17 @@ def write_miniapp(root: Path) -> None:
 def echo_app(name: str) -> web.Application:
     """An upstream that answers every request with what it saw."""
 
+    served = 0
+
     async def echo(request: web.Request) -> web.Response:
+        nonlocal served
+        served += 1
         body = await request.read()
         return web.json_response(
             {
                 "upstream": name,
+                "served": served,
+                "authorization": request.headers.get("Authorization"),
                 "method": request.method,
                 "path": request.path_qs,
                 "body_size": len(body),
@@ -299,3 +305,27 @@ async def test_access_log_is_json_without_query_strings(
     assert isinstance(api["request_time"], float | int)
     assert re.fullmatch(r"[0-9a-f]{32}", api["request_id"])
     assert by_uri["/missing-page"]["status"] == 404
+
+
+async def test_public_card_is_kept_a_second_and_nothing_personal_is(
+    outside: httpx.AsyncClient,
+) -> None:
+    """The public card is answered from nginx's cache for a second (a query string does
+    not get around it); the viewer's status and the full card reach the API every time,
+    each with the asker's own initData."""
+    card = "/api/public/contests/7/card"
+    first = (await outside.get(card)).json()
+    assert first["path"] == card
+    again = await outside.get(f"{card}?fresh=1", headers={"Authorization": "tma user=2"})
+    assert again.json() == first  # from the cache: the API did not see this request
+    await asyncio.sleep(2.1)  # "1s" in whole seconds of nginx's clock: expired by now
+    await outside.get(card)  # stale: answered as is while the cache refreshes
+    await asyncio.sleep(0.3)
+    assert (await outside.get(card)).json()["served"] > first["served"]
+    for path in ("/api/contests/7/status", "/api/contests/7"):
+        seen = [
+            (await outside.get(path, headers={"Authorization": f"tma user={user}"})).json()
+            for user in (1, 2, 1)
+        ]
+        assert [s["authorization"] for s in seen] == ["tma user=1", "tma user=2", "tma user=1"]
+        assert len({s["served"] for s in seen}) == 3  # each one reached the API

@@ -99,6 +99,8 @@ def local_paths(config: dict[str, Any], base: Path) -> str:
     text = text.replace("/var/log/nginx/", f"{base}/log/")
     (base / "run").mkdir()  # the unit's RuntimeDirectory on NixOS
     text = text.replace("/run/nginx/", f"{base}/run/")
+    (base / "cache").mkdir()  # the unit's CacheDirectory on NixOS
+    text = text.replace("/var/cache/nginx/", f"{base}/cache/")
     for domain in set(re.findall(r"/var/lib/acme/([\w.-]+)/fullchain\.pem", text)):
         self_signed(base / "acme" / domain, domain)
     text = text.replace("/var/lib/acme/", f"{base}/acme/")

@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from app.api import answers, auth, problems, public, views
+from app.api.card_cache import CardCache, SharedCard
 from app.api.deps import BotDep, CardCacheDep, MemberCacheDep, SettingsDep, UserDep
 from app.api.problems import ApiProblem
 from app.api.schemas import (
@@ -16,7 +17,9 @@ from app.api.schemas import (
     MyContest,
     Results,
     UserProfile,
+    ViewerStatus,
 )
+from app.config import Settings
 from app.contests import proof as proofs
 from app.contests import rules
 from app.contests.lifecycle import Status
@@ -36,6 +39,15 @@ async def visible_contest(contest_id: int, user_id: int, settings: SettingsDep) 
     ):
         raise NotFoundError(f"contest {contest_id} does not exist")
     return contest
+
+
+async def _viewable(
+    card_cache: CardCache, contest_id: int, user_id: int, settings: Settings
+) -> SharedCard:
+    shared = await card_cache.get(contest_id)
+    if views.hidden(shared) and not shared.may_manage(user_id, frozenset(settings.admin_ids)):
+        raise NotFoundError(f"contest {contest_id} does not exist")
+    return shared
 
 
 class ParticipantController(Controller):
@@ -83,12 +95,25 @@ class ParticipantController(Controller):
         contest_id: int = ContestPath,
     ) -> ContestCard:
         """A contest card with its participant count (a second or two old at most)."""
-        shared = await card_cache.get(contest_id)
-        admins = frozenset(settings.admin_ids)
-        hidden = Status(shared.contest.status) in views.HIDDEN_FROM_PARTICIPANTS
-        if hidden and not shared.may_manage(user.id, admins):
-            raise NotFoundError(f"contest {contest_id} does not exist")
-        return await views.viewer_card(shared, user.id, admins)
+        shared = await _viewable(card_cache, contest_id, user.id, settings)
+        return await views.viewer_card(shared, user.id, frozenset(settings.admin_ids))
+
+    @get(
+        "/contests/{contest_id:int}/status",
+        operation_id="getViewerStatus",
+        responses=problems.responses(400, 401, 404),
+    )
+    async def status(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        card_cache: CardCacheDep,
+        contest_id: int = ContestPath,
+    ) -> ViewerStatus:
+        """The viewer's own part of the card (joined, may manage): the Mini App shows it
+        over the public card (`/api/public/contests/{id}/card`), which nginx caches."""
+        shared = await _viewable(card_cache, contest_id, user.id, settings)
+        return await views.viewer_status(shared, user.id, frozenset(settings.admin_ids))
 
     @post(
         "/contests/{contest_id:int}/join",

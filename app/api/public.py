@@ -1,4 +1,5 @@
-"""Public endpoints, no authentication: the proof of a finished draw and its participants.
+"""Public endpoints, no authentication: a published contest's card (what every viewer
+sees the same; nginx keeps it a second), the proof of a finished draw and its participants.
 
 The proof names the participants file by hash and size; the file is served next to it,
 as stored: gzip, sent as `Content-Encoding: gzip` to clients that accept it (every
@@ -14,14 +15,16 @@ from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Response, Stream
 
-from app.api import auth, problems
-from app.api.deps import SettingsDep
+from app.api import auth, problems, views
+from app.api.deps import CardCacheDep, SettingsDep
 from app.api.problems import ApiProblem
+from app.api.schemas import PublicCard
 from app.config import Settings
 from app.contests import rules
 from app.contests.lifecycle import Status
 from app.contests.proof import Proof
 from app.db import contests, draws
+from app.errors import NotFoundError
 
 ContestId = Parameter(ge=1, le=rules.ID_MAX)
 PLAIN_CHUNK = 1 << 16
@@ -52,6 +55,19 @@ class PublicController(Controller):
     path = "/api/public"
     tags = ("public",)
     opt = auth.OPEN
+
+    @get(
+        "/contests/{contest_id:int}/card",
+        operation_id="getPublicCard",
+        responses=problems.responses(400, 404),
+    )
+    async def card(self, card_cache: CardCacheDep, contest_id: int = ContestId) -> PublicCard:
+        """The card of a published contest without anything personal (a second or two old
+        at most); the viewer's own part is `GET /api/contests/{id}/status`."""
+        shared = await card_cache.get(contest_id)
+        if views.hidden(shared):
+            raise NotFoundError(f"contest {contest_id} does not exist")
+        return views.public_card(shared)
 
     @get(
         "/contests/{contest_id:int}/proof",

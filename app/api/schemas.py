@@ -103,8 +103,8 @@ class ChannelLink(Camel):
     link: str | None
 
 
-class ContestCard(Camel):
-    """A contest as the participant (and, after create/update, the organizer) sees it."""
+class PublicCard(Camel, kw_only=True):
+    """A contest as every viewer sees it: the same for all (nginx keeps it a second)."""
 
     id: int
     title: str
@@ -117,11 +117,25 @@ class ContestCard(Camel):
     reserve_count: int
     publish_at: datetime | None
     required_channels: list[ChannelLink]
-    joined: bool
     seed_commitment: str | None
+    claim_hours: int | None = None
+
+
+class ViewerStatus(Camel):
+    """GET /api/contests/{id}/status: what only this viewer sees on the card."""
+
+    joined: bool
+    can_manage: bool
+    server_time: datetime
+
+
+class ContestCard(PublicCard, kw_only=True):
+    """A contest as the participant (and, after create/update, the organizer) sees it:
+    the public card and the viewer's status in one body."""
+
+    joined: bool
     server_time: datetime
     can_manage: bool
-    claim_hours: int | None = None
 
 
 class JoinAnswer(Camel):

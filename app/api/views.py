@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import msgspec
+
 from app.api import card_cache, schemas
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
@@ -46,12 +48,15 @@ async def card(contest: Contest, user_id: int, admin_ids: Iterable[int]) -> sche
     return await viewer_card(await card_cache.load(contest), user_id, frozenset(admin_ids))
 
 
-async def viewer_card(
-    shared: card_cache.SharedCard, user_id: int, admin_ids: frozenset[int]
-) -> schemas.ContestCard:
-    """A card for one viewer: the shared part plus whether they joined and may manage."""
+def hidden(shared: card_cache.SharedCard) -> bool:
+    """Not published yet: only the contest's managers see it."""
+    return Status(shared.contest.status) in HIDDEN_FROM_PARTICIPANTS
+
+
+def public_card(shared: card_cache.SharedCard) -> schemas.PublicCard:
+    """The part of a card every viewer sees the same."""
     contest = shared.contest
-    return schemas.ContestCard(
+    return schemas.PublicCard(
         id=contest.id,
         title=contest.title,
         description=contest.description,
@@ -63,11 +68,29 @@ async def viewer_card(
         reserve_count=contest.reserve_count,
         publish_at=contest.publish_at,
         required_channels=[channel_link(ref) for ref in shared.required],
-        joined=await participants.is_participant(contest.id, user_id),
         seed_commitment=contest.seed_commitment,
-        server_time=datetime.now(UTC),
-        can_manage=shared.may_manage(user_id, admin_ids),
         claim_hours=contest.claim_hours,
+    )
+
+
+async def viewer_status(
+    shared: card_cache.SharedCard, user_id: int, admin_ids: frozenset[int]
+) -> schemas.ViewerStatus:
+    """What only this viewer sees: whether they joined and may manage the contest."""
+    return schemas.ViewerStatus(
+        joined=await participants.is_participant(shared.contest.id, user_id),
+        can_manage=shared.may_manage(user_id, admin_ids),
+        server_time=datetime.now(UTC),
+    )
+
+
+async def viewer_card(
+    shared: card_cache.SharedCard, user_id: int, admin_ids: frozenset[int]
+) -> schemas.ContestCard:
+    """A card for one viewer: the shared part plus whether they joined and may manage."""
+    status = await viewer_status(shared, user_id, admin_ids)
+    return schemas.ContestCard(
+        **msgspec.structs.asdict(public_card(shared)), **msgspec.structs.asdict(status)
     )
 
 

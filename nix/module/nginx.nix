@@ -77,10 +77,12 @@ in
       # http.conf names the log format, zones and maps the servers use. nixpkgs writes
       # commonHttpConfig before the virtual hosts and appendHttpConfig after them, where
       # `access_log … contest_bot_json` would name a format nginx does not know yet.
+      # The public card's micro-cache (locations.conf) lives in the unit's CacheDirectory.
       # The TLS session settings are recommendedTlsSettings' without its OCSP stapling:
       # Let's Encrypt no longer runs OCSP, and stapling would need a `resolver`.
       commonHttpConfig = ''
         include ${httpConf};
+        proxy_cache_path /var/cache/nginx/contest-bot levels=1 keys_zone=contest_bot_cards:1m max_size=16m inactive=10s use_temp_path=off;
         ssl_session_timeout 1d;
         ssl_session_cache shared:SSL:10m;
         ssl_session_tickets off;

@@ -56,3 +56,51 @@ async def test_hidden_contest_stays_hidden_when_cached(api: Api) -> None:
     assert (await api.client.get(path, headers=api.as_user(ORGANIZER))).status_code == 200
     hidden = await api.client.get(path, headers=api.as_user(PARTICIPANT))
     assert hidden.status_code == 404  # the organizer's cached view opens nothing to others
+
+
+async def test_public_card_has_nothing_personal_and_status_is_each_viewers(api: Api) -> None:
+    """The public card (nginx caches it) is the card without the viewer's part; the
+    status endpoint gives that part, for the viewer asking only."""
+    contest_id = await api.published_contest()
+    await Participant.insert(Participant(contest=contest_id, user_id=PARTICIPANT))
+    await participants.recount(contest_id)
+    public = await api.client.get(f"/api/public/contests/{contest_id}/card")
+    assert public.status_code == 200, public.text
+    card = (
+        await api.client.get(f"/api/contests/{contest_id}", headers=api.as_user(PARTICIPANT))
+    ).json()
+    personal = {"joined", "canManage", "serverTime"}
+    assert public.json() == {key: value for key, value in card.items() if key not in personal}
+    same = await api.client.get(
+        f"/api/public/contests/{contest_id}/card", headers=api.as_user(PARTICIPANT)
+    )
+    assert same.json() == public.json()  # who asks changes nothing
+
+    async def status(user_id: int) -> dict:
+        path = f"/api/contests/{contest_id}/status"
+        response = await api.client.get(path, headers=api.as_user(user_id))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert {k: v for k, v in (await status(PARTICIPANT)).items() if k != "serverTime"} == {
+        "joined": True,
+        "canManage": False,
+    }
+    assert (await status(OUTSIDER))["joined"] is False
+    assert (await status(ORGANIZER))["canManage"] is True
+    unsigned = await api.client.get(f"/api/contests/{contest_id}/status")
+    assert unsigned.status_code == 401
+
+
+async def test_public_card_of_a_draft_is_404_even_after_its_organizer_looked(api: Api) -> None:
+    contest_id = (await api.create_contest())["id"]
+    path = f"/api/contests/{contest_id}"
+    assert (await api.client.get(path, headers=api.as_user(ORGANIZER))).status_code == 200
+    assert (
+        await api.client.get(f"{path}/status", headers=api.as_user(ORGANIZER))
+    ).status_code == 200
+    assert (await api.client.get(f"/api/public/contests/{contest_id}/card")).status_code == 404
+    assert (
+        await api.client.get(f"{path}/status", headers=api.as_user(OUTSIDER))
+    ).status_code == 404
+    assert (await api.client.get("/api/public/contests/999999/card")).status_code == 404

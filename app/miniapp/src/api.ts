@@ -13,10 +13,12 @@ import type {
   MyContest,
   OrganizerContest,
   Problem,
+  PublicCard,
   RedrawOutcome,
   Results,
   Review,
   Stats,
+  ViewerStatus,
 } from "./types";
 
 export class ApiError extends Error {
@@ -89,7 +91,23 @@ const managed = (id: number): string => `/api/organizer/contests/${encodeURIComp
 
 export const api = {
   me: () => json<Me>("GET", "/api/me"),
-  contest: (id: number) => json<ContestCard>("GET", contest(id)),
+  /**
+   * A contest card: the public part (the same for every viewer, so nginx answers it from
+   * a one-second cache) and the viewer's own status, fetched together. A contest not
+   * published yet has no public card; its managers get it whole.
+   */
+  contest: async (id: number): Promise<ContestCard> => {
+    const [shared, mine] = await Promise.allSettled([
+      json<PublicCard>("GET", `/api/public/contests/${encodeURIComponent(id)}/card`),
+      json<ViewerStatus>("GET", `${contest(id)}/status`),
+    ]);
+    if (mine.status === "rejected") throw mine.reason;
+    if (shared.status === "fulfilled") return { ...shared.value, ...mine.value };
+    if (shared.reason instanceof ApiError && shared.reason.status === 404) {
+      return json<ContestCard>("GET", contest(id));
+    }
+    throw shared.reason;
+  },
   join: (id: number) => json<JoinAnswer>("POST", `${contest(id)}/join`),
   myContests: () => json<MyContest[]>("GET", "/api/me/contests"),
   results: (id: number) => json<Results>("GET", `${contest(id)}/results`),

@@ -58,7 +58,8 @@ export interface ChannelLink {
   link: string | null;
 }
 
-export interface ContestCard {
+/** A contest as every viewer sees it (GET /api/public/contests/{id}/card, cached by nginx). */
+export interface PublicCard {
   id: number;
   title: string;
   description: string;
@@ -70,12 +71,18 @@ export interface ContestCard {
   reserveCount: number;
   publishAt: string | null;
   requiredChannels: ChannelLink[];
-  joined: boolean;
   seedCommitment: string | null;
-  serverTime: string;
-  canManage: boolean;
   claimHours?: number | null;
 }
+
+/** The viewer's own part of a card (GET /api/contests/{id}/status). */
+export interface ViewerStatus {
+  joined: boolean;
+  canManage: boolean;
+  serverTime: string;
+}
+
+export interface ContestCard extends PublicCard, ViewerStatus {}
 
 export interface JoinAnswer {
   status: JoinStatus;
