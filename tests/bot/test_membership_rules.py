@@ -151,3 +151,25 @@ async def test_premium_only_and_new_subscribers_only_answer_the_button(
         answer, _ = await h.press(FARM[0], channel_id, post, data=data)
         assert answer.text.startswith("You're in")
         assert premium != newcomers
+
+
+async def test_a_change_the_database_cannot_take_is_sent_again_and_then_recorded(
+    db: str, state_dir: Path
+) -> None:
+    """The update is answered 2xx only after its change is recorded: while the table is
+    unreachable the webhook fails, Telegram redelivers, and the change lands once."""
+    async with running_bot(state_dir, "webhook") as h:
+        channel_id = _channel(h)
+        await _contest(h, channel_id, exclude_leavers=True)
+        h.emu.create_user(REAL[0], "Ann")
+        await MembershipEvent.raw("ALTER TABLE membership_event RENAME TO membership_away")
+        try:
+            h.emu.add_member(channel_id, REAL[0])
+            failed = await h.emu.wait_for(
+                lambda: h.emu.bot.webhook and h.emu.bot.webhook.last_error_message, timeout=10
+            )
+        finally:
+            await MembershipEvent.raw("ALTER TABLE membership_away RENAME TO membership_event")
+        await _recorded(1, joined=True)
+        assert await MembershipEvent.count() == 1
+        print(f"\nwhile the table was away the webhook answered: {failed!r}; recorded after")
