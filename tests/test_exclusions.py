@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from app.contests import draw, proof
-from app.db import audit, contests, draws, exclusions, participants
+from app.db import audit, contests, draws, exclusions, participants, suspicion, users
 from app.errors import TransitionError, ValidationError
 from tests.test_storage import OWNER, active_contest
 
@@ -90,4 +90,20 @@ async def test_an_exclusion_racing_the_freeze_is_in_the_draw_or_refused(db: str)
     print(f"exclusions accepted before the freeze: {len(accepted)} of 40")
     assert 0 < len(accepted) < 40  # the race happened
     assert {e.user_id for e in document.excluded if e.code == proof.ORGANIZER} == accepted
+    assert proof.verify(document, await draws.frozen_list(contest_id)) == []
+
+
+async def test_a_participant_who_deletes_their_data_leaves_no_exclusion_behind(db: str) -> None:
+    """The entry, its signals and its exclusion go; the draw and its proof stay valid."""
+    contest_id = await active_contest()
+    for uid in range(1, 6):
+        await participants.join(contest_id, uid, [])
+    await suspicion.assess(contest_id)
+    await exclusions.exclude(contest_id, [2, 3], "farm", OWNER)
+    assert await users.forget(2) == 1
+    assert set(await exclusions.of_contest(contest_id)) == {3}
+    assert await suspicion.needs_assessment(contest_id) is False
+    await draws.run(contest_id)
+    document = await draws.proof(contest_id)
+    assert [e.user_id for e in document.excluded] == [3]
     assert proof.verify(document, await draws.frozen_list(contest_id)) == []

@@ -259,7 +259,9 @@ async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[D
     if not contest.seed or not contest.seed_commitment:
         raise ValidationError(f"contest {contest_id} has no committed seed")
     listed_ids, body = await _freeze(contest_id)
-    excluded = await exclusions.for_draw(contest_id)  # fixed now: the contest has closed
+    excluded = [  # fixed now: the contest has closed
+        item for item in await exclusions.for_draw(contest_id) if item.user_id in listed_ids
+    ]
     now = datetime.now(UTC)
     committed: dict[str, object] = {}
     if chain is not None:

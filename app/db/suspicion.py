@@ -98,7 +98,8 @@ async def needs_assessment(contest_id: int) -> bool:
 
 
 async def assess(contest_id: int, now: datetime | None = None) -> int:
-    """Recompute every entry's signals and store the ones that changed; returns how many."""
+    """Recompute every entry's signals, store the ones that changed and drop those of
+    entries deleted since (`users.forget`); returns how many rows it wrote or dropped."""
     now = now or datetime.now(UTC)
     entries = await Participant.select(
         Participant.user_id,
@@ -137,14 +138,19 @@ async def assess(contest_id: int, now: datetime | None = None) -> int:
                     assessed_at=now,
                 )
             )
+    gone = set(stored) - {entry["user_id"] for entry in entries}  # entries deleted since
     async with transaction():
+        if gone:
+            await EntrySuspicion.delete().where(
+                (EntrySuspicion.contest == contest_id) & EntrySuspicion.user_id.is_in(list(gone))
+            )
         for start in range(0, len(changed), 500):
             await EntrySuspicion.insert(*changed[start : start + 500]).on_conflict(
                 target=(EntrySuspicion.contest, EntrySuspicion.user_id),
                 action="DO UPDATE",
                 values=[EntrySuspicion.score, EntrySuspicion.signals, EntrySuspicion.assessed_at],
             )
-    return len(changed)
+    return len(changed) + len(gone)
 
 
 @dataclass(frozen=True, slots=True)

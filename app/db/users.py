@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 
 from app.db import engine
 from app.db.tables import Contest as ContestTable
-from app.db.tables import ContestOwner, MembershipEvent, Notification, Participant, TelegramUser
+from app.db.tables import (
+    ContestOwner,
+    EntryExclusion,
+    EntrySuspicion,
+    MembershipEvent,
+    Notification,
+    Participant,
+    TelegramUser,
+)
 
 SUPPORTED_LANGUAGES = ("ru", "en")
 REMEMBERED_SECONDS = 30.0
@@ -168,7 +176,7 @@ async def is_blocked(user_id: int) -> bool:
 
 async def forget(user_id: int) -> int:
     """Delete a user's data: profile, pending messages, channel history, entries in contests
-    not yet drawn.
+    not yet drawn (with their suspicion signals and exclusions).
 
     Entries in drawn contests stay, because the published proof of those draws lists the
     user id and must remain verifiable. Returns how many entries were removed.
@@ -187,6 +195,10 @@ async def forget(user_id: int) -> int:
             await ContestTable.update(
                 {ContestTable.participant_count: ContestTable.participant_count - 1}
             ).where(ContestTable.id == row["contest"])
+        for table in (EntrySuspicion, EntryExclusion):  # what was said about those entries
+            await table.delete().where(
+                (table.user_id == user_id) & table.contest.is_in(open_contests)
+            )
     await Notification.delete().where(
         (Notification.chat_id == user_id) & (Notification.state == "pending")
     )
