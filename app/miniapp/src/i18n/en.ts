@@ -261,6 +261,7 @@ export const en = {
   "proof.exclusion.organizer": "excluded by the organizer before the draw",
   "proof.exclusion.recheck_failed": "failed the re-check at the draw",
   "proof.exclusion.left_channel": "left a required channel after joining",
+  "proof.exclusion.not_claimed": "did not claim the prize in time",
   "proof.exclusion.replaced": "replaced by the organizer after the draw",
 } as const;
 

@@ -273,5 +273,6 @@ export const ru: Dictionary = {
   "proof.exclusion.organizer": "исключён организатором до розыгрыша",
   "proof.exclusion.recheck_failed": "не прошёл повторную проверку при розыгрыше",
   "proof.exclusion.left_channel": "вышел из обязательного канала после вступления",
+  "proof.exclusion.not_claimed": "не забрал приз вовремя",
   "proof.exclusion.replaced": "заменён организатором после розыгрыша",
 };

@@ -41,7 +41,7 @@ function randomnessNote(proof: Proof): HTMLElement {
   return h("p", { class: "hint", "data-testid": "proof-beacon" }, t("proof.beaconNone"));
 }
 
-const EXCLUSION_KINDS = new Set(["organizer", "recheck_failed", "replaced", "left_channel"]);
+const EXCLUSION_KINDS = new Set(["organizer", "recheck_failed", "replaced", "left_channel", "not_claimed"]);
 
 /** Why the draw skipped someone, in words: the kind (by its code), the reason, when. */
 export function exclusionText(item: Exclusion): string {
