@@ -185,6 +185,39 @@ class Settings(BaseSettings):
         description="Hex BLS group key the chain's rounds are checked against (quicknet).",
     )
 
+    # Anti-fraud: per-user and per-contest limits (Redis, shared by the bot and API
+    # processes; in memory without REDIS_URL) and the captcha (app.telegram.gate)
+    join_user_burst: int = Field(
+        default=10, ge=1, le=10_000, description="Join presses one user may make at once."
+    )
+    join_user_per_minute: float = Field(
+        default=30.0, gt=0, le=60_000, description="Join presses per minute per user after that."
+    )
+    join_contest_burst: int = Field(
+        default=2000, ge=1, le=1_000_000, description="Joins one contest takes at once."
+    )
+    join_contest_per_second: float = Field(
+        default=500.0, gt=0, le=100_000, description="Joins per second per contest after that."
+    )
+    captcha_user_burst: int = Field(
+        default=5, ge=1, le=1000, description="Captcha answers one user may give at once."
+    )
+    captcha_user_per_hour: float = Field(
+        default=30.0, gt=0, le=360_000, description="Captcha answers per hour per user after that."
+    )
+    captcha_contest_per_second: float = Field(
+        default=200.0, gt=0, le=100_000, description="Captcha answers per second per contest."
+    )
+    captcha_seconds: int = Field(
+        default=600, ge=30, le=86_400, description="How long a captcha challenge stays valid."
+    )
+    captcha_work: int = Field(
+        default=50_000,
+        ge=1,
+        le=10_000_000,
+        description="Mini App proof of work: hashes to try, at most (half on average).",
+    )
+
     # People and texts
     default_language: str = Field(default="en", description="ru or en.")
     default_timezone: str = Field(default="UTC", description="IANA time zone for deadlines.")

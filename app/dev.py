@@ -39,7 +39,14 @@ async def run(settings: Settings) -> None:
     )
     try:
         async with asyncio.TaskGroup() as group:
-            group.create_task(serve_dev(settings, bot=bot, member_cache=dispatcher["member_cache"]))
+            group.create_task(
+                serve_dev(
+                    settings,
+                    bot=bot,
+                    member_cache=dispatcher["member_cache"],
+                    join_limits=dispatcher["join_limits"],
+                )
+            )
             group.create_task(bot_runner.run_polling(settings, bot, dispatcher))
             group.create_task(run_embedded(settings))
     finally:

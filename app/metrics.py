@@ -39,3 +39,9 @@ RATE_LIMITED_SECONDS = Counter(
 FLOOD_WAITS = Counter(
     "contest_bot_telegram_flood_waits_total", "429 answers (retry_after) from Telegram."
 )
+JOINS_LIMITED = Counter(
+    "contest_bot_limited_total",
+    "Join presses and captcha answers refused by the per-user / per-contest limits"
+    " (limit=unchecked: let through because Redis failed).",
+    ["limit"],
+)

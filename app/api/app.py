@@ -29,13 +29,21 @@ from app.api.participant import ParticipantController
 from app.api.problems import EXCEPTION_HANDLERS
 from app.api.public import PublicController
 from app.api.review import ReviewController
-from app.api.schemas import CancelInput, ContestInput, ContestPatch, ExcludeInput, RedrawInput
+from app.api.schemas import (
+    CancelInput,
+    CaptchaAnswer,
+    ContestInput,
+    ContestPatch,
+    ExcludeInput,
+    RedrawInput,
+)
 from app.config import Settings
 from app.telegram.client import make_bot
+from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import MemberCache, make_cache
 
 MAX_BODY_BYTES = 64 * 1024
-CLOSED_BODIES = (ContestInput, ContestPatch, CancelInput, RedrawInput, ExcludeInput)
+CLOSED_BODIES = (ContestInput, ContestPatch, CancelInput, RedrawInput, ExcludeInput, CaptchaAnswer)
 METRICS = PrometheusConfig(
     app_name="contest_bot_api",
     prefix="contest_bot_api",
@@ -51,12 +59,14 @@ def create_app(
     bot: Bot | None = None,
     miniapp: Path | None = None,
     member_cache: MemberCache | None = None,
+    join_limits: JoinLimits | None = None,
 ) -> Litestar:
     """The API for `settings`; a given `bot` is used (and left open), else one is made.
 
     `miniapp` is a Mini App build directory to serve at `/` (only `contest-bot dev`).
     `member_cache` is the bot's membership cache when both run in one process; else the
     API keeps its own, in Redis when configured (the one the bot processes share).
+    `join_limits` likewise (per-user and per-contest limits on joins and captcha answers).
     """
 
     @asynccontextmanager
@@ -64,9 +74,12 @@ def create_app(
         own = bot is None
         app.state.bot = bot or make_bot(settings)
         redis = None
-        if member_cache is None:
+        if member_cache is None or join_limits is None:
             redis = redis_pool.connect(settings) if settings.redis_dsn else None
+        if member_cache is None:
             app.state.member_cache = make_cache(redis)
+        if join_limits is None:
+            app.state.join_limits = JoinLimits(settings, redis)
         try:
             yield
         finally:
@@ -94,6 +107,7 @@ def create_app(
                 "settings": settings,
                 "card_cache": CardCache(settings.card_cache_seconds),
                 "member_cache": member_cache,
+                "join_limits": join_limits,
             }
         ),
         lifespan=[telegram],

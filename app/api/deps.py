@@ -1,5 +1,5 @@
-"""Dependencies handlers ask for by name: the settings, the Bot, the membership cache and
-the signed-in user."""
+"""Dependencies handlers ask for by name: the settings, the Bot, the membership cache,
+the join limits and the signed-in user."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 
 from app.api.card_cache import CardCache
 from app.config import Settings
+from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import MemberCache
 
 SettingsDep: TypeAlias = NamedDependency[Settings]
@@ -20,6 +21,7 @@ CardCacheDep: TypeAlias = NamedDependency[CardCache]
 BotDep: TypeAlias = NamedDependency[Bot]
 MemberCacheDep: TypeAlias = NamedDependency[MemberCache]
 UserDep: TypeAlias = NamedDependency[WebAppUser]
+JoinLimitsDep: TypeAlias = NamedDependency[JoinLimits]
 
 
 def _settings(state: State) -> Settings:
@@ -38,6 +40,10 @@ def _member_cache(state: State) -> MemberCache:
     return state.member_cache
 
 
+def _join_limits(state: State) -> JoinLimits:
+    return state.join_limits
+
+
 def _user(request: Request) -> WebAppUser:
     """The user the auth middleware validated (see `app.api.auth`)."""
     return request.user
@@ -49,4 +55,5 @@ DEPENDENCIES = {
     "card_cache": Provide(_card_cache, sync_to_thread=False),
     "member_cache": Provide(_member_cache, sync_to_thread=False),
     "user": Provide(_user, sync_to_thread=False),
+    "join_limits": Provide(_join_limits, sync_to_thread=False),
 }

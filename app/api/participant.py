@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from aiogram import Bot
+from aiogram.utils.web_app import WebAppUser
 from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from app.api import answers, auth, problems, public, views
 from app.api.card_cache import CardCache, SharedCard
-from app.api.deps import BotDep, CardCacheDep, MemberCacheDep, SettingsDep, UserDep
+from app.api.deps import BotDep, CardCacheDep, JoinLimitsDep, MemberCacheDep, SettingsDep, UserDep
 from app.api.problems import ApiProblem
 from app.api.schemas import (
+    CaptchaAnswer,
     ContestCard,
     Inclusion,
     JoinAnswer,
@@ -24,9 +29,12 @@ from app.contests import proof as proofs
 from app.contests import rules
 from app.contests.lifecycle import Status
 from app.db import contests, draws, participants, users
+from app.db.captchas import Outcome, Pending
+from app.db.participants import JoinResult, JoinStatus
 from app.db.tables import Contest
 from app.errors import NotFoundError
-from app.telegram import joining
+from app.telegram import gate, joining
+from app.telegram.member_cache import MemberCache
 
 ContestPath = Parameter(title="Contest id", ge=1, le=rules.ID_MAX)
 
@@ -48,6 +56,48 @@ async def _viewable(
     if views.hidden(shared) and not shared.may_manage(user_id, frozenset(settings.admin_ids)):
         raise NotFoundError(f"contest {contest_id} does not exist")
     return shared
+
+
+async def _join(
+    bot: Bot,
+    settings: Settings,
+    user: WebAppUser,
+    contest_id: int,
+    member_cache: MemberCache,
+    **options: Any,
+) -> JoinResult:
+    """`joining.join` from the Mini App (with the bot's membership cache); `options`: its
+    `limits` or `captcha_passed`."""
+    return await joining.join(
+        bot,
+        contest_id,
+        auth.telegram_user(user),
+        "miniapp",
+        settings.default_language,
+        member_cache,
+        **options,
+    )
+
+
+async def _answer(
+    settings: Settings,
+    user: WebAppUser,
+    contest: Contest,
+    result: JoinResult,
+    question: Pending | None = None,
+) -> JoinAnswer:
+    language = users.pick_language(user.language_code, settings.default_language)
+    required = await contests.required_channels(contest.id)
+    count = result.count if result.count else await participants.count(contest.id)
+    return answers.join_answer(
+        result,
+        required,
+        count,
+        language,
+        title=contest.title,
+        question=question,
+        work=gate.work_for(settings, question) if question else None,
+    )
 
 
 class ParticipantController(Controller):
@@ -127,23 +177,49 @@ class ParticipantController(Controller):
         settings: SettingsDep,
         bot: BotDep,
         member_cache: MemberCacheDep,
+        join_limits: JoinLimitsDep,
         contest_id: int = ContestPath,
     ) -> JoinAnswer:
-        """Join a contest (idempotent): the same checks, answers and membership cache as the
-        bot's button."""
-        await visible_contest(contest_id, user.id, settings)
-        result = await joining.join(
-            bot,
-            contest_id,
-            auth.telegram_user(user),
-            "miniapp",
-            settings.default_language,
-            member_cache,
+        """Join a contest (idempotent): the same checks and answers as the bot's button;
+        `captcha_required` carries the question to answer at `/captcha`."""
+        contest = await visible_contest(contest_id, user.id, settings)
+        result = await _join(bot, settings, user, contest_id, member_cache, limits=join_limits)
+        question = None
+        if result.status is JoinStatus.captcha_required:
+            question = await gate.ask(settings, contest_id, user.id, "miniapp")
+        return await _answer(settings, user, contest, result, question)
+
+    @post(
+        "/contests/{contest_id:int}/captcha",
+        operation_id="answerCaptcha",
+        status_code=200,
+        responses=problems.responses(400, 401, 404, 409, 503),
+    )
+    async def captcha(
+        self,
+        user: UserDep,
+        settings: SettingsDep,
+        bot: BotDep,
+        member_cache: MemberCacheDep,
+        join_limits: JoinLimitsDep,
+        data: CaptchaAnswer,
+        contest_id: int = ContestPath,
+    ) -> JoinAnswer:
+        """Answer a join's captcha: a right answer (with the proof of work) records the
+        join; a wrong or expired one gets a new question (`captcha_failed`)."""
+        contest = await visible_contest(contest_id, user.id, settings)
+        verdict = await gate.solve(
+            settings, join_limits, data.token, user.id, data.choice, data.work
         )
-        language = users.pick_language(user.language_code, settings.default_language)
-        required = await contests.required_channels(contest_id)
-        count = result.count if result.count else await participants.count(contest_id)
-        return answers.join_answer(result, required, count, language)
+        if verdict.outcome is Outcome.unknown or verdict.contest_id != contest_id:
+            raise ApiProblem(409, "captcha_unknown", "this question is no longer valid; join again")
+        if verdict.refused is not None:
+            return await _answer(settings, user, contest, verdict.refused)
+        if verdict.next_question is not None:
+            failed = JoinResult(JoinStatus.captcha_failed)
+            return await _answer(settings, user, contest, failed, verdict.next_question)
+        result = await _join(bot, settings, user, contest_id, member_cache, captcha_passed=True)
+        return await _answer(settings, user, contest, result)
 
     @get(
         "/contests/{contest_id:int}/results",

@@ -13,12 +13,13 @@ times must carry an offset. Chat ids are Telegram's (channels are negative numbe
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from app.contests import rules
+from app.contests.captcha import OPTIONS as CAPTCHA_OPTIONS
 from app.contests.proof import Proof
 
 ContestStatus = Literal["draft", "scheduled", "active", "drawing", "finished", "cancelled"]
@@ -30,6 +31,9 @@ JoinStatus = Literal[
     "not_open",
     "full",
     "not_eligible",
+    "captcha_required",
+    "captcha_failed",
+    "rate_limited",
 ]
 ResultRole = Literal["winner", "reserve", "excluded", "participant", "absent"]
 ResultsMode = Literal["reply", "edit"]
@@ -138,13 +142,41 @@ class ContestCard(PublicCard, kw_only=True):
     can_manage: bool
 
 
+class CaptchaOption(Camel):
+    """One picture to tap: the emoji, and its name for screen readers."""
+
+    emoji: str
+    label: str
+
+
+class CaptchaQuestion(Camel):
+    """The captcha of a join (`captcha_required` / `captcha_failed`): tap the picture
+    `message` names, and send the proof of work (`work`, an ALTCHA v2 challenge, solved
+    in the browser) with the answer to `POST /api/contests/{id}/captcha`."""
+
+    token: str
+    options: list[CaptchaOption]
+    work: dict[str, Any] | None
+
+
 class JoinAnswer(Camel):
-    """POST /api/contests/{id}/join: the same answer the bot gives."""
+    """POST /api/contests/{id}/join (and /captcha): the same answer the bot gives."""
 
     status: JoinStatus
     participant_count: int
     missing: list[ChannelLink]
     message: str
+    captcha: CaptchaQuestion | None = None
+    retry_after: int = 0
+    """Seconds until the next press is allowed (`rate_limited`)."""
+
+
+class CaptchaAnswer(Camel, forbid_unknown_fields=True):
+    """POST /api/contests/{id}/captcha: the picture tapped and the proof of work."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=32)]
+    choice: Annotated[int, Meta(ge=0, lt=CAPTCHA_OPTIONS)]
+    work: Annotated[str, Meta(max_length=4096)] = ""
 
 
 class MyContest(Camel):

@@ -23,6 +23,7 @@ from aiogram import Bot
 from app.api import dev
 from app.api.app import create_app
 from app.config import Settings
+from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,12 @@ async def serve_in_loop(
     bot: Bot | None = None,
     miniapp: Path | None = None,
     member_cache: MemberCache | None = None,
+    join_limits: JoinLimits | None = None,
 ) -> None:
     """Serve until cancelled (then finish open requests and run the shutdown hooks)."""
-    app = create_app(settings, bot=bot, miniapp=miniapp, member_cache=member_cache)
+    app = create_app(
+        settings, bot=bot, miniapp=miniapp, member_cache=member_cache, join_limits=join_limits
+    )
     server = _Server(uvicorn_config(settings, app))
     sockets = [unix_socket(settings.api_socket)] if settings.api_socket is not None else None
     where = settings.api_socket or f"http://{settings.api_host}:{settings.api_port}"
@@ -108,10 +112,14 @@ async def serve(settings: Settings) -> None:
 
 
 async def serve_dev(
-    settings: Settings, *, bot: Bot | None = None, member_cache: MemberCache | None = None
+    settings: Settings,
+    *,
+    bot: Bot | None = None,
+    member_cache: MemberCache | None = None,
+    join_limits: JoinLimits | None = None,
 ) -> None:
     """The API as `contest-bot dev` runs it: loopback port, Mini App build at `/`, the
-    bot's membership cache."""
+    bot's membership cache and join limits."""
     directory = dev.miniapp_dir(settings)
     if not (directory / "index.html").is_file():
         log.warning(
@@ -119,4 +127,6 @@ async def serve_dev(
             " (needs Node.js and npm) or set MINIAPP_DIR",
             directory,
         )
-    await serve_in_loop(settings, bot=bot, miniapp=directory, member_cache=member_cache)
+    await serve_in_loop(
+        settings, bot=bot, miniapp=directory, member_cache=member_cache, join_limits=join_limits
+    )

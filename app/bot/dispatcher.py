@@ -13,6 +13,7 @@ from app.bot.handlers import create_routers
 from app.bot.handlers.joining import InFlight
 from app.bot.middlewares import ChannelStatelessFSM, PeopleMiddleware
 from app.config import Settings
+from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import make_cache
 
 
@@ -34,8 +35,9 @@ def make_storage(settings: Settings, redis: Redis | None = None) -> BaseStorage:
 def create_dispatcher(
     settings: Settings, storage: BaseStorage | None = None, redis: Redis | None = None
 ) -> Dispatcher:
-    """A dispatcher whose handlers receive `settings`, `texts`, `person`, `join_guard` and
-    `member_cache` (in Redis, shared by the bot processes, when `redis` is given)."""
+    """A dispatcher whose handlers receive `settings`, `texts`, `person`, `join_guard`,
+    `member_cache` and `join_limits` (in Redis, shared by the bot and API processes, when
+    `redis` is given)."""
     dp = Dispatcher(
         storage=storage or make_storage(settings, redis), disable_fsm=True, settings=settings
     )
@@ -44,6 +46,7 @@ def create_dispatcher(
     dp.update.outer_middleware(dp.fsm)
     dp["join_guard"] = InFlight()
     dp["member_cache"] = make_cache(redis if settings.redis_url else None)
+    dp["join_limits"] = JoinLimits(settings, redis if settings.redis_url else None)
     dp.update.outer_middleware(PeopleMiddleware(settings.default_language))
     dp.include_routers(*create_routers())
     return dp

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from app.contests.captcha import PICTURES, Question
 from app.contests.channels import ChannelRef
 from app.contests.claims import HANDABLE
 from app.contests.lifecycle import Status
@@ -14,6 +15,7 @@ from app.db.claims import Claim
 from app.db.tables import Contest
 from app.locales import Texts
 from app.telegram.callbacks import (
+    CaptchaButton,
     ForgetAction,
     ForgetButton,
     HandOverButton,
@@ -34,6 +36,17 @@ from app.telegram.cards import Person
 def join(contest_id: int, texts: Texts) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=texts("bot.join_button"), callback_data=JoinButton(contest_id=contest_id))
+    return builder.as_markup()
+
+
+def captcha(question: Question, token: str) -> InlineKeyboardMarkup:
+    """The pictures of a captcha question, three to a row."""
+    builder = InlineKeyboardBuilder()
+    for position, name in enumerate(question.options):
+        builder.button(
+            text=PICTURES[name], callback_data=CaptchaButton(token=token, choice=position)
+        )
+    builder.adjust(3)
     return builder.as_markup()
 
 

@@ -29,6 +29,12 @@ class JoinStatus(StrEnum):
     not_eligible = "not_eligible"
     """Subscribed to every channel, but a rule of the contest (Premium only, new
     subscribers only) keeps the person out; set by `app.telegram.joining`."""
+    captcha_required = "captcha_required"
+    """Not recorded: a captcha comes first (`app.telegram.gate`)."""
+    captcha_failed = "captcha_failed"
+    """A wrong or expired answer; a new question replaces it."""
+    rate_limited = "rate_limited"
+    """Too many presses by this user, or on this contest, just now (`retry_after`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,7 @@ class JoinResult:
     missing: list[CheckResult] = field(default_factory=list)
     undecided: list[CheckResult] = field(default_factory=list)
     closed_contest: bool = False
+    retry_after: float = 0.0
 
     @property
     def is_participant(self) -> bool:

@@ -180,6 +180,23 @@ class Boost(Table):
     checked_at = Timestamptz(default=TimestamptzNow())
 
 
+class CaptchaChallenge(Table, tablename="captcha_challenge"):
+    """The captcha a user must pass before their join in a contest is recorded: the
+    pending join itself (one per contest and user, `key` "<contest>:<user>"), so it
+    survives restarts. `answer` never leaves the server; `passed_at` lets later presses
+    of the same user in the contest ("Check again") through without a new captcha."""
+
+    key = Varchar(length=48, unique=True)
+    contest_id = Integer(index=True)
+    user_id = BigInt()
+    token = Varchar(length=32, unique=True)
+    source = Varchar(length=16, default="bot")
+    options = JSONB(default=[])
+    answer = Integer(default=0)
+    expires_at = Timestamptz(default=TimestamptzNow())
+    passed_at = Timestamptz(null=True, default=None)
+
+
 class Draw(Table):
     """The frozen list and the outcome of a contest's draw; one per contest.
 
@@ -285,4 +302,5 @@ TABLES: list[type[Table]] = [
     WinnerClaim,
     AuditLog,
     Notification,
+    CaptchaChallenge,
 ]

@@ -6,8 +6,8 @@ import time
 from datetime import UTC, datetime
 
 from app.db import engine
-from app.db.tables import Contest as ContestTable
 from app.db.tables import (
+    CaptchaChallenge,
     ContestOwner,
     EntryExclusion,
     EntrySuspicion,
@@ -16,6 +16,7 @@ from app.db.tables import (
     Participant,
     TelegramUser,
 )
+from app.db.tables import Contest as ContestTable
 
 SUPPORTED_LANGUAGES = ("ru", "en")
 REMEMBERED_SECONDS = 30.0
@@ -204,5 +205,6 @@ async def forget(user_id: int) -> int:
     )
     await ContestOwner.delete().where(ContestOwner.user_id == user_id)
     await MembershipEvent.delete().where(MembershipEvent.user_id == user_id)
+    await CaptchaChallenge.delete().where(CaptchaChallenge.user_id == user_id)
     await TelegramUser.delete().where(TelegramUser.id == user_id)
     return len(removed)

@@ -21,6 +21,14 @@ class JoinButton(CallbackData, prefix="v1j"):
     contest_id: int
 
 
+class CaptchaButton(CallbackData, prefix="v1q"):
+    """One picture of a captcha question: the question's random token and a position;
+    which position is right is known only to the server (`app.db.captchas`)."""
+
+    token: str
+    choice: int
+
+
 class Language(StrEnum):
     en = "en"
     ru = "ru"

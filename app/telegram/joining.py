@@ -1,6 +1,7 @@
 """The join flow shared by the bot's Participate button and the Mini App.
 
-Remember the user, check every required channel, record the entry, and kick the
+Pass the gate (`app.telegram.gate`: the rate limits, then the contest's captcha mode),
+remember the user, check every required channel, record the entry, and kick the
 background work a join can cause: a throttled refresh of the button counters, and the
 draw when the participant limit was reached. A check Telegram could not answer is
 reported to the organizer on the contest (once per distinct reason).
@@ -26,7 +27,8 @@ from app.db.memberships import RecordedHistory
 from app.db.participants import JoinResult, JoinStatus
 from app.db.tables import Contest
 from app.errors import ContestChanged
-from app.telegram import background
+from app.telegram import background, gate
+from app.telegram.join_limits import JoinLimits, Limit
 from app.telegram.member_cache import MemberCache
 from app.telegram.membership import subscription_conditions
 
@@ -40,12 +42,21 @@ async def join(
     source: str,
     default_language: str = "en",
     cache: MemberCache | None = None,
+    *,
+    limits: JoinLimits | None = None,
+    captcha_passed: bool = False,
 ) -> JoinResult:
+    """`captcha_passed`: the user just answered this contest's captcha (`gate.solve`)."""
+    over = await gate.refused(limits, Limit.join, contest_id, user.id)
+    if over is not None:
+        return over
     await users.remember(
         user.id, user.first_name, user.username, user.language_code, default_language
     )
     for _ in range(CHANGED_RETRIES):
         contest = await contests.for_joining(contest_id)
+        if not captcha_passed and await gate.needs_question(contest, user):
+            return JoinResult(JoinStatus.captcha_required, contest.participant_count)
         required = await contests.channels_for_joining(contest)
         conditions = subscription_conditions(bot, required, cache)
         conditions += rule_conditions(contest, user, required)

@@ -91,7 +91,10 @@ async def acquire(limiter: Limiter, chat_id: int | str) -> float:
     return waited
 
 
-_RESERVE = """
+# KEYS: two pause keys (a time in µs until which nothing is allowed), then the buckets;
+# ARGV: interval (µs) and burst of each bucket. Spends every bucket or none; returns the
+# µs to wait (0: spent). `app.telegram.join_limits` meters joins with it too.
+GCRA_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local paused = math.max(
@@ -142,7 +145,7 @@ class RedisLimiter:
     def __init__(self, redis: Redis, rates: Rates | None = None, prefix: str = PREFIX) -> None:
         self.rates = rates or Rates()
         self.prefix = prefix
-        self._reserve = redis.register_script(_RESERVE)
+        self._reserve = redis.register_script(GCRA_SCRIPT)
         self._pause = redis.register_script(_PAUSE)
 
     async def reserve(self, chat_id: int | str) -> float:

@@ -24,6 +24,7 @@ from app.api import init_data
 from app.api.app import create_app
 from app.config import Settings, load_settings
 from app.telegram.client import make_bot
+from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import make_cache
 from tests.conftest import TEST_TOKEN
 from tests.telegram_emulator import TelegramEmulator
@@ -126,7 +127,9 @@ def make_client(emulator: TelegramEmulator, state_dir: Path) -> Callable[..., As
         worker = enqueue.install(broker.build(settings, in_place=False))
         worker.use_bot(bot)
         try:
-            app = create_app(settings, bot=bot, member_cache=make_cache(None))
+            app = create_app(
+                settings, bot=bot, member_cache=make_cache(None), join_limits=JoinLimits(settings)
+            )
             # What the lifespan does (entering app.lifespan() here would leave its cancel
             # scope in another task); test_server.py runs the real lifespan under uvicorn.
             app.state.bot = bot

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+
+import altcha
 
 from app.contests import frozen
 from app.contests import proof as proofs
-from app.db import contests, draws, users
+from app.db import contests, draws, participants, users
+from app.db.tables import CaptchaChallenge
 from app.locales import text
 from tests.api.conftest import ADMIN, ORGANIZER, OUTSIDER, PARTICIPANT, Api
 
@@ -241,3 +245,69 @@ async def test_premium_only_and_new_subscribers_only_answer_why(api: Api) -> Non
     )
     answer = (await api.client.post(join, headers={"Authorization": f"tma {ru}"})).json()
     assert "до его начала" in answer["message"]
+
+
+async def _solve(question: dict, choice: int) -> str:
+    """What the Mini App does: find the proof of work (altcha-lib in the browser)."""
+    challenge = altcha.Challenge.from_dict(question["work"])
+    solution = await asyncio.to_thread(altcha.solve_challenge, challenge)
+    assert solution is not None
+    return altcha.Payload(challenge, solution).to_base64()
+
+
+async def test_a_join_needing_the_captcha_is_recorded_only_after_it(api: Api) -> None:
+    """Captcha "everyone": the join answers with a question (pictures with names, an
+    ALTCHA challenge); a wrong picture, or a right one without the proof of work, gets a
+    new question; the right picture with the work records the join."""
+    contest_id = await api.published_contest(captchaMode="everyone")
+    api.emulator.add_member("@news", PARTICIPANT)
+    join = f"/api/contests/{contest_id}/join"
+    captcha = f"/api/contests/{contest_id}/captcha"
+    asked = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert asked["status"] == "captcha_required"
+    assert await participants.count(contest_id) == 0
+    question = asked["captcha"]
+    assert len(question["options"]) == 6 and question["work"]["parameters"]["data"]
+    row = await CaptchaChallenge.objects().get(CaptchaChallenge.token == question["token"])
+    right = row.answer
+    label = question["options"][right]["label"]
+    assert label in asked["message"]  # "tap the <name>"
+
+    work = await _solve(question, right)
+    wrong = {"token": question["token"], "choice": (right + 1) % 6, "work": work}
+    failed = (await api.client.post(captcha, json=wrong, headers=api.as_user(PARTICIPANT))).json()
+    assert failed["status"] == "captcha_failed" and failed["captcha"]["token"] != question["token"]
+    replay = await api.client.post(
+        captcha, json={**wrong, "choice": right}, headers=api.as_user(PARTICIPANT)
+    )
+    assert replay.status_code == 409  # the old question (and its work) is gone
+
+    question = failed["captcha"]
+    row = await CaptchaChallenge.objects().get(CaptchaChallenge.token == question["token"])
+    no_work = {"token": question["token"], "choice": row.answer, "work": work}  # old work
+    failed = await api.client.post(captcha, json=no_work, headers=api.as_user(PARTICIPANT))
+    assert failed.json()["status"] == "captcha_failed"
+    assert await participants.count(contest_id) == 0
+
+    question = failed.json()["captcha"]
+    row = await CaptchaChallenge.objects().get(CaptchaChallenge.token == question["token"])
+    stolen = {"token": question["token"], "choice": row.answer, "work": ""}
+    other = await api.client.post(captcha, json=stolen, headers=api.as_user(OUTSIDER))
+    assert other.status_code == 409  # a question is its user's alone
+    body = {**stolen, "work": await _solve(question, row.answer)}
+    joined = (await api.client.post(captcha, json=body, headers=api.as_user(PARTICIPANT))).json()
+    assert joined["status"] == "joined" and joined["participantCount"] == 1
+    again = (await api.client.post(join, headers=api.as_user(PARTICIPANT))).json()
+    assert again["status"] == "already_joined"  # no second question for someone already in
+    print(f"\nMini App captcha: {asked['message']!r}; work solved in Python like a script would")
+
+
+async def test_captcha_answers_are_checked_for_shape(api: Api) -> None:
+    contest_id = await api.published_contest(captchaMode="everyone")
+    captcha = f"/api/contests/{contest_id}/captcha"
+    for body in ({"token": "", "choice": 0}, {"token": "x", "choice": 6}, {"token": "x"}):
+        response = await api.client.post(captcha, json=body, headers=api.as_user(PARTICIPANT))
+        assert response.status_code == 400, body
+    unknown = {"token": "nosuchtoken", "choice": 0}
+    response = await api.client.post(captcha, json=unknown, headers=api.as_user(PARTICIPANT))
+    assert response.status_code == 409 and response.json()["code"] == "captcha_unknown"

@@ -154,9 +154,13 @@ async def test_hammering_join(harness: BotHarness) -> None:
     texts = [a.text for a in answers]
     assert sum(t.startswith("You're in!") for t in texts) == 1
     assert all(
-        t.startswith(("You're in!", "You are already taking part", "Checking")) for t in texts
+        t.startswith(("You're in!", "You are already taking part", "Checking", "Too many"))
+        for t in texts
     )
+    limited = sum(t.startswith("Too many") for t in texts)
+    assert limited >= 100 - harness.settings.join_user_burst - 5  # ~1 s at 30 a minute
     assert harness.emu.call_counts().get("getChatMember", 0) - before <= 5
+    print(f"\n100 presses by one user: {limited} refused by the per-user limit")
 
 
 async def test_channel_where_the_bot_lost_admin_rights(harness: BotHarness) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from app.bot.handlers import (
+    captcha,
     claims,
     fallback,
     joining,
@@ -29,6 +30,7 @@ def create_routers() -> list[Router]:
     """
     features = (
         joining,
+        captcha,
         members,
         wizard,
         start,

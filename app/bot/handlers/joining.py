@@ -6,12 +6,16 @@ are missing, the user gets one button per channel and 'Check again': in a privat
 message when the press came from a channel post (if they have started the bot), or in
 place of the Join button when it was pressed in the bot's own chat.
 A user hammering the button gets 'checking…' while their first press is still running,
-so one person cannot multiply the getChatMember calls.
+so one person cannot multiply the getChatMember calls; past the per-user and per-contest
+limits (`app.telegram.join_limits`) a press is refused before any work. A contest whose
+captcha mode asks this user gets a question first, privately (`ask_captcha`; the
+answers: `app.bot.handlers.captcha`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -22,11 +26,13 @@ from app.bot import keyboards
 from app.config import Settings
 from app.contests.channels import ChannelRef
 from app.db import contests
+from app.db.captchas import Pending
 from app.db.participants import JoinResult, JoinStatus
 from app.errors import NotFoundError
 from app.locales import Texts
-from app.telegram import joining
+from app.telegram import cards, gate, joining
 from app.telegram.callbacks import JoinButton
+from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import MemberCache
 
 log = logging.getLogger(__name__)
@@ -63,6 +69,7 @@ async def join(
     texts: Texts,
     join_guard: InFlight,
     member_cache: MemberCache,
+    join_limits: JoinLimits,
 ) -> AnswerCallbackQuery | None:
     """Returns the answer, which travels back in the webhook's HTTP response."""
     contest_id, user = callback_data.contest_id, query.from_user
@@ -72,9 +79,17 @@ async def join(
     try:
         source = "bot" if in_private else "channel"
         result = await joining.join(
-            bot, contest_id, user, source, settings.default_language, member_cache
+            bot,
+            contest_id,
+            user,
+            source,
+            settings.default_language,
+            member_cache,
+            limits=join_limits,
         )
-        missing = await _missing_channels(contest_id, result)
+        if result.status is JoinStatus.captcha_required:
+            return await ask_captcha(query, bot, settings, texts, contest_id, source)
+        missing = await missing_channels(contest_id, result)
         if result.status is JoinStatus.not_eligible:
             required = await contests.required_channels(contest_id)
             return query.answer(
@@ -84,7 +99,7 @@ async def join(
         return query.answer(texts("bot.contest_not_found"), show_alert=True)
     finally:
         join_guard.release(contest_id, user.id)
-    answer = query.answer(_shorten(_answer(result, missing, texts)), show_alert=True)
+    answer = query.answer(_shorten(answer_text(result, missing, texts)), show_alert=True)
     if not missing:
         return answer
     await answer  # the alert first, then the buttons to subscribe
@@ -95,7 +110,7 @@ async def join(
     return None
 
 
-async def _missing_channels(contest_id: int, result: JoinResult) -> list[ChannelRef]:
+async def missing_channels(contest_id: int, result: JoinResult) -> list[ChannelRef]:
     if result.status is not JoinStatus.conditions_missing:
         return []
     keys = {item.condition for item in result.missing}
@@ -106,10 +121,14 @@ async def _missing_channels(contest_id: int, result: JoinResult) -> list[Channel
     ]
 
 
-def _answer(result: JoinResult, missing: list[ChannelRef], texts: Texts) -> str:
+def answer_text(result: JoinResult, missing: list[ChannelRef], texts: Texts) -> str:
     if result.status is JoinStatus.conditions_missing:
         return texts("bot.join_missing", channels=", ".join(ref.name for ref in missing))
-    return texts(f"bot.join_{result.status.value}", count=result.count)
+    return texts(
+        f"bot.join_{result.status.value}",
+        count=result.count,
+        seconds=math.ceil(result.retry_after),
+    )
 
 
 async def _offer_subscriptions(
@@ -139,6 +158,34 @@ async def _explain_privately(
         log.debug("user %s has not started the bot; the alert has to do", user_id)
     except TelegramBadRequest as exc:
         log.info("could not explain missing channels to user %s: %s", user_id, exc.message)
+
+
+def question_text(pending: Pending, texts: Texts, key: str, title: str = "") -> str:
+    picture = texts(f"bot.picture_{pending.question.asked}")
+    return texts(key, title=cards.quote(title), picture=picture)
+
+
+async def ask_captcha(
+    query: CallbackQuery, bot: Bot, settings: Settings, texts: Texts, contest_id: int, source: str
+) -> AnswerCallbackQuery:
+    """Send the question privately and answer the press (it came from `source`); someone
+    who never started the bot is sent to its chat by the press's URL answer (the contest
+    card there, whose Join asks again)."""
+    user_id = query.from_user.id
+    pending = await gate.ask(settings, contest_id, user_id, source)
+    contest = await contests.get(contest_id)
+    text = question_text(pending, texts, "bot.captcha_question", contest.title)
+    try:
+        await bot.send_message(
+            user_id, text, reply_markup=keyboards.captcha(pending.question, pending.token)
+        )
+    except TelegramForbiddenError:
+        me = await bot.me()
+        return query.answer(url=f"https://t.me/{me.username}?start=c{contest_id}")
+    in_private = source == "bot"
+    return query.answer(
+        texts("bot.captcha_below" if in_private else "bot.captcha_sent"), show_alert=True
+    )
 
 
 def create_router() -> Router:

@@ -1,0 +1,104 @@
+"""What stands in front of a join: the per-user / per-contest limits and the captcha.
+
+`joining.join` asks `admit` before it does any work: a press over the limits is refused
+with one Redis round trip, and a join the contest's captcha mode asks a question of
+stops there (nothing recorded). With the captcha off this costs nothing beyond the
+limits: the mode is a column of the contest row the join reads anyway.
+`solve` judges an answer: a right one lets the pending join through (recorded by
+`joining.join` like any other), a wrong or expired one gets a new question; answers are
+limited per user and per contest like joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiogram.types import User
+
+from app.config import Settings
+from app.contests import captcha
+from app.db import captchas, participants
+from app.db.captchas import Outcome, Pending
+from app.db.participants import JoinResult, JoinStatus
+from app.db.tables import Contest
+from app.telegram.join_limits import JoinLimits, Limit
+
+WORK_SOURCES = frozenset({"miniapp"})
+"""Where a question also needs the proof of work (the browser can do it, a chat cannot)."""
+
+
+async def refused(
+    limits: JoinLimits | None, limit: Limit, contest_id: int, user_id: int
+) -> JoinResult | None:
+    """A `rate_limited` result when the press is over a limit."""
+    if limits is None:
+        return None
+    refusal = await limits.check(limit, contest_id, user_id)
+    if refusal is None:
+        return None
+    return JoinResult(JoinStatus.rate_limited, retry_after=refusal.retry_after)
+
+
+async def needs_question(contest: Contest, user: User) -> bool:
+    """Whether this join must pass the captcha first (never for someone already in, or
+    who passed it in this contest)."""
+    if contest.captcha_mode == "off":
+        return False
+    if not captcha.needs_captcha(contest.captcha_mode, user.id, user.username, datetime.now(UTC)):
+        return False
+    return not (
+        await participants.is_participant(contest.id, user.id)
+        or await captchas.passed(contest.id, user.id)
+    )
+
+
+async def ask(settings: Settings, contest_id: int, user_id: int, source: str) -> Pending:
+    return await captchas.issue(contest_id, user_id, source, settings.captcha_seconds)
+
+
+def work_for(settings: Settings, pending: Pending) -> dict | None:
+    """The proof-of-work challenge of a question asked in the Mini App."""
+    if pending.source not in WORK_SOURCES:
+        return None
+    key = captcha.work_key(settings.bot_token.get_secret_value())
+    return captcha.work_challenge(key, pending.token, settings.captcha_work, pending.expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """How an answer went: `outcome`; the contest; a new question after a wrong or
+    expired one; `refused` when the user answered too often."""
+
+    outcome: Outcome
+    contest_id: int = 0
+    source: str = "bot"
+    next_question: Pending | None = None
+    refused: JoinResult | None = None
+
+
+async def solve(
+    settings: Settings,
+    limits: JoinLimits | None,
+    token: str,
+    user_id: int,
+    choice: int,
+    work: str | None = None,
+) -> Answer:
+    """Judge one answer; the caller joins on `Outcome.passed` (`joining.join(...,
+    captcha_passed=True)`)."""
+    row = await captchas.pending(token, user_id)
+    if row is None:
+        return Answer(Outcome.unknown)
+    over = await refused(limits, Limit.captcha, row.contest_id, user_id)
+    if over is not None:
+        return Answer(Outcome.wrong, row.contest_id, row.source, refused=over)
+    if row.source in WORK_SOURCES and row.passed_at is None:
+        key = captcha.work_key(settings.bot_token.get_secret_value())
+        if not work or not captcha.work_done(key, token, work):
+            choice = -1  # no valid proof of work: judged as a wrong answer
+    outcome = await captchas.answer(row, choice)
+    if outcome is Outcome.passed:
+        return Answer(outcome, row.contest_id, row.source)
+    again = await ask(settings, row.contest_id, user_id, row.source)
+    return Answer(outcome, row.contest_id, row.source, next_question=again)
