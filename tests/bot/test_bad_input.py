@@ -158,9 +158,11 @@ async def test_hammering_join(harness: BotHarness) -> None:
         for t in texts
     )
     limited = sum(t.startswith("Too many") for t in texts)
-    assert limited >= 100 - harness.settings.join_user_burst - 5  # ~1 s at 30 a minute
+    busy = sum(t.startswith("Checking") for t in texts)
+    # ~1 s of presses: the burst and a press or two at 30 a minute pass the limit
+    assert limited > 0 and limited + busy >= 100 - harness.settings.join_user_burst - 3
     assert harness.emu.call_counts().get("getChatMember", 0) - before <= 5
-    print(f"\n100 presses by one user: {limited} refused by the per-user limit")
+    print(f"\n100 presses by one user: {limited} over the limit, {busy} while one ran")
 
 
 async def test_channel_where_the_bot_lost_admin_rights(harness: BotHarness) -> None:
