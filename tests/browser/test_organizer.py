@@ -77,6 +77,8 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     await page.fill("#field-requiredChannels", "@no_such_channel")
     await page.fill("#field-targetChannels", f"https://t.me/{CHANNEL_USERNAME}")
     await page.check("#field-notify")
+    await page.check("#field-excludeLeavers")
+    await page.select_option("#field-newSubscribers", "unknown_allowed")
     await expect(page.get_by_test_id("error-title")).to_be_empty()
     await main_button.click()
     await expect(page.get_by_test_id("error-text")).to_have_text(
@@ -96,6 +98,8 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     assert datetime.fromisoformat(settings["endsAt"]) == utc_deadline
     assert not await page.evaluate("Telegram.WebApp.isClosingConfirmationEnabled")
     assert settings["notifyParticipants"] is True
+    assert (settings["excludeLeavers"], settings["newSubscribers"]) == (True, "unknown_allowed")
+    assert settings["premiumOnly"] is False
     assert [c["title"] for c in settings["requiredChannels"]] == [CHANNEL_TITLE]
     await expect(page.get_by_test_id("chart-empty")).to_be_visible()
 
@@ -104,6 +108,9 @@ async def test_create_publish_and_watch(stack: Stack, open_app: OpenApp) -> None
     await expect(page.locator("#field-title")).to_have_value("Summer photo contest")
     await expect(page.locator("#field-endsAt")).to_have_value(deadline)
     await expect(page.locator("#field-requiredChannels")).to_have_value(f"@{CHANNEL_USERNAME}")
+    await expect(page.locator("#field-excludeLeavers")).to_be_checked()
+    await expect(page.locator("#field-newSubscribers")).to_have_value("unknown_allowed")
+    await expect(page.locator("#field-premiumOnly")).not_to_be_checked()
     await page.fill("#field-winnersCount", "3")
     await expect(main_button).to_have_text("Save")
     await main_button.click()

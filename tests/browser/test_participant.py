@@ -122,3 +122,34 @@ async def test_a_check_that_cannot_be_made_is_said_once(stack: Stack, open_app: 
     stack.emulator.faults.clear()
     await main_button.click()
     await expect(status).to_have_attribute("data-status", "joined")
+
+
+async def test_premium_only_says_why_and_lets_premium_accounts_in(
+    stack: Stack, open_app: OpenApp
+) -> None:
+    """The rule reads `is_premium` of the signed initData user; the refusal names it."""
+    plain, star = person(700_102, "Paula"), {**person(700_103, "Stella"), "is_premium": True}
+    add_people(stack, ORGANIZER, plain, star)
+    channel_id = prize_channel(stack)
+    contest_id = await published_contest(
+        stack,
+        requiredChannels=[f"@{CHANNEL_USERNAME}"],
+        targetChannels=[f"@{CHANNEL_USERNAME}"],
+        premiumOnly=True,
+    )
+    for user in (plain, star):
+        stack.emulator.add_member(channel_id, user["id"])
+    page = await open_app(plain, start_param=f"c{contest_id}")
+    await page.locator("#tg-main-button").click()
+    status = page.get_by_test_id("join-status")
+    await expect(status).to_have_attribute("data-status", "not_eligible")
+    await expect(status).to_have_text(
+        "You can't take part: this contest has entry rules you don't meet."
+    )
+    await expect(page.get_by_test_id("join-reason")).to_have_text(
+        "This contest is for Telegram Premium accounts only."
+    )
+    await expect(page.get_by_role("button", name="Check again")).to_have_count(0)
+    page = await open_app(star, start_param=f"c{contest_id}")
+    await page.locator("#tg-main-button").click()
+    await expect(page.get_by_test_id("join-status")).to_have_attribute("data-status", "joined")
