@@ -143,11 +143,15 @@ def verify(
     document = proofs.decode(data)
     frozen = None
     if not document.inline:
-        frozen = _read_participants(participants_source or document.participants_url)
+        source = participants_source or document.participants_url
+        frozen = _read_participants(source, with_tickets=document.weighted)
     trusted = frozenset({beacon.QUICKNET_PUBLIC_KEY, *(key.lower() for key in beacon_keys)})
     problems = proofs.verify(document, frozen, trusted)
     for note in proofs.notes(document):
         click.echo(f"note: {note}")
+    tickets = proofs.ticket_note(document, frozen)
+    if tickets:
+        click.echo(f"note: {tickets}")
     if user_id is not None:
         listed = None if frozen is None else user_id in frozen
         click.echo(proofs.inclusion(document, user_id, listed).describe())
@@ -171,11 +175,11 @@ def verify(
         )
 
 
-def _read_participants(source: str) -> FrozenList:
+def _read_participants(source: str, with_tickets: bool) -> FrozenList:
     """Stream a participants file from disk or over HTTP(S), hashing as it arrives."""
     from app.contests import frozen
 
-    reader = frozen.Reader()
+    reader = frozen.Reader(with_tickets)
     if source.startswith(("http://", "https://")):
         import httpx
 

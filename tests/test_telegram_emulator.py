@@ -220,6 +220,28 @@ async def test_callback_press_and_answer(emu: TelegramEmulator, bot: Bot) -> Non
     assert [u.callback_query.id for u in updates] == [late.id]
 
 
+async def test_get_user_chat_boosts(emu: TelegramEmulator, bot: Bot) -> None:
+    owner = emu.create_user(first_name="Owner")
+    fan = emu.create_user(first_name="Fan", is_premium=True)
+    channel = emu.create_channel("Boosted", username="boosted", creator=owner.id)
+    first = emu.add_boost(channel.id, fan.id)
+    emu.add_boost(channel.id, fan.id, days=-1)  # expired: not listed
+
+    with pytest.raises(TelegramBadRequest, match="CHAT_ADMIN_REQUIRED"):
+        await bot.get_user_chat_boosts(channel.id, fan.id)
+    emu.set_bot_admin(channel.id)
+    found = await bot.get_user_chat_boosts("@boosted", fan.id)
+    assert [boost.boost_id for boost in found.boosts] == [first]
+    (boost,) = found.boosts
+    assert boost.source.source == "premium" and boost.source.user.id == fan.id
+    assert boost.expiration_date > boost.add_date
+    assert (await bot.get_user_chat_boosts(channel.id, owner.id)).boosts == []
+    with pytest.raises(TelegramBadRequest, match="user not found"):
+        await bot.get_user_chat_boosts(channel.id, 42)
+    emu.remove_boosts(channel.id, fan.id)
+    assert (await bot.get_user_chat_boosts(channel.id, fan.id)).boosts == []
+
+
 async def test_get_chat_member_rights(emu: TelegramEmulator, bot: Bot) -> None:
     owner = emu.create_user(first_name="Owner")
     fan = emu.create_user(first_name="Fan")

@@ -36,6 +36,20 @@ even the operator, who knows the seed, can steer the outcome by adding accounts:
 
 The seed (committed before anyone joined) keeps drand's operators from steering the
 draw; the round (unknown to everyone at the freeze) keeps this bot's operator from it.
+
+Tickets (either algorithm; proof format `contest-bot-proof/3`): a contest may give extra
+tickets for invited friends and channel boosts (`app.contests.rules.tickets`). They are
+decided at the freeze and written into the frozen list, each line `<id> <tickets>`
+(`app.contests.frozen`), so `list_hash` covers them. Step 5 then becomes a weighted
+draw without replacement, 5w:
+
+5w. Number the tickets in list order: the participant at position `p` holds tickets
+   `c_p .. c_p + w_p - 1`, where `w_p` are their tickets and `c_p` the sum of the tickets
+   before position `p`; `T` is the total. For each next place of the ranking, read
+   `t = uniform(T)`; the holder of ticket `t` takes the place, unless already ranked, in
+   which case read again. Each place thus goes to a participant not yet ranked with
+   probability proportional to their tickets. Integer arithmetic only, so any language
+   gets the same ranking.
 """
 
 from __future__ import annotations
@@ -43,7 +57,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 
 from app.contests import frozen as frozen_file
 
@@ -69,10 +86,11 @@ def freeze(user_ids: Iterable[int]) -> list[int]:
     return sorted(set(user_ids))
 
 
-def list_hash(frozen: Sequence[int]) -> str:
-    """sha256 of the frozen list written one id a line (no trailing newline), hex."""
+def list_hash(frozen: Sequence[int], tickets: Sequence[int] | None = None) -> str:
+    """sha256 of the frozen list written one id a line (no trailing newline), hex; with
+    `tickets`, each line is `<id> <tickets>`."""
     digest = hashlib.sha256()
-    for chunk in frozen_file.chunks(frozen):
+    for chunk in frozen_file.chunks(frozen, tickets):
         digest.update(chunk)
     return digest.hexdigest()
 
@@ -119,20 +137,42 @@ def ranking(
     frozen_hash: str | None = None,
     *,
     algorithm: str = V1,
+    tickets: Sequence[int] | None = None,
 ) -> list[int]:
-    """The first `count` users of the draw's order (step 5).
+    """The first `count` users of the draw's order (step 5, or 5w with `tickets`).
 
     The shuffle touches at most `2 * count` positions, so only those are tracked: the
     frozen list itself is never copied. `frozen_hash` saves hashing the list again.
     """
     total = len(frozen)
-    stream = Stream(seed, contest_id, frozen_hash or list_hash(frozen), beacon, algorithm)
+    frozen_hash = frozen_hash or list_hash(frozen, tickets)
+    stream = Stream(seed, contest_id, frozen_hash, beacon, algorithm)
+    if tickets is not None:
+        return _weighted(stream, frozen, tickets, count)
     moved: dict[int, int] = {}  # position -> the item now there, where it differs
     order = []
     for i in range(min(count, total)):
         j = i + stream.uniform(total - i)
         order.append(moved.get(j, frozen[j]))
         moved[j] = moved.get(i, frozen[i])
+    return order
+
+
+def _weighted(
+    stream: Stream, frozen: Sequence[int], tickets: Sequence[int], count: int
+) -> list[int]:
+    """Step 5w: the holder of a uniformly drawn ticket, again until one not yet ranked."""
+    if len(tickets) != len(frozen) or any(weight < 1 for weight in tickets):
+        raise ValueError("every participant needs one ticket count of at least 1")
+    ends = array("q", accumulate(tickets))  # ends[p] = c_p + w_p
+    total = ends[-1] if ends else 0
+    ranked: set[int] = set()
+    order = []
+    while len(order) < min(count, len(frozen)):
+        position = bisect_right(ends, stream.uniform(total))
+        if position not in ranked:
+            ranked.add(position)
+            order.append(frozen[position])
     return order
 
 

@@ -1,7 +1,9 @@
 """The frozen participant list as a file: exactly the bytes the draw's list hash covers.
 
 One decimal user id a line, ascending, no trailing newline (`app.contests.draw`, step
-2), so `sha256(file) == list_hash`. A million ids are about 10 MB of text: a proof
+2), so `sha256(file) == list_hash`. A contest with extra tickets writes the second file
+format: each line is the id, one space, and the participant's tickets (a positive
+decimal number), so the hash covers the tickets too. A million ids are about 10 MB of text: a proof
 names the file and its hash instead of carrying the ids in the JSON document. Reading
 one keeps the ids in an `array` of 64-bit integers (8 bytes each, not a Python object
 each) and hashes as it goes, so a file can be streamed from disk or the network.
@@ -23,6 +25,9 @@ LINES_PER_CHUNK = 65_536
 _ID = rb"(?:0|[1-9][0-9]{0,18})"
 _CANONICAL = re.compile(_ID + rb"(?:\n" + _ID + rb")*")
 """Lines of decimal ids without signs, spaces or leading zeros: one way to write a list."""
+_TICKETS = rb" [1-9][0-9]{0,8}"
+_CANONICAL_TICKETS = re.compile(_ID + _TICKETS + rb"(?:\n" + _ID + _TICKETS + rb")*")
+"""Lines of an id, one space and a ticket count (1 or more, no leading zeros)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,7 @@ class FrozenList:
     ids: array[int]
     hash: str
     ascending: bool  # strictly ascending: the canonical order without repeats
+    tickets: array[int] | None = None  # per id, in the second file format; else None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -45,12 +51,14 @@ class FrozenList:
         return index < len(self.ids) and self.ids[index] == user_id
 
 
-def chunks(ids: Iterable[int]) -> Iterator[bytes]:
-    """The file's bytes in pieces of up to `LINES_PER_CHUNK` lines."""
+def chunks(ids: Iterable[int], tickets: Iterable[int] | None = None) -> Iterator[bytes]:
+    """The file's bytes in pieces of up to `LINES_PER_CHUNK` lines; with `tickets` (one
+    per id), in the second format."""
+    lines = map(str, ids) if tickets is None else map("{} {}".format, ids, tickets)
     batch: list[str] = []
     first = True
-    for user_id in ids:
-        batch.append(str(user_id))
+    for line in lines:
+        batch.append(line)
         if len(batch) == LINES_PER_CHUNK:
             yield (b"" if first else b"\n") + "\n".join(batch).encode()
             batch, first = [], False
@@ -58,18 +66,23 @@ def chunks(ids: Iterable[int]) -> Iterator[bytes]:
         yield (b"" if first else b"\n") + "\n".join(batch).encode()
 
 
-def of(ids: Iterable[int]) -> FrozenList:
-    """The frozen list of ids in the order given (the order is checked, not changed)."""
-    reader = Reader()
-    for chunk in chunks(ids):
+def of(ids: Iterable[int], tickets: Iterable[int] | None = None) -> FrozenList:
+    """The frozen list of ids in the order given (the order is checked, not changed);
+    with `tickets`, in the second format."""
+    reader = Reader(with_tickets=tickets is not None)
+    for chunk in chunks(ids, tickets):
         reader.feed(chunk)
     return reader.finish()
 
 
 class Reader:
-    """Parses a participants file fed in chunks of any size; `finish` returns the list."""
+    """Parses a participants file fed in chunks of any size; `finish` returns the list.
 
-    def __init__(self) -> None:
+    `with_tickets` reads the second format (id and tickets a line)."""
+
+    def __init__(self, with_tickets: bool = False) -> None:
+        self._tickets: array[int] | None = array("q") if with_tickets else None
+        self._pattern = _CANONICAL_TICKETS if with_tickets else _CANONICAL
         self._ids: array[int] = array("q")
         self._digest = hashlib.sha256()
         self._rest = b""
@@ -86,15 +99,21 @@ class Reader:
         if self._rest or self._line:
             self._add([self._rest])
         self._rest = b""
-        return FrozenList(self._ids, self._digest.hexdigest(), self._ascending)
+        return FrozenList(self._ids, self._digest.hexdigest(), self._ascending, self._tickets)
 
     def _add(self, lines: list[bytes]) -> None:
         if not lines:
             return
-        if not _CANONICAL.fullmatch(b"\n".join(lines)):
+        if not self._pattern.fullmatch(b"\n".join(lines)):
             self._refuse(lines)
         start = len(self._ids)
-        self._ids.extend(map(int, lines))
+        if self._tickets is None:
+            self._ids.extend(map(int, lines))
+        else:
+            for line in lines:
+                user_id, tickets = line.split(b" ")
+                self._ids.append(int(user_id))
+                self._tickets.append(int(tickets))
         self._line += len(lines)
         if self._ascending:
             ids = self._ids
@@ -103,9 +122,10 @@ class Reader:
 
     def _refuse(self, lines: list[bytes]) -> None:
         """Name the first line that is not a user id written canonically."""
+        expected = "a user id and tickets" if self._tickets is not None else "a user id"
         for offset, line in enumerate(lines):
-            if not _CANONICAL.fullmatch(line):
+            if not self._pattern.fullmatch(line):
                 shown = line[:40].decode(errors="replace")
                 raise ProofError(
-                    f"participants file line {self._line + offset + 1} is not a user id: {shown!r}"
+                    f"participants file line {self._line + offset + 1} is not {expected}: {shown!r}"
                 )

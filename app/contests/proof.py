@@ -26,14 +26,19 @@ from datetime import datetime
 import msgspec
 
 from app.contests import beacon as beacons
-from app.contests import draw
+from app.contests import draw, rules
 from app.contests import frozen as frozen_file
 from app.errors import ProofError
 
 FORMAT = "contest-bot-proof/2"
-"""The current format: the participant list is a separate file (`app.contests.frozen`)."""
+"""The participant list is a separate file (`app.contests.frozen`); one ticket each."""
+FORMAT_TICKETS = "contest-bot-proof/3"
+"""Like `FORMAT`, for contests with extra tickets: the participants file is in its second
+format (`<id> <tickets>` a line), `tickets` names the contest's ticket rules, and the
+ranking is the weighted one (`app.contests.draw`, step 5w)."""
 FORMAT_INLINE = "contest-bot-proof/1"
 """The first format, still verified: the participant list inside the document."""
+FORMATS = (FORMAT_INLINE, FORMAT, FORMAT_TICKETS)
 _HEX64 = r"^[0-9a-f]{64}$"
 
 
@@ -106,6 +111,22 @@ class Fallback(msgspec.Struct, frozen=True):
     at: str = ""
 
 
+class TicketRules(msgspec.Struct, frozen=True):
+    """The contest's extra tickets (`app.contests.rules.tickets`): which kinds, and the
+    most of each kind one participant may hold."""
+
+    mode: str
+    referral_cap: int
+    boost_cap: int
+
+    def most(self) -> int:
+        """The most tickets one participant can hold under these rules."""
+        return rules.tickets(self.mode, self.referral_cap, self.boost_cap, *self.caps())
+
+    def caps(self) -> tuple[int, int]:
+        return self.referral_cap, self.boost_cap
+
+
 class Proof(msgspec.Struct, frozen=True):
     format: str
     algorithm: str
@@ -128,11 +149,17 @@ class Proof(msgspec.Struct, frozen=True):
     drand: Drand | None = None
     frozen_at: str = ""
     fallback: Fallback | None = None
+    tickets: TicketRules | None = None  # FORMAT_TICKETS only
 
     @property
     def inline(self) -> bool:
-        """Whether the list is in the document (any format but the current one)."""
-        return self.format != FORMAT
+        """Whether the list is in the document (the first format)."""
+        return self.format == FORMAT_INLINE
+
+    @property
+    def weighted(self) -> bool:
+        """Whether the participants file carries tickets (the weighted ranking)."""
+        return self.format == FORMAT_TICKETS
 
 
 def build(
@@ -153,14 +180,19 @@ def build(
     drand: Drand | None = None,
     frozen_at: str = "",
     fallback: Fallback | None = None,
+    tickets: TicketRules | None = None,
 ) -> Proof:
     """Run the draw over a frozen list and return its proof (winners computed here).
 
     `inline` writes the ids into the document (`FORMAT_INLINE`); otherwise the document
-    names the participants file by its hash and count.
+    names the participants file by its hash and count. A list with tickets makes a
+    `FORMAT_TICKETS` proof, whose `tickets` are the contest's ticket rules.
     """
     if not isinstance(participants, frozen_file.FrozenList):
         participants = frozen_file.of(draw.freeze(participants))
+    weighted = participants.tickets is not None
+    if weighted and (inline or tickets is None):
+        raise ValueError("a list with tickets needs the ticket rules and a participants file")
     skip = [item.user_id for item in excluded]
     order = draw.ranking(
         seed,
@@ -170,10 +202,11 @@ def build(
         beacon,
         participants.hash,
         algorithm=algorithm,
+        tickets=participants.tickets,
     )
     winners, reserves = draw.pick(order, skip, winners_count, reserve_count)
     return Proof(
-        format=FORMAT_INLINE if inline else FORMAT,
+        format=FORMAT_TICKETS if weighted else FORMAT_INLINE if inline else FORMAT,
         algorithm=algorithm,
         contest_id=contest_id,
         title=title,
@@ -194,6 +227,7 @@ def build(
         drand=drand,
         frozen_at=frozen_at,
         fallback=fallback,
+        tickets=tickets if weighted else None,
     )
 
 
@@ -274,13 +308,14 @@ def verify(
 ) -> list[str]:
     """Every way the proof does not check out; empty when it is correct.
 
-    A `FORMAT` proof is checked against its participants file, read by the caller
-    (`frozen.Reader`); a `FORMAT_INLINE` one carries its list. `trusted_keys` are the
-    drand group keys a v2 draw's beacon may be signed with.
+    A `FORMAT` or `FORMAT_TICKETS` proof is checked against its participants file, read
+    by the caller (`frozen.Reader`, with tickets for the latter); a `FORMAT_INLINE` one
+    carries its list. `trusted_keys` are the drand group keys a v2 draw's beacon may be
+    signed with.
     """
     problems: list[str] = []
-    if proof.format not in (FORMAT, FORMAT_INLINE):
-        problems.append(f"format is {proof.format!r}, expected {FORMAT!r} or {FORMAT_INLINE!r}")
+    if proof.format not in FORMATS:
+        problems.append(f"format is {proof.format!r}, expected one of {', '.join(FORMATS)}")
     if proof.algorithm not in draw.ALGORITHMS:
         supported = ", ".join(draw.ALGORITHMS)
         problems.append(f"algorithm {proof.algorithm!r} is not supported ({supported})")
@@ -309,6 +344,7 @@ def verify(
         problems.append(
             f"participant list hash is {participants.hash}, but the proof says {proof.list_hash}"
         )
+    problems += _ticket_problems(proof, participants)
     for item in proof.excluded:
         if item.user_id not in participants:
             problems.append(f"excluded user {item.user_id} is not in the participant list")
@@ -328,6 +364,7 @@ def verify(
         proof.beacon,
         participants.hash,
         algorithm=proof.algorithm,
+        tickets=participants.tickets if proof.weighted else None,
     )
     winners, reserves = draw.pick(order, skip, proof.winners_count, proof.reserve_count)
     if winners != proof.winners:
@@ -335,6 +372,30 @@ def verify(
     if reserves != proof.reserves:
         problems.append(f"reserves should be {reserves}, but the proof says {proof.reserves}")
     return problems
+
+
+def _ticket_problems(proof: Proof, participants: frozen_file.FrozenList) -> list[str]:
+    """What is wrong with the tickets: a file that does (not) carry them, or a count
+    beyond what the contest's rules allow."""
+    if not proof.weighted:
+        if participants.tickets is not None:
+            return [f"a {proof.format} proof's participants file lists ids only, not tickets"]
+        return []
+    if participants.tickets is None:
+        return [f"a {FORMAT_TICKETS} proof needs the participants file with tickets"]
+    given = proof.tickets
+    if given is None or given.mode not in rules.TICKET_MODES or given.mode == "none":
+        return [f"a {FORMAT_TICKETS} proof must name its ticket mode and caps ('tickets')"]
+    most = given.most()
+    over = [
+        f"{user_id} ({count})"
+        for user_id, count in zip(participants.ids, participants.tickets, strict=True)
+        if count > most
+    ]
+    if over:
+        shown = ", ".join(over[:5]) + (f" and {len(over) - 5} more" if len(over) > 5 else "")
+        return [f"tickets above the contest's most of {most} ({given.mode}): {shown}"]
+    return []
 
 
 def notes(proof: Proof) -> list[str]:
@@ -353,6 +414,23 @@ def notes(proof: Proof) -> list[str]:
             "the seed, could have known the outcome in advance"
         ]
     return ["drawn without a public beacon (algorithm v1): the seed alone decides"]
+
+
+def ticket_note(proof: Proof, participants: frozen_file.FrozenList | None) -> str | None:
+    """How many tickets there were, for a weighted draw."""
+    if not proof.weighted or proof.tickets is None:
+        return None
+    rules_said = (
+        f"mode {proof.tickets.mode}, at most {proof.tickets.referral_cap} for referrals and "
+        f"{proof.tickets.boost_cap} for boosts"
+    )
+    if participants is None or participants.tickets is None:
+        return f"weighted draw with extra tickets ({rules_said})"
+    extra = sum(1 for count in participants.tickets if count > 1)
+    return (
+        f"weighted draw: {sum(participants.tickets)} tickets, {extra} participants with "
+        f"extra ones ({rules_said})"
+    )
 
 
 @dataclass(frozen=True, slots=True)

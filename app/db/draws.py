@@ -19,7 +19,7 @@ proof records it.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -35,7 +35,7 @@ from app.contests.claims import NOT_CLAIMED
 from app.contests.conditions import CheckResult, Outcome
 from app.contests.frozen import FrozenList
 from app.contests.lifecycle import Action, Status, next_status
-from app.db import audit, claims, contests, exclusions, memberships, participants
+from app.db import audit, claims, contests, exclusions, memberships, participants, tickets
 from app.db.engine import is_sqlite, transaction
 from app.db.tables import AuditLog, Contest, Draw, DrawList
 from app.errors import ContestBotError, FinalCheckUndecided, NotFoundError, ValidationError
@@ -47,6 +47,24 @@ PARTICIPANTS_PATH = "/api/public/contests/{contest_id}/participants.txt"
 
 Recheck = Callable[[int], Awaitable[list[CheckResult]]]
 """Re-checks one would-be winner's conditions; returns every condition's result."""
+
+
+def _still_passes(recheck: Recheck) -> tickets.StillPasses:
+    """An invitee's re-check at the freeze: a definite "no" stops the referral counting;
+    a check Telegram cannot answer makes the freeze wait, as a winner's does."""
+
+    async def still_passes(user_id: int) -> bool:
+        results = await recheck(user_id)
+        undecided = [r for r in results if r.outcome is Outcome.undecided]
+        if undecided:
+            raise FinalCheckUndecided(undecided[0].condition, undecided[0].reason)
+        return not any(r.outcome is Outcome.missing for r in results)
+
+    return still_passes
+
+
+def ticket_rules(contest: Contest) -> proofs.TicketRules:
+    return proofs.TicketRules(contest.ticket_mode, contest.referral_cap, contest.boost_cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +225,13 @@ async def _compute(
             source.beacon,
             frozen.hash,
             algorithm=source.algorithm,
+            tickets=frozen.tickets,
         )
         before = len(excluded)
         excluded = await _screen(order, screens, excluded, wanted, cleared)
         if len(excluded) == before or len(order) == len(frozen):
             break
+    weighted = frozen.tickets is not None
     return proofs.build(
         contest_id=contest.id,
         title=contest.title,
@@ -227,6 +247,7 @@ async def _compute(
         drand=source.drand,
         frozen_at=source.frozen_at,
         fallback=source.fallback,
+        tickets=ticket_rules(contest) if weighted else None,
     )
 
 
@@ -245,12 +266,20 @@ async def stop_joining(contest_id: int) -> Contest:
     return contest
 
 
-async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[Draw, bool]:
+async def freeze(
+    contest_id: int,
+    chain: beacons.Chain | None = None,
+    recheck: Recheck | None = None,
+    active_boosts: tickets.ActiveBoosts | None = None,
+) -> tuple[Draw, bool]:
     """Close (if still active) and freeze the list — once; with `chain`, commit to a round.
 
     The round is the first one out at least `LEAD_SECONDS` after now, so the list hash
     and the round are public before anyone can know its randomness. The participants
-    file is written here. Returns the row and whether this call froze it.
+    file is written here; for a contest with extra tickets it carries everyone's tickets,
+    decided now (`tickets.decide`: invitees re-checked with `recheck`, boosts asked with
+    `active_boosts`, neither when the organizer chose to draw without the final check).
+    Returns the row and whether this call froze it.
     """
     existing = await frozen(contest_id)
     if existing is not None:
@@ -262,6 +291,18 @@ async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[D
     excluded = [  # fixed now: the contest has closed
         item for item in await exclusions.for_draw(contest_id) if item.user_id in listed_ids
     ]
+    weighted = contest.ticket_mode != "none"
+    if weighted:
+        checked = await final_check_skip(contest_id) is None
+        counts = await tickets.decide(
+            contest,
+            listed_ids,
+            {item.user_id for item in excluded},
+            _still_passes(recheck) if recheck is not None and checked else None,
+            active_boosts if checked else None,
+        )
+        listed_ids = frozen_file.of(listed_ids.ids, counts)
+        body = _pack(frozen_file.chunks(listed_ids.ids, counts))
     now = datetime.now(UTC)
     committed: dict[str, object] = {}
     if chain is not None:
@@ -289,6 +330,7 @@ async def freeze(contest_id: int, chain: beacons.Chain | None = None) -> tuple[D
                     excluded=[proofs.to_dict(item) for item in excluded],
                     frozen_at=now,
                     beacon=committed,
+                    tickets=weighted,
                 )
             )
             .on_conflict(action="DO NOTHING")
@@ -374,7 +416,7 @@ async def complete(
 
 async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
     """Freeze and draw at once, without a beacon (`contest-bot-draw/v1`)."""
-    await freeze(contest_id)
+    await freeze(contest_id, recheck=recheck)
     return await complete(contest_id, recheck)
 
 
@@ -463,10 +505,18 @@ async def _freeze(contest_id: int) -> tuple[FrozenList, bytes]:
     return frozen, b"".join(parts)
 
 
+def _pack(chunks: Iterable[bytes]) -> bytes:
+    """A participants file gzip-compressed, as it is stored and served."""
+    packer = zlib.compressobj(FILE_COMPRESSION, zlib.DEFLATED, GZIP_WBITS)
+    return b"".join([*(packer.compress(chunk) for chunk in chunks), packer.flush()])
+
+
 async def frozen_list(contest_id: int) -> FrozenList:
-    """The frozen participant list of a drawn contest (from its file, or an old row)."""
+    """The frozen participant list of a drawn contest (from its file, or an old row),
+    with the tickets when the file carries them."""
     body = await participants_file(contest_id)
-    reader = frozen_file.Reader()
+    weighted = await Draw.exists().where((Draw.contest == contest_id) & (Draw.tickets == True))  # noqa: E712
+    reader = frozen_file.Reader(with_tickets=weighted)
     unpacker = zlib.decompressobj(GZIP_WBITS)
     for start in range(0, len(body), READ_CHUNK):
         reader.feed(unpacker.decompress(body[start : start + READ_CHUNK]))
@@ -480,10 +530,7 @@ async def participants_file(contest_id: int) -> bytes:
     if rows:
         return bytes(rows[0]["body"])
     ids = (await get(contest_id)).participants  # a draw made before `DrawList`
-    packer = zlib.compressobj(FILE_COMPRESSION, zlib.DEFLATED, GZIP_WBITS)
-    return b"".join(
-        [*(packer.compress(chunk) for chunk in frozen_file.chunks(ids)), packer.flush()]
-    )
+    return _pack(frozen_file.chunks(ids))
 
 
 def participants_url(contest_id: int, public_url: object | None) -> str:
@@ -638,8 +685,12 @@ async def proof(contest_id: int, participants_url: str = "") -> proofs.Proof:
     row = await get(contest_id)
     inline = not await DrawList.exists().where(DrawList.contest == contest_id)
     source = Source.of(row)
+    if row.tickets:
+        format_ = proofs.FORMAT_TICKETS
+    else:
+        format_ = proofs.FORMAT_INLINE if inline else proofs.FORMAT
     return proofs.Proof(
-        format=proofs.FORMAT_INLINE if inline else proofs.FORMAT,
+        format=format_,
         algorithm=row.algorithm,
         contest_id=contest_id,
         title=contest.title,
@@ -660,4 +711,5 @@ async def proof(contest_id: int, participants_url: str = "") -> proofs.Proof:
         drand=source.drand,
         frozen_at=source.frozen_at,
         fallback=source.fallback,
+        tickets=ticket_rules(contest) if row.tickets else None,
     )

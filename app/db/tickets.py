@@ -8,12 +8,26 @@ the tickets are written into the frozen list.
 
 from __future__ import annotations
 
+import logging
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.contests import rules
+from app.contests.frozen import FrozenList
 from app.db.tables import Boost, Contest, Participant, Referral
+
+log = logging.getLogger(__name__)
+
+StillPasses = Callable[[int], Awaitable[bool]]
+"""Whether an invitee still passes every check at the freeze (raises
+`FinalCheckUndecided` when Telegram cannot tell)."""
+ActiveBoosts = Callable[[int], Awaitable[int]]
+"""How many active boosts of the contest's channels a participant has now (raises
+`FinalCheckUndecided` when Telegram cannot tell)."""
 
 
 async def refer(contest_id: int, referrer_id: int, invitee_id: int) -> bool:
@@ -92,3 +106,56 @@ async def of(contest: Contest, user_id: int) -> Tickets:
         contest.ticket_mode, referrals, boosts, contest.referral_cap, contest.boost_cap
     )
     return Tickets(referrals, boosts, total)
+
+
+async def decide(
+    contest: Contest,
+    listed: FrozenList,
+    excluded: Collection[int],
+    still_passes: StillPasses | None = None,
+    active_boosts: ActiveBoosts | None = None,
+) -> array[int]:
+    """Every listed participant's tickets, in list order, decided at the freeze.
+
+    A referral counts when the invitee is in the frozen list, not excluded by the
+    organizer, and (with `still_passes`) still passes every check; a referrer's invitees
+    are checked oldest first until the cap is reached. Boosts on record are asked again
+    (`active_boosts`); without it the recorded count stands. Only referrers and boosters
+    on record cost a question to Telegram.
+    """
+    mode = contest.ticket_mode
+    referrals: dict[int, int] = defaultdict(int)
+    if rules.counts_referrals(mode):
+        for referrer, people in (await invitees(contest.id)).items():
+            if referrer not in listed or referrer in excluded:
+                continue
+            for invitee in people:
+                if referrals[referrer] >= contest.referral_cap:
+                    break
+                if invitee not in listed or invitee in excluded:
+                    continue
+                if still_passes is None or await still_passes(invitee):
+                    referrals[referrer] += 1
+    boosts: dict[int, int] = {}
+    if rules.counts_boosts(mode):
+        for user_id, recorded in (await boosters(contest.id)).items():
+            if user_id in listed and user_id not in excluded:
+                if active_boosts is not None:
+                    recorded = await active_boosts(user_id)
+                boosts[user_id] = recorded
+    counts = array("q", [1]) * len(listed)
+    for user_id in referrals.keys() | boosts.keys():
+        counts[bisect_left(listed.ids, user_id)] = rules.tickets(
+            mode,
+            referrals.get(user_id, 0),
+            boosts.get(user_id, 0),
+            contest.referral_cap,
+            contest.boost_cap,
+        )
+    log.info(
+        "contest %s: tickets decided: %d referrers, %d boosters counted",
+        contest.id,
+        len(referrals),
+        len(boosts),
+    )
+    return counts

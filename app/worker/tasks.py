@@ -29,7 +29,7 @@ from app.errors import (
     TransitionError,
 )
 from app.retries import Policy, retrying
-from app.telegram import publication, reports, suspicion
+from app.telegram import boosts, publication, reports, suspicion
 from app.telegram.membership import recheck_for
 from app.worker.broker import Worker
 from app.worker.locks import exclusive
@@ -190,7 +190,10 @@ async def _draw(worker: Worker, contest_id: int) -> draws.DrawOutcome:
     if row is None:
         await draws.stop_joining(contest_id)
         chain = await worker.relays.chain() if worker.settings.beacon_on else None
-        row, created = await draws.freeze(contest_id, chain)
+        recheck = recheck_for(worker.bot, contest_id)
+        row, created = await draws.freeze(
+            contest_id, chain, recheck, boosts.counter_for(worker.bot, contest_id)
+        )
         if created and row.beacon:
             try:
                 await publication.show_freeze(worker.bot, contest_id)

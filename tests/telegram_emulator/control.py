@@ -21,6 +21,7 @@ from .models import (
     CallbackAnswer,
     CallbackQuery,
     Chat,
+    ChatBoost,
     Membership,
     Message,
     User,
@@ -180,6 +181,24 @@ class ControlApi(EmulatorCore):
 
     def remove_member(self, chat_id: int | str, user_id: int, *, kicked: bool = False) -> None:
         self.set_member(chat_id, user_id, "kicked" if kicked else "left")
+
+    def add_boost(self, chat_id: int | str, user_id: int, *, days: float = 30) -> str:
+        """A Premium user boosts a channel or supergroup for `days` (negative: a boost that
+        has expired); returns the boost's id."""
+        chat = self._group(chat_id)
+        self._user(user_id)
+        now = int(time.time())
+        boost = ChatBoost(
+            f"boost-{chat.id}-{user_id}-{len(chat.boosts.get(user_id, [])) + 1}",
+            now,
+            now + int(days * 86400),
+        )
+        chat.boosts.setdefault(user_id, []).append(boost)
+        return boost.boost_id
+
+    def remove_boosts(self, chat_id: int | str, user_id: int) -> None:
+        """The user takes back every boost of the chat."""
+        self._group(chat_id).boosts.pop(user_id, None)
 
     def set_bot_admin(
         self, chat_id: int | str, rights: dict[str, bool] | None = None, *, bot: BotRef = None

@@ -131,6 +131,7 @@ class Chat:
     last_name: str | None = None
     description: str | None = None
     members: dict[int, Membership] = field(default_factory=dict)
+    boosts: dict[int, list[ChatBoost]] = field(default_factory=dict)  # by booster's user id
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
@@ -333,4 +334,25 @@ class CallbackQuery:
             "message_id": self.message.message_id,
             "data": self.data,
             "answer": self.answer.to_api() if self.answer else None,
+        }
+
+
+@dataclass(slots=True)
+class ChatBoost:
+    """A boost a Premium user added to a channel or supergroup (Bot API `ChatBoost`, its
+    source `ChatBoostSourcePremium`); active until `expiration_date`."""
+
+    boost_id: str
+    add_date: int
+    expiration_date: int
+
+    def is_active(self, now: float | None = None) -> bool:
+        return self.expiration_date > (time.time() if now is None else now)
+
+    def to_api(self, user: User) -> dict[str, Any]:
+        return {
+            "boost_id": self.boost_id,
+            "add_date": self.add_date,
+            "expiration_date": self.expiration_date,
+            "source": {"source": "premium", "user": user.to_api()},
         }

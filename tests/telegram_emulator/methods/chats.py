@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.telegram_emulator.errors import CHAT_NOT_FOUND, USER_NOT_FOUND, bad_request
@@ -46,6 +47,27 @@ def get_chat_member(call: Call) -> dict[str, Any]:
         check_member_list(call, chat)
     membership = chat.members.get(user_id) or Membership("left")
     return membership.to_api(user, chat.type, call.bot.id)
+
+
+@api_method("getUserChatBoosts")
+def get_user_chat_boosts(call: Call) -> dict[str, Any]:
+    """The user's active boosts of a channel or supergroup; the bot must be an admin there."""
+    chat = visible_chat(call)
+    user_id = call.params.required_int("user_id")
+    user = call.world.users.get(user_id)
+    if user is None:
+        raise bad_request(USER_NOT_FOUND)
+    membership = chat.members.get(call.bot.id)
+    if chat.type not in ("channel", "supergroup"):
+        raise bad_request("method is available only for supergroups and channel")
+    if membership is None or not membership.is_present or not membership.is_admin:
+        raise bad_request("CHAT_ADMIN_REQUIRED")
+    now = time.time()
+    return {
+        "boosts": [
+            boost.to_api(user) for boost in chat.boosts.get(user_id, []) if boost.is_active(now)
+        ]
+    }
 
 
 @api_method("getChatAdministrators")
