@@ -49,20 +49,6 @@ Recheck = Callable[[int], Awaitable[list[CheckResult]]]
 """Re-checks one would-be winner's conditions; returns every condition's result."""
 
 
-def _still_passes(recheck: Recheck) -> tickets.StillPasses:
-    """An invitee's re-check at the freeze: a definite "no" stops the referral counting;
-    a check Telegram cannot answer makes the freeze wait, as a winner's does."""
-
-    async def still_passes(user_id: int) -> bool:
-        results = await recheck(user_id)
-        undecided = [r for r in results if r.outcome is Outcome.undecided]
-        if undecided:
-            raise FinalCheckUndecided(undecided[0].condition, undecided[0].reason)
-        return not any(r.outcome is Outcome.missing for r in results)
-
-    return still_passes
-
-
 def ticket_rules(contest: Contest) -> proofs.TicketRules:
     return proofs.TicketRules(contest.ticket_mode, contest.referral_cap, contest.boost_cap)
 
@@ -150,6 +136,21 @@ def _recheck_screen(recheck: Recheck) -> Screen:
         )
 
     return screen
+
+
+def _still_passes(screens: list[Screen]) -> tickets.StillPasses | None:
+    """An invitee's screening at the freeze (the draw-time rules a winner meets): any
+    exclusion stops their referral counting; an unanswered check makes the freeze wait."""
+    if not screens:
+        return None
+
+    async def still_passes(user_id: int) -> bool:
+        for screen in screens:
+            if await screen(user_id) is not None:
+                return False
+        return True
+
+    return still_passes
 
 
 def _screens(contest: Contest, recheck: Recheck | None, source: Source) -> list[Screen]:
@@ -277,8 +278,9 @@ async def freeze(
     The round is the first one out at least `LEAD_SECONDS` after now, so the list hash
     and the round are public before anyone can know its randomness. The participants
     file is written here; for a contest with extra tickets it carries everyone's tickets,
-    decided now (`tickets.decide`: invitees re-checked with `recheck`, boosts asked with
-    `active_boosts`, neither when the organizer chose to draw without the final check).
+    decided now (`tickets.decide`: invitees screened as winners are, with `recheck`,
+    boosts asked with `active_boosts`; neither asks Telegram when the organizer chose to
+    draw without the final check). The round is chosen after that, however long it took.
     Returns the row and whether this call froze it.
     """
     existing = await frozen(contest_id)
@@ -294,11 +296,12 @@ async def freeze(
     weighted = contest.ticket_mode != "none"
     if weighted:
         checked = await final_check_skip(contest_id) is None
+        deciding = Source(frozen_at=datetime.now(UTC).isoformat(timespec="seconds"))
         counts = await tickets.decide(
             contest,
             listed_ids,
             {item.user_id for item in excluded},
-            _still_passes(recheck) if recheck is not None and checked else None,
+            _still_passes(_screens(contest, recheck if checked else None, deciding)),
             active_boosts if checked else None,
         )
         listed_ids = frozen_file.of(listed_ids.ids, counts)
