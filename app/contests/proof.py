@@ -153,8 +153,8 @@ class Proof(msgspec.Struct, frozen=True):
 
     @property
     def inline(self) -> bool:
-        """Whether the list is in the document (the first format)."""
-        return self.format == FORMAT_INLINE
+        """Whether the list is in the document (any format but the file ones)."""
+        return self.format not in (FORMAT, FORMAT_TICKETS)
 
     @property
     def weighted(self) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from app.contests import beacon as beacons
-from app.contests import draw, proof
+from app.contests import draw, frozen, proof
 from tests.drand_emulator import TestChain
 
 VECTORS_FILE = Path(__file__).parents[2] / "app" / "miniapp" / "src" / "proof" / "vectors.json"
@@ -84,6 +84,33 @@ def _rankings() -> list[dict[str, Any]]:
                 "ranking": draw.ranking(
                     seed, contest_id, frozen, count, beacon, algorithm=algorithm
                 ),
+                "tickets": None,
+            }
+        )
+    for label, contest_id, size, count, beacon in [
+        ("rank-tickets-one", 4, 1, 3, ""),
+        ("rank-tickets-ten", 17, 10, 10, ""),
+        ("rank-tickets-v2", 17, 10, 10, QUICKNET_1000[2]),
+        ("rank-tickets-big", 99, 1_000, 40, ""),
+    ]:
+        seed = _seed(label)
+        algorithm = draw.V2 if beacon else draw.V1
+        listed = _ids(size)
+        tickets = [1 + (uid * 7 // 3) % 12 for uid in listed]
+        cases.append(
+            {
+                "seed": seed,
+                "commitment": draw.commitment(seed),
+                "contest_id": contest_id,
+                "participants": listed,
+                "list_hash": draw.list_hash(listed, tickets),
+                "count": count,
+                "beacon": beacon,
+                "algorithm": algorithm,
+                "ranking": draw.ranking(
+                    seed, contest_id, listed, count, beacon, algorithm=algorithm, tickets=tickets
+                ),
+                "tickets": tickets,
             }
         )
     return cases
@@ -272,14 +299,78 @@ def _tampered(valid: proof.Proof) -> dict[str, proof.Proof]:
     }
 
 
+TICKET_IDS = _ids(30, start=8_000_000_000, step=33_391)
+TICKETS = [1 + (index % 5 == 0) * 3 + (index % 3 == 0) * 2 for index in range(30)]  # 1..6
+
+
+def _ticket_proof(tickets: list[int] = TICKETS, **changes: Any) -> tuple[proof.Proof, bytes]:
+    """A weighted draw (format 3) and its participants file."""
+    listed = frozen.of(TICKET_IDS, tickets)
+    document = proof.build(
+        contest_id=88,
+        title="Invite friends",
+        seed=_seed("ticket-seed"),
+        participants=listed,
+        winners_count=3,
+        reserve_count=2,
+        excluded=[proof.Exclusion(TICKET_IDS[3], "left the channel", code=proof.RECHECK_FAILED)],
+        drawn_at="2026-12-01T12:00:00+00:00",
+        participants_url="https://example.org/api/public/contests/88/participants.txt",
+        tickets=proof.TicketRules("both", 3, 2),
+    )
+    return msgspec.structs.replace(document, **changes), b"".join(
+        frozen.chunks(TICKET_IDS, tickets)
+    )
+
+
+def _ticket_cases() -> dict[str, tuple[proof.Proof, bytes]]:
+    valid, file = _ticket_proof()
+    heavier = [6 if index == 1 else count for index, count in enumerate(TICKETS)]
+    forged_file = b"".join(frozen.chunks(TICKET_IDS, heavier))
+    forged_hash = hashlib.sha256(forged_file).hexdigest()
+    over = [7, *TICKETS[1:]]
+    over_valid, over_file = _ticket_proof(over)
+    return {
+        "tickets valid": (valid, file),
+        "tickets changed in the file": (valid, forged_file),
+        "tickets changed with the hash": (
+            msgspec.structs.replace(valid, list_hash=forged_hash),
+            forged_file,
+        ),
+        "tickets above the caps": (over_valid, over_file),
+        "tickets rules removed": (msgspec.structs.replace(valid, tickets=None), file),
+        "tickets mode none": (
+            msgspec.structs.replace(valid, tickets=proof.TicketRules("none", 3, 2)),
+            file,
+        ),
+        "tickets winners swapped": (
+            msgspec.structs.replace(valid, winners=valid.winners[::-1]),
+            file,
+        ),
+    }
+
+
 def _proofs() -> list[dict[str, Any]]:
     valid = _valid_proof()
     v2 = _v2_proof()
-    documents = {"valid": valid, **_tampered(valid), "v2 valid": v2, **_tampered_v2(v2)}
+    documents: dict[str, proof.Proof | tuple[proof.Proof, bytes]] = {
+        "valid": valid,
+        **_tampered(valid),
+        "v2 valid": v2,
+        **_tampered_v2(v2),
+        **_ticket_cases(),
+    }
     cases = []
-    for name, document in documents.items():
+    for name, entry in documents.items():
+        document, file = entry if isinstance(entry, tuple) else (entry, None)
+        listed = None
+        if file is not None:
+            reader = frozen.Reader(with_tickets=True)
+            reader.feed(file)
+            listed = reader.finish()
+        ids = list(listed.ids) if listed is not None else document.participants
         users = [
-            document.participants[0],
+            ids[0],
             *document.winners[:1],
             *document.reserves[:1],
             *[item.user_id for item in document.excluded[:1]],
@@ -288,11 +379,14 @@ def _proofs() -> list[dict[str, Any]]:
             {
                 "name": name,
                 "document": proof.to_dict(document),
-                "problems": proof.verify(document),
+                "participants_file": file.decode() if file is not None else None,
+                "problems": proof.verify(document, listed),
                 "inclusion": [
                     {"user_id": uid, "included": found.included, "role": found.role}
                     for uid in [*users, 1]
-                    for found in [proof.inclusion(document, uid)]
+                    for found in [
+                        proof.inclusion(document, uid, None if listed is None else uid in listed)
+                    ]
                 ],
             }
         )

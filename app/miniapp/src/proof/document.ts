@@ -2,12 +2,23 @@
  * The proof document, as `app/contests/proof.py` writes it: snake_case JSON. `parseProof`
  * checks the shape the way msgspec decodes it there (required fields, integer and string
  * types, extra fields ignored). `contest-bot-proof/1` carries the participant list;
- * `contest-bot-proof/2` (current) names a participants file (one id a line) that `withParticipants`
- * fetches, after which both are verified the same way.
+ * `contest-bot-proof/2` names a participants file (one id a line) that `withParticipants`
+ * fetches, after which both are verified the same way. `contest-bot-proof/3` (a contest with
+ * extra tickets) names a file of `<id> <tickets>` lines and the contest's ticket rules;
+ * its draw is the weighted one.
  */
 
 export const FORMAT = "contest-bot-proof/2";
+export const FORMAT_TICKETS = "contest-bot-proof/3";
 export const FORMAT_INLINE = "contest-bot-proof/1";
+export const FORMATS = [FORMAT_INLINE, FORMAT, FORMAT_TICKETS] as const;
+
+/** The contest's extra tickets: which kinds, and the most of each kind per participant. */
+export interface TicketRules {
+  mode: string;
+  referral_cap: number;
+  boost_cap: number;
+}
 
 /** `code`: why (recheck_failed, left_channel, replaced, ...); empty in older proofs. */
 export interface Exclusion {
@@ -63,6 +74,9 @@ export interface Proof {
   drand: Drand | null;
   frozen_at: string;
   fallback: Fallback | null;
+  tickets: TicketRules | null;
+  /** Each participant's tickets, from a `contest-bot-proof/3` participants file (not in the JSON). */
+  participant_tickets: number[] | null;
 }
 
 /** The document could not be read as a proof; `path` names the offending field. */
@@ -165,6 +179,17 @@ function fallback(value: unknown, path: string): Fallback | null {
   };
 }
 
+function ticketRules(value: unknown, path: string): TicketRules | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new ProofFormatError(path, "an object");
+  const get = (name: string): unknown => field(value, name, `${path}.${name}`);
+  return {
+    mode: str(get("mode"), `${path}.mode`),
+    referral_cap: int(get("referral_cap"), `${path}.referral_cap`),
+    boost_cap: int(get("boost_cap"), `${path}.boost_cap`),
+  };
+}
+
 /** A proof from parsed JSON; throws `ProofFormatError` naming what is malformed. */
 export function parseProof(value: unknown): Proof {
   if (!isObject(value)) {
@@ -197,6 +222,8 @@ export function parseProof(value: unknown): Proof {
     drand: drand(value.drand, "drand"),
     frozen_at: optional("frozen_at"),
     fallback: fallback(value.fallback, "fallback"),
+    tickets: ticketRules(value.tickets, "tickets"),
+    participant_tickets: null,
   };
 }
 
@@ -211,9 +238,30 @@ export function parseProofText(text: string): Proof {
   return parseProof(value);
 }
 
-/** The proof with its participant list filled in from its file (format 2); as is otherwise. */
+const ID = "(?:0|[1-9][0-9]{0,18})";
+const ID_LINE = new RegExp(`^${ID}$`);
+const TICKETS_LINE = new RegExp(`^(${ID}) ([1-9][0-9]{0,8})$`);
+
+/** A participants file's ids (and tickets, with `withTickets`), read as strictly as Python's `frozen.Reader`. */
+export function parseParticipantsFile(text: string, withTickets: boolean): { ids: number[]; tickets: number[] | null } {
+  const ids: number[] = [];
+  const tickets: number[] | null = withTickets ? [] : null;
+  if (text === "") return { ids, tickets };
+  text.split("\n").forEach((line, index) => {
+    const where = `participants file line ${index + 1}`;
+    const match = withTickets ? TICKETS_LINE.exec(line) : ID_LINE.exec(line);
+    if (match === null) {
+      throw new ProofFormatError(where, withTickets ? "a user id and tickets" : "a user id");
+    }
+    ids.push(int(Number(withTickets ? match[1] : line), where));
+    tickets?.push(Number(match[2]));
+  });
+  return { ids, tickets };
+}
+
+/** The proof with its participant list (and tickets) filled in from its file (formats 2 and 3); as is otherwise. */
 export async function withParticipants(proof: Proof): Promise<Proof> {
-  if (proof.format !== FORMAT) {
+  if (proof.format !== FORMAT && proof.format !== FORMAT_TICKETS) {
     return proof;
   }
   // Same origin: the API serving this app serves the file, whatever host the proof names.
@@ -222,7 +270,6 @@ export async function withParticipants(proof: Proof): Promise<Proof> {
   if (!response.ok) {
     throw new Error(`the participants file could not be loaded (${response.status})`);
   }
-  const text = await response.text();
-  const participants = text === "" ? [] : text.split("\n").map((line, index) => int(Number(line), `participants file line ${index + 1}`));
-  return { ...proof, participants };
+  const { ids, tickets } = parseParticipantsFile(await response.text(), proof.format === FORMAT_TICKETS);
+  return { ...proof, participants: ids, participant_tickets: tickets };
 }

@@ -3,7 +3,9 @@
  * (its docstring is the specification): an HMAC-SHA256 stream keyed by the seed, read as
  * big-endian 64-bit words (BigInt), rejection sampling for unbiased integers, and a
  * partial Fisher-Yates shuffle of the frozen participant list. v2 puts the drand round's
- * randomness in the stream's beacon slot.
+ * randomness in the stream's beacon slot. With tickets (proof format 3) the list lines are
+ * `<id> <tickets>` and step 5 is the weighted step 5w: the holder of ticket `uniform(T)`
+ * takes the next place unless already ranked, in which case another ticket is read.
  */
 
 export const V1 = "contest-bot-draw/v1";
@@ -52,9 +54,10 @@ export function freeze(userIds: Iterable<number>): number[] {
   return [...new Set(userIds)].sort((a, b) => a - b);
 }
 
-/** sha256 of the list written one id a line (no trailing newline), hex. */
-export function listHash(frozen: readonly number[]): Promise<string> {
-  return sha256Hex(encoder.encode(frozen.map((id) => String(id)).join("\n")));
+/** sha256 of the list written one id a line (no trailing newline), hex; with `tickets`, `<id> <tickets>` a line. */
+export function listHash(frozen: readonly number[], tickets: readonly number[] | null = null): Promise<string> {
+  const lines = tickets === null ? frozen.map((id) => String(id)) : frozen.map((id, i) => `${id} ${tickets[i]}`);
+  return sha256Hex(encoder.encode(lines.join("\n")));
 }
 
 /** The deterministic integer stream of steps 3-4. */
@@ -118,7 +121,37 @@ export class Stream {
   }
 }
 
-/** The first `count` users of the draw's order (step 5). */
+/** Step 5w: the holder of a uniformly drawn ticket, again until one not yet ranked. */
+async function weighted(stream: Stream, frozen: readonly number[], tickets: readonly number[], count: number): Promise<number[]> {
+  if (tickets.length !== frozen.length || tickets.some((weight) => !Number.isSafeInteger(weight) || weight < 1)) {
+    throw new RangeError("every participant needs one ticket count of at least 1");
+  }
+  const ends: number[] = [];
+  let total = 0;
+  for (const weight of tickets) {
+    total += weight;
+    ends.push(total); // ends[p] = c_p + w_p
+  }
+  const ranked = new Set<number>();
+  const order: number[] = [];
+  while (order.length < Math.min(count, frozen.length)) {
+    const ticket = await stream.uniform(total);
+    let low = 0;
+    let high = ends.length; // the first position whose end is past the ticket (bisect_right)
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((ends[middle] as number) <= ticket) low = middle + 1;
+      else high = middle;
+    }
+    if (!ranked.has(low)) {
+      ranked.add(low);
+      order.push(frozen[low] as number);
+    }
+  }
+  return order;
+}
+
+/** The first `count` users of the draw's order (step 5, or 5w with `tickets`). */
 export async function ranking(
   seed: string,
   contestId: number,
@@ -126,9 +159,13 @@ export async function ranking(
   count: number,
   beacon = "",
   algorithm: string = V1,
+  tickets: readonly number[] | null = null,
 ): Promise<number[]> {
   const items = [...frozen];
-  const stream = await Stream.create(seed, contestId, await listHash(items), beacon, algorithm);
+  const stream = await Stream.create(seed, contestId, await listHash(items, tickets), beacon, algorithm);
+  if (tickets !== null) {
+    return weighted(stream, items, tickets, count);
+  }
   const length = Math.min(count, items.length);
   for (let i = 0; i < length; i++) {
     const j = i + (await stream.uniform(items.length - i));

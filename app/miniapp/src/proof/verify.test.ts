@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 
 import { ALGORITHMS, Stream, commitment, listHash, ranking } from "./draw";
-import { FORMAT, ProofFormatError, parseProof, parseProofText } from "./document";
+import { FORMAT, FORMAT_TICKETS, ProofFormatError, parseParticipantsFile, parseProof, parseProofText, type Proof } from "./document";
 import { beaconNote, inclusion, problemText, verify } from "./verify";
 import vectors from "./vectors.json";
 
@@ -29,9 +29,9 @@ describe("draw", () => {
 
   it.each(vectors.rankings)("ranks $participants.length participants like Python", async (c) => {
     expect(await commitment(c.seed)).toBe(c.commitment);
-    expect(await listHash(c.participants)).toBe(c.list_hash);
+    expect(await listHash(c.participants, c.tickets)).toBe(c.list_hash);
     expect(
-      await ranking(c.seed, c.contest_id, c.participants, c.count, c.beacon, c.algorithm),
+      await ranking(c.seed, c.contest_id, c.participants, c.count, c.beacon, c.algorithm, c.tickets),
     ).toEqual(c.ranking);
   });
 
@@ -41,9 +41,27 @@ describe("draw", () => {
   });
 });
 
+/** A file-format proof with its participants file read, as `withParticipants` does. */
+function withFile(proof: Proof, file: string | null): Proof {
+  if (file === null) return proof;
+  const { ids, tickets } = parseParticipantsFile(file, proof.format === FORMAT_TICKETS);
+  return { ...proof, participants: ids, participant_tickets: tickets };
+}
+
+describe("participants file", () => {
+  it("reads ids and tickets as strictly as Python", () => {
+    expect(parseParticipantsFile("5 1\n17 12", true)).toEqual({ ids: [5, 17], tickets: [1, 12] });
+    expect(parseParticipantsFile("5\n17", false)).toEqual({ ids: [5, 17], tickets: null });
+    for (const bad of ["5 0", "5 01", "5  1", "5", "05 1", "5 1 2"]) {
+      expect(() => parseParticipantsFile(bad, true)).toThrow(ProofFormatError);
+    }
+    expect(() => parseParticipantsFile("5 1", false)).toThrow(/participants file line 1: expected a user id/);
+  });
+});
+
 describe("verify", () => {
   it.each(vectors.proofs)("finds the same problems as Python: $name", async (c) => {
-    const proof = parseProof(c.document);
+    const proof = withFile(parseProof(c.document), c.participants_file);
     const problems = await verify(proof);
     expect(problems.map(problemText)).toEqual(c.problems);
     for (const expected of c.inclusion) {

@@ -7,7 +7,8 @@
 
 import { LEAD_SECONDS, QUICKNET_PUBLIC_KEY, SCHEME, randomness, timeOf } from "./beacon";
 import { ALGORITHMS, V1, V2, commitment, freeze, listHash, needed, pick, ranking } from "./draw";
-import { FORMAT, FORMAT_INLINE, type Proof } from "./document";
+import { TICKET_MODES } from "../contestRules";
+import { FORMATS, FORMAT_TICKETS, type Proof } from "./document";
 
 export type ProofProblem =
   | { kind: "format"; actual: string }
@@ -16,6 +17,9 @@ export type ProofProblem =
   | { kind: "commitment"; computed: string; claimed: string }
   | { kind: "order" }
   | { kind: "list_hash"; computed: string; claimed: string }
+  | { kind: "ticket_file" }
+  | { kind: "ticket_rules" }
+  | { kind: "tickets_over"; most: number; mode: string; over: [number, number][] }
   | { kind: "excluded_absent"; userId: number }
   | { kind: "winner_absent"; userId: number }
   | { kind: "winners"; expected: number[]; claimed: number[] }
@@ -81,6 +85,31 @@ async function beaconProblems(proof: Proof, trustedKeys: ReadonlySet<string>): P
   return problems;
 }
 
+/** The most tickets one participant can hold under a contest's rules (`rules.tickets`). */
+export function mostTickets(mode: string, referralCap: number, boostCap: number): number {
+  const referrals = mode === "referrals" || mode === "both" ? referralCap : 0;
+  const boosts = mode === "boosts" || mode === "both" ? boostCap : 0;
+  return 1 + referrals + boosts;
+}
+
+/** What is wrong with the tickets of a `contest-bot-proof/3` proof (`_ticket_problems`). */
+function ticketProblems(proof: Proof): ProofProblem[] {
+  if (proof.format !== FORMAT_TICKETS) return [];
+  const tickets = proof.participant_tickets;
+  if (tickets === null) return [{ kind: "ticket_file" }];
+  const given = proof.tickets;
+  if (given === null || !(TICKET_MODES as readonly string[]).includes(given.mode) || given.mode === "none") {
+    return [{ kind: "ticket_rules" }];
+  }
+  const most = mostTickets(given.mode, given.referral_cap, given.boost_cap);
+  const over: [number, number][] = [];
+  proof.participants.forEach((id, index) => {
+    const count = tickets[index] as number;
+    if (count > most) over.push([id, count]);
+  });
+  return over.length ? [{ kind: "tickets_over", most, mode: given.mode, over }] : [];
+}
+
 /**
  * Every way the proof does not check out; empty when it is correct. `trustedKeys` are the
  * drand group keys a v2 draw's beacon may be signed with (quicknet's by default).
@@ -90,7 +119,7 @@ export async function verify(
   trustedKeys: ReadonlySet<string> = new Set([QUICKNET_PUBLIC_KEY]),
 ): Promise<ProofProblem[]> {
   const problems: ProofProblem[] = [];
-  if (proof.format !== FORMAT && proof.format !== FORMAT_INLINE) {
+  if (!(FORMATS as readonly string[]).includes(proof.format)) {
     problems.push({ kind: "format", actual: proof.format });
   }
   if (!(ALGORITHMS as readonly string[]).includes(proof.algorithm)) {
@@ -108,10 +137,12 @@ export async function verify(
   if (!sameList(freeze(proof.participants), proof.participants)) {
     problems.push({ kind: "order" });
   }
-  const actualHash = await listHash(proof.participants);
+  const weighted = proof.format === FORMAT_TICKETS ? proof.participant_tickets : null;
+  const actualHash = await listHash(proof.participants, weighted);
   if (actualHash !== proof.list_hash) {
     problems.push({ kind: "list_hash", computed: actualHash, claimed: proof.list_hash });
   }
+  problems.push(...ticketProblems(proof));
   const members = new Set(proof.participants);
   for (const item of proof.excluded) {
     if (!members.has(item.user_id)) {
@@ -136,6 +167,7 @@ export async function verify(
     needed(proof.winners_count, proof.reserve_count, skip),
     proof.beacon,
     proof.algorithm,
+    weighted,
   );
   const { winners, reserves } = pick(order, skip, proof.winners_count, proof.reserve_count);
   if (!sameList(winners, proof.winners)) {
@@ -165,7 +197,7 @@ const pyList = (items: readonly number[]): string => `[${items.join(", ")}]`;
 export function problemText(problem: ProofProblem): string {
   switch (problem.kind) {
     case "format":
-      return `format is ${pyRepr(problem.actual)}, expected ${pyRepr(FORMAT)} or ${pyRepr(FORMAT_INLINE)}`;
+      return `format is ${pyRepr(problem.actual)}, expected one of ${FORMATS.join(", ")}`;
     case "algorithm":
       return `algorithm ${pyRepr(problem.actual)} is not supported (${ALGORITHMS.join(", ")})`;
     case "seed_shape":
@@ -179,6 +211,15 @@ export function problemText(problem: ProofProblem): string {
       return "participant list is not in ascending order without repeats";
     case "list_hash":
       return `participant list hash is ${problem.computed}, but the proof says ${problem.claimed}`;
+    case "ticket_file":
+      return `a ${FORMAT_TICKETS} proof needs the participants file with tickets`;
+    case "ticket_rules":
+      return `a ${FORMAT_TICKETS} proof must name its ticket mode and caps ('tickets')`;
+    case "tickets_over": {
+      const shown = problem.over.slice(0, 5).map(([id, count]) => `${id} (${count})`).join(", ");
+      const more = problem.over.length > 5 ? ` and ${problem.over.length - 5} more` : "";
+      return `tickets above the contest's most of ${problem.most} (${problem.mode}): ${shown}${more}`;
+    }
     case "excluded_absent":
       return `excluded user ${problem.userId} is not in the participant list`;
     case "winner_absent":

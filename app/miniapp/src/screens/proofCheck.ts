@@ -21,6 +21,9 @@ export function problemMessage(problem: ProofProblem): string {
         : param(value);
     }
   }
+  if (problem.kind === "tickets_over") {
+    params.over = problem.over.map(([id, count]) => `${id} (${count})`).join(", ");
+  }
   if (problem.kind === "winners" || problem.kind === "reserves") {
     params.expected = `[${problem.expected.join(", ")}]`;
     params.claimed = `[${problem.claimed.join(", ")}]`;
@@ -71,6 +74,19 @@ function exclusionList(proof: Proof): HTMLElement | null {
   );
 }
 
+/** For a weighted draw: how many tickets there were, and the user's own. */
+function ticketNote(proof: Proof, userId: number): HTMLElement | null {
+  const tickets = proof.participant_tickets;
+  if (tickets === null) return null;
+  const index = proof.participants.indexOf(userId);
+  const text = t("proof.tickets", {
+    total: formatNumber(tickets.reduce((sum, count) => sum + count, 0)),
+    extra: formatNumber(tickets.filter((count) => count > 1).length),
+    mine: index >= 0 ? String(tickets[index]) : "0",
+  });
+  return h("p", { class: "hint", "data-testid": "proof-tickets" }, text);
+}
+
 function detail(label: string, value: string): HTMLElement {
   return h("div", { class: "detail" }, h("dt", {}, label), h("dd", {}, h("code", { class: "hash" }, value)));
 }
@@ -105,6 +121,7 @@ export async function renderProofCheck(target: HTMLElement, proof: Proof, userId
     target,
     verdict,
     randomnessNote(proof),
+    ticketNote(checked, userId),
     h(
       "p",
       { class: `inclusion ${found.included ? "inclusion-in" : "inclusion-out"}`, "data-testid": "proof-inclusion", "data-included": String(found.included) },
