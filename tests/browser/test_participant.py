@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.async_api import expect
 
+from app.db import participants
+from app.db.tables import CaptchaChallenge
 from tests.browser.conftest import OpenApp
 from tests.browser.layout import shoot
 from tests.browser.scenario import (
@@ -153,3 +155,44 @@ async def test_premium_only_says_why_and_lets_premium_accounts_in(
     page = await open_app(star, start_param=f"c{contest_id}")
     await page.locator("#tg-main-button").click()
     await expect(page.get_by_test_id("join-status")).to_have_attribute("data-status", "joined")
+
+
+async def test_captcha_before_the_join_by_keyboard(stack: Stack, open_app: OpenApp) -> None:
+    """Captcha "everyone": Join shows a picture question while the browser does the proof
+    of work; the pictures are buttons named for screen readers (axe-clean), answered with
+    the keyboard; a wrong one brings a new question, the right one records the join."""
+    keyboard_user = person(700_104, "Kira")
+    add_people(stack, ORGANIZER, keyboard_user)
+    prize_channel(stack)
+    contest_id = await published_contest(stack, title="Captcha giveaway", captchaMode="everyone")
+    page = await open_app(keyboard_user, start_param=f"c{contest_id}")
+    main_button = page.locator("#tg-main-button")
+    await expect(main_button).to_have_text("Join the contest")
+    await main_button.click()
+
+    status = page.get_by_test_id("join-status")
+    await expect(status).to_have_attribute("data-status", "captcha_required")
+    options = page.get_by_test_id("captcha-option")
+    await expect(options).to_have_count(6)
+    await expect(page.get_by_test_id("captcha-work")).to_have_text("Device check done.")
+    row = await CaptchaChallenge.objects().get(CaptchaChallenge.user_id == keyboard_user["id"])
+    names = await options.evaluate_all("(buttons) => buttons.map((b) => b.ariaLabel)")
+    question = await page.get_by_test_id("captcha-question").inner_text()
+    assert names[row.answer] in question  # "tap the <name>": the label a screen reader reads
+    assert await page.evaluate("document.activeElement.dataset.testid") == "captcha-option"
+    await shoot(page, "captcha", ["[data-testid=captcha-question]", "[data-testid=captcha]"])
+
+    wrong = (row.answer + 1) % 6
+    for _ in range(wrong):
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(status).to_have_attribute("data-status", "captcha_failed")
+    await expect(page.get_by_test_id("captcha-work")).to_have_text("Device check done.")
+    assert not await participants.is_participant(contest_id, keyboard_user["id"])
+
+    row = await CaptchaChallenge.objects().get(CaptchaChallenge.user_id == keyboard_user["id"])
+    await options.nth(row.answer).focus()
+    await page.keyboard.press(" ")
+    await expect(status).to_have_attribute("data-status", "joined")
+    await expect(page.get_by_test_id("captcha")).to_have_count(0)
+    assert await participants.is_participant(contest_id, keyboard_user["id"])

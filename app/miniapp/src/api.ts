@@ -109,6 +109,8 @@ export const api = {
     throw shared.reason;
   },
   join: (id: number) => json<JoinAnswer>("POST", `${contest(id)}/join`),
+  answerCaptcha: (id: number, token: string, choice: number, work: string) =>
+    json<JoinAnswer>("POST", `${contest(id)}/captcha`, { token, choice, work }),
   myContests: () => json<MyContest[]>("GET", "/api/me/contests"),
   results: (id: number) => json<Results>("GET", `${contest(id)}/results`),
   publicProof: (id: number) =>

@@ -14,7 +14,10 @@ export type JoinStatus =
   | "undecided"
   | "not_open"
   | "full"
-  | "not_eligible";
+  | "not_eligible"
+  | "captcha_required"
+  | "captcha_failed"
+  | "rate_limited";
 export type ResultRole = "winner" | "reserve" | "excluded" | "participant" | "absent";
 export type ResultsMode = "reply" | "edit";
 export type CaptchaMode = (typeof CAPTCHA_MODES)[number];
@@ -84,11 +87,20 @@ export interface ViewerStatus {
 
 export interface ContestCard extends PublicCard, ViewerStatus {}
 
+export interface CaptchaQuestion {
+  token: string;
+  options: { emoji: string; label: string }[];
+  /** An ALTCHA v2 challenge (Mini App joins), solved in the browser. */
+  work: Record<string, unknown> | null;
+}
+
 export interface JoinAnswer {
   status: JoinStatus;
   participantCount: number;
   missing: ChannelLink[];
   message: string;
+  captcha?: CaptchaQuestion | null;
+  retryAfter?: number;
 }
 
 export interface MyContest {

@@ -8,6 +8,7 @@ import { haptic, mainAction } from "../telegram";
 import type { ChannelLink, ContestCard, JoinAnswer } from "../types";
 import { errorContent, externalLink, notice, section, statusBadge, type NoticeKind } from "../ui";
 import type { ScreenContext } from "./context";
+import { captchaView } from "./captcha";
 import { countdown } from "./countdown";
 
 export function channelName(channel: ChannelLink): string {
@@ -52,6 +53,9 @@ const ANSWER_KIND: Record<JoinAnswer["status"], NoticeKind> = {
   not_open: "error",
   full: "error",
   not_eligible: "error",
+  captcha_required: "info",
+  captcha_failed: "warning",
+  rate_limited: "warning",
 };
 
 /** The answer to Join in one sentence (the server's `message` is the bot's wording of
@@ -60,8 +64,11 @@ function answerView(answer: JoinAnswer): HTMLElement {
   return notice(
     ANSWER_KIND[answer.status],
     h("p", { class: "notice-title", "data-testid": "join-status", "data-status": answer.status }, t(`join.${answer.status}` as TextKey)),
-    // which rule keeps them out (Premium only, new subscribers only): the server's words
-    answer.status === "not_eligible" ? h("p", { "data-testid": "join-reason" }, answer.message) : null,
+    // which rule keeps them out (Premium only, new subscribers only), or when to try
+    // again: the server's words
+    answer.status === "not_eligible" || answer.status === "rate_limited"
+      ? h("p", { "data-testid": "join-reason" }, answer.message)
+      : null,
   );
 }
 
@@ -136,10 +143,11 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
   };
   showChannels(null);
 
-  const join = async (): Promise<void> => {
+  const join = (): Promise<void> => ask(() => api.join(id));
+  const ask = async (request: () => Promise<JoinAnswer>): Promise<void> => {
     let answer: JoinAnswer;
     try {
-      answer = await api.join(id);
+      answer = await request();
     } catch (error) {
       haptic("error");
       replace(answerSlot, notice("error", ...errorContent(error)));
@@ -147,6 +155,16 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
     }
     if (!ctx.alive()) return;
     count.textContent = formatNumber(answer.participantCount);
+    const question = answer.captcha;
+    if (question) {
+      // a question first (or again, after a wrong answer): the join waits for it
+      mainAction.clear();
+      const solve = (choice: number, work: string): Promise<void> =>
+        ask(() => api.answerCaptcha(id, question.token, choice, work));
+      replace(answerSlot, answerView(answer), captchaView(question, answer.message, solve));
+      answerSlot.querySelector<HTMLElement>("[data-testid=captcha-option]")?.focus({ preventScroll: true });
+      return;
+    }
     replace(answerSlot, answerView(answer));
     if (answer.status === "conditions_missing") {
       showChannels(new Set(answer.missing.map((channel) => channel.chatId)));
@@ -157,7 +175,7 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
     haptic(success ? "success" : answer.status === "conditions_missing" ? "warning" : "error");
     if (success) {
       showJoined();
-    } else if (answer.status === "conditions_missing" || answer.status === "undecided") {
+    } else if (["conditions_missing", "undecided", "rate_limited"].includes(answer.status)) {
       mainAction.set(t("join.checkAgain"), join);
     } else {
       mainAction.clear();
