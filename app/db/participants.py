@@ -201,6 +201,7 @@ async def _refused(seen: Contest) -> JoinResult:
     """Closed, past its deadline, or full; a full contest still marked active (the join
     that filled it died before closing it) is closed here. `ContestChanged` when none of
     these: the row was edited since `seen`."""
+    contests.forget_for_joining(seen.id)  # the next join reads the row again
     current = await contests.get(seen.id)
     refusal = _refusal(current)
     if refusal is not None:

@@ -132,6 +132,12 @@ def render(result: BurstResult) -> str:
                 f"{cpu * 1000 / joins:.2f} ms" if cpu is not None else "-",
             ]
         )
+    bots = [name for name in result.before if name.startswith("bot") and name in result.after]
+    if len(bots) > 1:
+        cpu = sum(result.after[n].cpu_seconds - result.before[n].cpu_seconds for n in bots)
+        memory.append(
+            ["bot processes together", "", "", f"{cpu:.1f} s", f"{cpu * 1000 / joins:.2f} ms"]
+        )
     parts = [f"== {result.title}", _table(figures), "", _table(memory)]
     parts += result.notes
     return "\n".join(parts)

@@ -125,9 +125,12 @@ class WrkPresses:
                     count += 1
         return count
 
-    async def wait(self, timeout: float) -> dict[int, Press]:
-        """Until every press got a 2xx, or `timeout` seconds after the last one was due."""
-        deadline = self.due(len(self.users) - 1) + timeout
+    @property
+    def last_due(self) -> float:
+        return self.due(len(self.users) - 1)
+
+    async def wait(self, deadline: float) -> dict[int, Press]:
+        """Until every press got a 2xx, or the CLOCK_MONOTONIC second `deadline`."""
         while True:
             found = self.presses()
             if len(found) >= len(self.users) or time.monotonic() > deadline:
