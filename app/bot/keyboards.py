@@ -26,6 +26,7 @@ from app.telegram.callbacks import (
     ManageButton,
     ManagePage,
     RedrawButton,
+    ReferredJoinButton,
     ResultsButton,
     WizardAction,
     WizardButton,
@@ -33,9 +34,13 @@ from app.telegram.callbacks import (
 from app.telegram.cards import Person
 
 
-def join(contest_id: int, texts: Texts) -> InlineKeyboardMarkup:
+def join(contest_id: int, texts: Texts, referrer: int | None = None) -> InlineKeyboardMarkup:
+    """The Join button; from a referral link it carries the referrer."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=texts("bot.join_button"), callback_data=JoinButton(contest_id=contest_id))
+    data: JoinButton | ReferredJoinButton = JoinButton(contest_id=contest_id)
+    if referrer is not None:
+        data = ReferredJoinButton(contest_id=contest_id, referrer=referrer)
+    builder.button(text=texts("bot.join_button"), callback_data=data)
     return builder.as_markup()
 
 

@@ -21,6 +21,13 @@ class JoinButton(CallbackData, prefix="v1j"):
     contest_id: int
 
 
+class ReferredJoinButton(CallbackData, prefix="v1jr"):
+    """Join through a participant's referral link (the bot's card opened from it)."""
+
+    contest_id: int
+    referrer: int
+
+
 class CaptchaButton(CallbackData, prefix="v1q"):
     """One picture of a captcha question: the question's random token and a position;
     which position is right is known only to the server (`app.db.captchas`)."""

@@ -27,7 +27,7 @@ from app.db.memberships import RecordedHistory
 from app.db.participants import JoinResult, JoinStatus
 from app.db.tables import Contest
 from app.errors import ContestChanged
-from app.telegram import background, gate
+from app.telegram import background, boosts, gate
 from app.telegram.join_limits import JoinLimits, Limit
 from app.telegram.member_cache import MemberCache
 from app.telegram.membership import subscription_conditions
@@ -45,8 +45,10 @@ async def join(
     *,
     limits: JoinLimits | None = None,
     captcha_passed: bool = False,
+    referrer: int | None = None,
 ) -> JoinResult:
-    """`captcha_passed`: the user just answered this contest's captcha (`gate.solve`)."""
+    """`captcha_passed`: the user just answered this contest's captcha (`gate.solve`);
+    `referrer`: the participant whose link brought the user (recorded with the entry)."""
     over = await gate.refused(limits, Limit.join, contest_id, user.id)
     if over is not None:
         return over
@@ -61,7 +63,9 @@ async def join(
         conditions = subscription_conditions(bot, required, cache)
         conditions += rule_conditions(contest, user, required)
         try:
-            result = await participants.join(contest_id, user.id, conditions, source, contest)
+            result = await participants.join(
+                contest_id, user.id, conditions, source, contest, referrer
+            )
             break
         except ContestChanged:  # edited since the row was read: check against the new one
             contests.forget_for_joining(contest_id)
@@ -80,6 +84,7 @@ async def join(
         await background.queue().draw(contest_id)
     if result.status is JoinStatus.joined:
         await background.queue().refresh_counter(contest_id)
+        await boosts.refresh(bot, contest, user.id)
     return result
 
 

@@ -85,6 +85,7 @@ async def published_contest(
     title: str = "Giveaway",
     description: str = "",
     winners: int = 1,
+    fields: dict[str, object] | None = None,
     **options: object,
 ) -> int:
     """A contest stored, published and posted directly (what the wizard and worker do)."""
@@ -95,6 +96,7 @@ async def published_contest(
             description=description,
             winners_count=winners,
             ends_at=datetime.now(UTC) + timedelta(days=1),
+            **(fields or {}),  # type: ignore[arg-type]
         ),
         required=required,
         targets=targets,

@@ -111,3 +111,44 @@ async def test_forget_my_data(harness: BotHarness) -> None:
     assert done.text == "Done: your data is deleted (entries removed: 1)."
     assert await participants.count(contest_id) == 0
     assert await users.get(ANN) is None
+
+
+async def test_referral_link_and_boosts_give_tickets(harness: BotHarness) -> None:
+    """Ann's link brings Bob in: Ann holds a ticket more; Bob's boost of the channel is
+    counted at his join (getUserChatBoosts); both see their tickets in /mycontests."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    channel = h.emu.create_channel("Alpha", username="alpha", creator=OWNER)
+    h.emu.set_bot_admin(channel.id)
+    contest_id = await published_contest(
+        h,
+        OWNER,
+        [ChannelRef(channel.id, "Alpha", "alpha")],
+        [channel.id],
+        title="Bike",
+        fields={"ticket_mode": "both", "referral_cap": 5, "boost_cap": 1},
+    )
+    for uid, name in ((ANN, "Ann"), (BOB, "Bob")):
+        h.emu.create_user(uid, name)
+        h.emu.add_member(channel.id, uid)
+    h.emu.add_boost(channel.id, BOB)
+    h.emu.add_boost(channel.id, BOB)  # two boosts; the cap is one
+    (card,) = await h.say(ANN, f"/start c{contest_id}")
+    await h.press(ANN, ANN, card.message_id, text="Join")
+    (listing,) = await h.say(ANN, "/mycontests")
+    link = f"https://t.me/{(await h.bot.me()).username}?start=c{contest_id}r{ANN}"
+    assert "Your tickets: 1 (0 friends joined through your link, 0 channel boosts)" in listing.text
+    assert link in listing.text
+
+    (card,) = await h.say(BOB, f"/start c{contest_id}r{ANN}")
+    await h.press(BOB, BOB, card.message_id, text="Join")
+    assert await participants.is_participant(contest_id, BOB)
+    (listing,) = await h.say(ANN, "/mycontests")
+    assert "Your tickets: 2 (1 friends joined through your link" in listing.text
+    (listing,) = await h.say(BOB, "/mycontests")
+    assert "Your tickets: 2 (0 friends joined through your link, 2 channel boosts)" in listing.text
+    # Bob opening Ann's link again, or his own, changes nothing.
+    (card,) = await h.say(BOB, f"/start c{contest_id}r{BOB}")
+    await h.press(BOB, BOB, card.message_id, text="Join")
+    (listing,) = await h.say(BOB, "/mycontests")
+    assert "Your tickets: 2 (0 friends" in listing.text

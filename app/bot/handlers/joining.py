@@ -31,7 +31,7 @@ from app.db.participants import JoinResult, JoinStatus
 from app.errors import NotFoundError
 from app.locales import Texts
 from app.telegram import cards, gate, joining
-from app.telegram.callbacks import JoinButton
+from app.telegram.callbacks import JoinButton, ReferredJoinButton
 from app.telegram.join_limits import JoinLimits
 from app.telegram.member_cache import MemberCache
 
@@ -63,7 +63,7 @@ def _shorten(value: str) -> str:
 
 async def join(
     query: CallbackQuery,
-    callback_data: JoinButton,
+    callback_data: JoinButton | ReferredJoinButton,
     bot: Bot,
     settings: Settings,
     texts: Texts,
@@ -86,6 +86,7 @@ async def join(
             settings.default_language,
             member_cache,
             limits=join_limits,
+            referrer=getattr(callback_data, "referrer", None),
         )
         if result.status is JoinStatus.captcha_required:
             return await ask_captcha(query, bot, settings, texts, contest_id, source)
@@ -192,4 +193,5 @@ def create_router() -> Router:
     """A new router with this module's handlers (a router attaches to one dispatcher)."""
     router = Router(name="joining")
     router.callback_query.register(join, JoinButton.filter())
+    router.callback_query.register(join, ReferredJoinButton.filter())
     return router

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from app.bot import keyboards
 from app.contests import proof as proofs
 from app.contests.claims import ClaimState
-from app.db import claims, contests, draws, participants
+from app.contests.lifecycle import Status
+from app.db import claims, contests, draws, participants, tickets
+from app.db.tables import Contest
 from app.errors import NotFoundError
 from app.locales import Texts
-from app.telegram import cards
+from app.telegram import cards, referrals
 from app.telegram.callbacks import ResultsButton
 
 LISTED = 20
 
 
-async def my_contests(message: Message, texts: Texts) -> None:
+async def my_contests(message: Message, bot: Bot, texts: Texts) -> None:
     assert message.from_user is not None
-    entered = (await participants.contests_of(message.from_user.id))[:LISTED]
+    user_id = message.from_user.id
+    entered = (await participants.contests_of(user_id))[:LISTED]
     if not entered:
         await message.answer(texts("bot.mine_none"))
         return
@@ -28,7 +31,22 @@ async def my_contests(message: Message, texts: Texts) -> None:
     for contest in entered:
         status = texts(f"bot.status_name_{contest.status}")
         lines.append(f"• <b>{cards.quote(contest.title)}</b> — {status}")
+        if contest.ticket_mode != "none" and contest.status == Status.active.value:
+            lines.append(await _tickets_line(bot, contest, user_id, texts))
     await message.answer("\n".join(lines), reply_markup=keyboards.my_contests(entered, texts))
+
+
+async def _tickets_line(bot: Bot, contest: Contest, user_id: int, texts: Texts) -> str:
+    """The participant's tickets so far and their invitation link."""
+    held = await tickets.of(contest, user_id)
+    username = (await bot.me()).username or ""
+    return texts(
+        "bot.mine_tickets",
+        tickets=held.total,
+        referrals=held.referrals,
+        boosts=held.boosts,
+        link=referrals.bot_link(username, contest.id, user_id),
+    )
 
 
 async def did_i_win(query: CallbackQuery, callback_data: ResultsButton, texts: Texts) -> None:

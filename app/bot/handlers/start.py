@@ -22,6 +22,8 @@ from app.locales import Texts
 from app.telegram import cards
 
 CONTEST_LINK = re.compile(r"^c(\d{1,10})$")
+REFERRAL_LINK = re.compile(r"^c(\d{1,10})r(\d{1,19})$")
+"""`c<contest>r<referrer>`: a participant's invitation (`app.telegram.referrals`)."""
 PROOF_LINK = re.compile(r"^proof_(\d{1,10})$")
 
 
@@ -30,7 +32,15 @@ async def contest_link(message: Message, command: CommandObject, texts: Texts) -
     await show_card(message, contest_id, texts)
 
 
-async def show_card(message: Message, contest_id: int, texts: Texts) -> None:
+async def referral_link(message: Message, command: CommandObject, texts: Texts) -> None:
+    found = REFERRAL_LINK.match(command.args or "")
+    assert found is not None
+    await show_card(message, int(found.group(1)), texts, referrer=int(found.group(2)))
+
+
+async def show_card(
+    message: Message, contest_id: int, texts: Texts, referrer: int | None = None
+) -> None:
     try:
         contest = await contests.get(contest_id)
     except NotFoundError:
@@ -41,7 +51,8 @@ async def show_card(message: Message, contest_id: int, texts: Texts) -> None:
         return
     channels = await contests.required_channels(contest_id)
     card = cards.card_text(contest, channels, texts.language)
-    markup = keyboards.join(contest_id, texts) if contest.status == Status.active.value else None
+    active = contest.status == Status.active.value
+    markup = keyboards.join(contest_id, texts, referrer) if active else None
     if contest.status != Status.active.value:
         card += "\n\n" + texts(f"bot.status_{contest.status}")
     await message.answer(card, reply_markup=markup)
@@ -103,6 +114,9 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(
         contest_link, CommandStart(deep_link=True, magic=F.args.regexp(CONTEST_LINK))
+    )
+    router.message.register(
+        referral_link, CommandStart(deep_link=True, magic=F.args.regexp(REFERRAL_LINK))
     )
     router.message.register(
         proof_link, CommandStart(deep_link=True, magic=F.args.regexp(PROOF_LINK))
