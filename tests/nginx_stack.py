@@ -34,7 +34,7 @@ class NginxSite:
 
     runtime_dir: Path
     port: int
-    api_socket: Path
+    api_sockets: tuple[Path, ...]  # one per API process; nginx balances over them
     bot_sockets: tuple[Path, ...]  # one per bot process; nginx balances over them
     miniapp_dir: Path
     host: str = "127.0.0.1"
@@ -86,7 +86,7 @@ def render_config(site: NginxSite, template: Path = TEMPLATE) -> str:
         "MIME_TYPES": str(mime_types_path()),
         "WORKER_USER": getpass.getuser(),
         "LISTEN": f"{site.host}:{site.port}",
-        "API_SOCKET": str(site.api_socket),
+        "API_SERVERS": "\n".join(f"        server unix:{path};" for path in site.api_sockets),
         "BOT_SERVERS": "\n".join(f"        server unix:{path};" for path in site.bot_sockets),
         "MINIAPP_DIR": str(site.miniapp_dir),
     }

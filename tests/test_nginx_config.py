@@ -76,7 +76,7 @@ def site() -> Iterator[NginxSite]:
         yield NginxSite(
             runtime_dir=base / "nginx",
             port=free_port(),
-            api_socket=base / "api.sock",
+            api_sockets=(base / "api.sock",),
             bot_sockets=(base / "bot.sock",),
             miniapp_dir=base / "miniapp",
         )
@@ -85,7 +85,7 @@ def site() -> Iterator[NginxSite]:
 @pytest.fixture(scope="module")
 async def nginx(site: NginxSite) -> AsyncIterator[NginxSite]:
     runners = []
-    for name, path in (("api", site.api_socket), ("bot", site.bot_sockets[0])):
+    for name, path in (("api", site.api_sockets[0]), ("bot", site.bot_sockets[0])):
         runner = web.AppRunner(echo_app(name), access_log=None)
         await runner.setup()
         await web.UnixSite(runner, str(path)).start()

@@ -423,3 +423,18 @@ def test_bot_instances_get_a_unit_and_a_socket_each_behind_one_upstream() -> Non
     assert upstream is not None
     assert sorted(re.findall(r"server unix:(\S+?) ?;", upstream.group(1))) == sorted(sockets)
     assert "keepalive 64;" in upstream.group(1)
+
+
+def test_api_instances_get_a_unit_and_a_socket_each_behind_one_upstream() -> None:
+    config = evaluated("prodBots")
+    apis = {
+        unit: spec
+        for unit, spec in config["contestBot"].items()
+        if unit.startswith("contest-bot-api")
+    }
+    assert set(apis) == {"contest-bot-api-1", "contest-bot-api-2"}
+    sockets = {spec["environment"]["API_SOCKET"] for spec in apis.values()}
+    assert sockets == {f"/run/contest-bot/api-{n}.sock" for n in (1, 2)}
+    upstream = re.search(r"upstream contest_bot_api \{(.*?)\}", config["nginx"]["conf"], re.S)
+    assert upstream is not None
+    assert sorted(re.findall(r"server unix:(\S+?) ?;", upstream.group(1))) == sorted(sockets)

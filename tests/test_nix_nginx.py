@@ -175,7 +175,7 @@ def test_the_local_stack_has_the_pieces_of_nixos_in_the_same_order(
     site = NginxSite(
         runtime_dir=tmp_path,
         port=8080,
-        api_socket=tmp_path / "api.sock",
+        api_sockets=(tmp_path / "api.sock",),
         bot_sockets=(tmp_path / "bot.sock",),
         miniapp_dir=tmp_path / "miniapp",
     )

@@ -34,17 +34,23 @@ let
 
   enabledWorkers = lib.filterAttrs (_: worker: worker.enable) cfg.worker.processes;
 
-  # Bot process unit -> its webhook socket: `contest-bot-bot` on settings.BOT_SOCKET, or
-  # `contest-bot-bot-<n>` on bot-<n>.sock each when there are several.
-  botSockets =
-    if cfg.bot.instances == 1 then
-      { contest-bot-bot = cfg.settings.BOT_SOCKET; }
+  # Unit -> socket of a role run as `instances` processes: `contest-bot-<role>` on
+  # `single`, or `contest-bot-<role>-<n>` on <role>-<n>.sock each when there are several.
+  roleSockets =
+    role: instances: single:
+    let
+      numbered = n: "${role}-${toString n}";
+    in
+    if instances == 1 then
+      { "contest-bot-${role}" = single; }
     else
       lib.listToAttrs (
         map (
-          n: lib.nameValuePair "contest-bot-bot-${toString n}" "${runtimeDir}/bot-${toString n}.sock"
-        ) (lib.range 1 cfg.bot.instances)
+          n: lib.nameValuePair "contest-bot-${numbered n}" "${runtimeDir}/${numbered n}.sock"
+        ) (lib.range 1 instances)
       );
+  botSockets = roleSockets "bot" cfg.bot.instances cfg.settings.BOT_SOCKET;
+  apiSockets = roleSockets "api" cfg.api.instances cfg.settings.API_SOCKET;
 
   # One hardened service configuration for every unit.
   hardening = {
@@ -293,6 +299,23 @@ in
       description = "Unix socket the API listens on; nginx proxies `/api/` to it.";
     };
 
+    api.instances = mkOption {
+      type = types.ints.between 1 32;
+      default = 1;
+      description = ''
+        API processes, one systemd unit each with its own unix socket; nginx spreads
+        Mini App requests over them (one process uses at most one core).
+      '';
+    };
+
+    api.sockets = mkOption {
+      type = types.attrsOf types.str;
+      readOnly = true;
+      internal = true;
+      default = apiSockets;
+      description = "API unit name -> socket (nginx's upstream servers).";
+    };
+
     worker.processes = mkOption {
       description = "Task worker processes, one systemd unit `contest-bot-worker-<name>` each.";
       default = {
@@ -425,11 +448,12 @@ in
     };
 
     systemd.services = lib.mkMerge [
-      {
-        contest-bot-api = roleService "Contest Bot API (Mini App and organizer API)" {
+      (lib.mapAttrs (
+        unit: socket:
+        lib.recursiveUpdate (roleService "Contest Bot API (Mini App and organizer API, ${unit})" {
           ExecStart = "${contestBot} api";
-        };
-      }
+        }) { environment.API_SOCKET = socket; }
+      ) apiSockets)
       (lib.mapAttrs (
         unit: socket:
         lib.recursiveUpdate (roleService "Contest Bot Telegram bot (${cfg.bot.mode}, ${unit})" {

@@ -90,8 +90,9 @@ in
       '';
 
       upstreams = {
+        # One server per API process (api.instances).
         contest_bot_api = {
-          servers."unix:${cfg.settings.API_SOCKET}" = { };
+          servers = lib.mapAttrs' (_: socket: lib.nameValuePair "unix:${socket}" { }) cfg.api.sockets;
           extraConfig = "keepalive 16;";
         };
         # One server per bot process (bot.instances).

@@ -1,6 +1,6 @@
 """The Mini App contest card under load, through nginx, next to nginx serving a file.
 
-    uv run python -m tests.benchmarks.card [--connections 100] [--seconds 10]
+    uv run python -m tests.benchmarks.card [--connections 100] [--seconds 10] [--apis 1]
 
 Starts the production stack (as `tests.benchmarks.joins` does), publishes a contest and
 has `wrk` (Debian: `apt-get install wrk`) GET what the Mini App's contest screen asks
@@ -8,7 +8,8 @@ for over `--connections` keep-alive connections: the public card (the same for e
 viewer, nginx keeps it a second), the viewer's own status (valid signed initData, always
 the API) and, for comparison, the whole card in one authenticated request. The limit,
 measured in the same run: nginx serving a static file the size of the public card from
-the Mini App's root. Prints requests/s, p99, the ratio and CPU per request.
+the Mini App's root. Prints requests/s, p99, the ratio and CPU per request. `--apis N`
+starts N API processes behind nginx (the NixOS module's `api.instances`).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> di
     }
 
 
-async def run(connections: int, seconds: int, root: Path) -> list[list[str]]:
+async def run(connections: int, seconds: int, apis: int, root: Path) -> list[list[str]]:
     miniapp = root / "miniapp"
     shutil.copytree(MINIAPP_DIST, miniapp)
     async with TelegramEmulator(token=TEST_TOKEN) as emulator:
@@ -68,6 +69,7 @@ async def run(connections: int, seconds: int, root: Path) -> list[list[str]]:
             log_dir=root / "logs",
             admin_ids=(ORGANIZER_ID,),
             miniapp_dir=miniapp,
+            apis=apis,
         )
         async with Stack(options) as stack:
             world = make_world(emulator, stack, ORGANIZER_ID, members=10, outsiders=0)
@@ -123,14 +125,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--apis", type=int, default=1, help="API processes behind nginx")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     with tempfile.TemporaryDirectory(prefix="card-bench-") as scratch:
         root = Path(scratch)
         os.chmod(root, 0o755)
-        rows = asyncio.run(run(args.connections, args.seconds, root))
-    print(f"== contest card, {args.connections} connections, {args.seconds} s each")
+        rows = asyncio.run(run(args.connections, args.seconds, args.apis, root))
+    print(
+        f"== contest card, {args.connections} connections, {args.seconds} s each, "
+        f"{args.apis} API process(es)"
+    )
     print(table(rows))
     print(f"hardware: {hardware()}; shared with other work, so figures are noisy")
 

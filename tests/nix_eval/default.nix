@@ -168,13 +168,16 @@ in
     (repo' + "/nix/hosts/prod")
   ]).config;
 
-  # the prod host with three bot processes behind nginx
+  # the prod host with three bot processes and two API processes behind nginx
   prodBots = summary (evalNixos [
     (sources' + "/disko/module.nix")
     (sources' + "/sops-nix/modules/sops")
     flakeModule
     (repo' + "/nix/hosts/prod")
-    { services.contest-bot.bot.instances = 3; }
+    {
+      services.contest-bot.bot.instances = 3;
+      services.contest-bot.api.instances = 2;
+    }
   ]).config;
 
   vm = summary (evalNixos [ vmTest.nodes.machine ]).config // {

@@ -46,6 +46,7 @@ class StackOptions:
     log_dir: Path
     workers: int = 2
     bots: int = 1  # bot processes (the NixOS module's bot.instances), one socket each
+    apis: int = 1  # API processes (the NixOS module's api.instances), one socket each
     admin_ids: tuple[int, ...] = ()
     miniapp_dir: Path = MINIAPP_DIST
     webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -70,7 +71,7 @@ class Stack:
             NginxSite(
                 runtime_dir=self.runtime / "nginx",
                 port=self.port,
-                api_socket=self.api_socket,
+                api_sockets=tuple(self.api_sockets.values()),
                 bot_sockets=tuple(self.bot_sockets.values()),
                 miniapp_dir=options.miniapp_dir,
             )
@@ -91,8 +92,16 @@ class Stack:
         return self.base_url + "/telegram/webhook"
 
     @property
+    def api_sockets(self) -> dict[str, Path]:
+        """Role name -> API socket: `api` alone, or `api-1`, `api-2`, ..."""
+        if self.options.apis == 1:
+            return {"api": self.runtime / "api.sock"}
+        return {f"api-{n}": self.runtime / f"api-{n}.sock" for n in range(1, self.options.apis + 1)}
+
+    @property
     def api_socket(self) -> Path:
-        return self.runtime / "api.sock"
+        """The first API process's socket."""
+        return next(iter(self.api_sockets.values()))
 
     @property
     def bot_sockets(self) -> dict[str, Path]:
@@ -150,7 +159,10 @@ class Stack:
         await readiness.wait_for_nginx(self)
 
     def _serving_roles(self) -> list[RoleProcess]:
-        roles = [self._role("api", "api", readiness.api_ready)]
+        roles = [
+            self._role(name, "api", readiness.api_ready, API_SOCKET=str(socket))
+            for name, socket in self.api_sockets.items()
+        ]
         roles += [
             self._role(name, "bot", readiness.bot_ready, BOT_SOCKET=str(socket))
             for name, socket in self.bot_sockets.items()

@@ -34,8 +34,8 @@ SCHEDULER_LEASE = "contest-bot:scheduler:leader"
 SENDER_HEARTBEATS = "contest-bot:sender:*"
 
 
-async def api_ready(stack: Stack, _: RoleProcess) -> bool:
-    return await http_status(stack.api_socket, "/readyz") == 200
+async def api_ready(stack: Stack, role: RoleProcess) -> bool:
+    return await http_status(stack.api_sockets[role.name], "/readyz") == 200
 
 
 async def bot_ready(stack: Stack, role: RoleProcess) -> bool:
