@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.contests.channels import ChannelRef
-from app.db import contests, participants
+from app.db import contests, draws, participants
 from app.db.tables import Contest, ContestOwner
 
 MAX_CONTESTS = 1000
@@ -28,6 +28,7 @@ class SharedCard:
     required: list[ChannelRef]
     managers: frozenset[int]  # the owner and the co-owners
     participant_count: int
+    beacon: draws.BeaconWait | None = None  # while the draw waits for its drand round
 
     def may_manage(self, user_id: int, admin_ids: frozenset[int]) -> bool:
         return user_id in self.managers or user_id in admin_ids
@@ -43,6 +44,7 @@ async def load(contest: Contest) -> SharedCard:
         await contests.required_channels(contest.id),
         frozenset([contest.owner_id, *(row["user_id"] for row in co_owners)]),
         await participants.count(contest.id),
+        await draws.beacon_wait(contest),
     )
 
 

@@ -29,11 +29,12 @@ from app.api.schemas import (
     RedrawInput,
     RedrawOutcome,
     Stats,
+    WinnerClaim,
 )
 from app.contests import rules
 from app.contests.lifecycle import Action, next_status
 from app.contests.rules import ContestFields
-from app.db import contests, draws, export, participants, users
+from app.db import claims, contests, draws, export, participants, users
 from app.db.tables import Contest
 from app.telegram import background, publishing
 from app.telegram.channels import Purpose, resolve_all
@@ -290,3 +291,24 @@ class OrganizerController(Controller):
         await draws.fallback(contest_id, user.id)
         await background.queue().draw(contest_id)
         return await views.card(contest, user.id, settings.admin_ids)
+
+    @get("/{contest_id:int}/claims", operation_id="listClaims", responses=ORGANIZER_PROBLEMS)
+    async def claims_of(self, contest: ManagedContest) -> list[WinnerClaim]:
+        """Every winner's prize: pending (with its deadline), claimed, passed on, handed over."""
+        return await views.winner_claims(contest.id)
+
+    @post(
+        "/{contest_id:int}/claims/{user_id:int}/handed-over",
+        operation_id="markHandedOver",
+        responses=ORGANIZER_PROBLEMS,
+        status_code=200,
+    )
+    async def handed_over(
+        self,
+        user: UserDep,
+        contest: ManagedContest,
+        user_id: int = Parameter(title="The winner's Telegram user id", ge=1, le=2**53 - 1),
+    ) -> list[WinnerClaim]:
+        """Mark a winner's prize handed over (again is harmless); the prizes as they are now."""
+        await claims.hand_over(contest.id, user_id, user.id)
+        return await views.winner_claims(contest.id)

@@ -15,6 +15,7 @@ from app.api.deps import BotDep, CardCacheDep, JoinLimitsDep, MemberCacheDep, Se
 from app.api.problems import ApiProblem
 from app.api.schemas import (
     CaptchaAnswer,
+    ClaimView,
     ContestCard,
     Inclusion,
     JoinAnswer,
@@ -28,7 +29,7 @@ from app.config import Settings
 from app.contests import proof as proofs
 from app.contests import rules
 from app.contests.lifecycle import Status
-from app.db import contests, draws, participants, users
+from app.db import claims, contests, draws, participants, users
 from app.db.captchas import Outcome, Pending
 from app.db.participants import JoinResult, JoinStatus
 from app.db.tables import Contest
@@ -240,6 +241,7 @@ class ParticipantController(Controller):
             )
         proof = await public.published_proof(contest_id, settings)
         place = proofs.inclusion(proof, user.id, await draws.listed(contest_id, user.id))
+        claim = await claims.of_winner(contest_id, user.id)
         return Results(
             status=contest.status,  # type: ignore[arg-type]
             winners=proof.winners,
@@ -247,4 +249,19 @@ class ParticipantController(Controller):
             people=await views.people([*proof.winners, *proof.reserves]),
             you=Inclusion(included=place.included, role=place.role),  # type: ignore[arg-type]
             proof=proof,
+            claim=None if claim is None else views.claim_view(claim),
         )
+
+    @post(
+        "/contests/{contest_id:int}/claim",
+        operation_id="claimPrize",
+        status_code=200,
+        responses=problems.responses(400, 401, 404, 422),
+    )
+    async def claim(
+        self, user: UserDep, settings: SettingsDep, contest_id: int = ContestPath
+    ) -> ClaimView:
+        """A winner claims the prize before the deadline (again is harmless); 404 for
+        someone who is not a winner, 422 once the prize has passed on."""
+        await visible_contest(contest_id, user.id, settings)
+        return views.claim_view(await claims.claim(contest_id, user.id))

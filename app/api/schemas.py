@@ -123,6 +123,41 @@ class PublicCard(Camel, kw_only=True):
     required_channels: list[ChannelLink]
     seed_commitment: str | None
     claim_hours: int | None = None
+    beacon: BeaconWait | None = None
+    """Set while the draw waits for its drand round."""
+
+
+ClaimStateName = Literal["pending", "won", "claimed", "handed_over", "passed_on", "replaced"]
+"""A winner's prize (`app.contests.claims.ClaimState`): pending (must press Claim by the
+deadline), won (no claim asked), claimed, handed_over, passed_on (not claimed in time:
+the next in the ranking got it), replaced (by the organizer's re-draw)."""
+
+
+class ClaimView(Camel):
+    """A winner's claim of the prize."""
+
+    state: ClaimStateName
+    deadline: datetime | None
+    """When a pending claim passes on; null when the contest asks for no claim."""
+
+
+class WinnerClaim(Camel):
+    """GET /api/organizer/contests/{id}/claims: one winner's prize, for the organizer."""
+
+    person: Person
+    state: ClaimStateName
+    deadline: datetime | None
+    changed_at: datetime | None
+
+
+class BeaconWait(Camel):
+    """While a draw waits for its committed drand round."""
+
+    round: int
+    expected_at: datetime
+    """When the round comes out (drand's genesis time + (round - 1) x period)."""
+    unreachable: bool
+    """The bot cannot reach the beacon now (the organizer may draw without it)."""
 
 
 class ViewerStatus(Camel):
@@ -211,6 +246,8 @@ class Results(Camel):
     """Names of the winners and reserves (those the bot knows), to show instead of ids."""
     you: Inclusion
     proof: Proof
+    claim: ClaimView | None = None
+    """The viewer's prize, when they are (or were) a winner."""
 
 
 # --- organizer ---------------------------------------------------------------------
@@ -301,6 +338,8 @@ class ContestSettings(Camel):
     seed_commitment: str | None
     last_error: str | None
     claim_hours: int | None
+    beacon: BeaconWait | None = None
+    """Set while the draw waits for its drand round."""
 
 
 class CancelInput(Camel, forbid_unknown_fields=True):

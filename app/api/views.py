@@ -10,7 +10,7 @@ import msgspec
 from app.api import card_cache, schemas
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
-from app.db import contests, participants, users
+from app.db import claims, contests, draws, participants, users
 from app.db.tables import Channel, Contest
 
 SERIES_MAX_POINTS = 200
@@ -70,6 +70,7 @@ def public_card(shared: card_cache.SharedCard) -> schemas.PublicCard:
         required_channels=[channel_link(ref) for ref in shared.required],
         seed_commitment=contest.seed_commitment,
         claim_hours=contest.claim_hours,
+        beacon=beacon_view(shared.beacon),
     )
 
 
@@ -92,6 +93,34 @@ async def viewer_card(
     return schemas.ContestCard(
         **msgspec.structs.asdict(public_card(shared)), **msgspec.structs.asdict(status)
     )
+
+
+def beacon_view(wait: draws.BeaconWait | None) -> schemas.BeaconWait | None:
+    if wait is None:
+        return None
+    return schemas.BeaconWait(
+        round=wait.round, expected_at=wait.expected_at, unreachable=wait.unreachable
+    )
+
+
+def claim_view(claim: claims.Claim) -> schemas.ClaimView:
+    return schemas.ClaimView(state=claim.state.value, deadline=claim.deadline)  # type: ignore[arg-type]
+
+
+async def winner_claims(contest_id: int) -> list[schemas.WinnerClaim]:
+    """Every winner's prize, in the order they became winners, with their names."""
+    found = await claims.of_contest(contest_id)
+    known = {p.id: p for p in await people([c.user_id for c in found])}
+    return [
+        schemas.WinnerClaim(
+            person=known.get(c.user_id)
+            or schemas.Person(id=c.user_id, first_name="", username=None),
+            state=c.state.value,  # type: ignore[arg-type]
+            deadline=c.deadline,
+            changed_at=c.changed_at,
+        )
+        for c in found
+    ]
 
 
 async def target_channels(contest_id: int) -> list[schemas.ChannelLink]:
@@ -132,6 +161,7 @@ async def contest_settings(contest: Contest) -> schemas.ContestSettings:
         seed_commitment=contest.seed_commitment,
         last_error=contest.last_error,
         claim_hours=contest.claim_hours,
+        beacon=beacon_view(await draws.beacon_wait(contest)),
     )
 
 

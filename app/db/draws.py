@@ -423,6 +423,33 @@ async def run(contest_id: int, recheck: Recheck | None = None) -> DrawOutcome:
     return await complete(contest_id, recheck)
 
 
+@dataclass(frozen=True, slots=True)
+class BeaconWait:
+    """The drand round a frozen draw waits for, when it comes out, and whether the bot
+    found the beacon unreachable (the organizer may then draw without it)."""
+
+    round: int
+    expected_at: datetime
+    unreachable: bool
+
+
+async def beacon_wait(contest: Contest) -> BeaconWait | None:
+    """What a contest's draw waits for; None unless it is drawing and waits for a round."""
+    if contest.status != Status.drawing.value:
+        return None
+    row = await frozen(contest.id)
+    if row is None or row.state != FROZEN or not row.beacon or row.fallback:
+        return None
+    drand = row.beacon
+    round_number = int(drand["round"])
+    out_at = int(drand["genesis_time"]) + (round_number - 1) * int(drand["period"])
+    return BeaconWait(
+        round_number,
+        datetime.fromtimestamp(out_at, UTC),
+        (contest.last_error or "").startswith(BEACON_WAIT),
+    )
+
+
 async def fallback(contest_id: int, actor_id: int) -> Draw:
     """The organizer's choice to draw without the committed round (recorded in the proof).
 
@@ -430,9 +457,8 @@ async def fallback(contest_id: int, actor_id: int) -> Draw:
     recorded is what the bot saw.
     """
     contest = await contests.get(contest_id)
-    row = await frozen(contest_id)
-    waiting = (contest.last_error or "").startswith(BEACON_WAIT)
-    if row is None or row.state != FROZEN or not row.beacon or not waiting:
+    wait = await beacon_wait(contest)
+    if wait is None or not wait.unreachable:
         raise ValidationError(f"contest {contest_id} is not waiting for an unreachable beacon")
     reason = (contest.last_error or "").strip()
     choice = proofs.Fallback(reason=reason[:500], by=actor_id, at=_now())
@@ -440,7 +466,9 @@ async def fallback(contest_id: int, actor_id: int) -> Draw:
         (Draw.contest == contest_id) & (Draw.state == FROZEN)
     )
     await audit.record("beacon_fallback", contest_id, actor_id, reason=choice.reason)
-    return await frozen(contest_id) or row
+    row = await frozen(contest_id)
+    assert row is not None
+    return row
 
 
 REDRAW = "redraw"

@@ -339,12 +339,22 @@ async def test_draw_without_beacon_only_when_the_beacon_is_missing(api: Api) -> 
 
     contest_id = await api.published_contest()
     fallback = f"{CREATE}/{contest_id}/draw-without-beacon"
-    await draws.freeze(contest_id, TestChain().chain)
+    chain = TestChain().chain
+    row, _ = await draws.freeze(contest_id, chain)
+    card = await api.client.get(f"/api/contests/{contest_id}", headers=api.as_user(PARTICIPANT))
+    committed = row.beacon["round"]
+    assert card.json()["status"] == "drawing"
+    assert card.json()["beacon"]["round"] == committed
+    expected = datetime.fromisoformat(card.json()["beacon"]["expectedAt"])
+    assert expected.timestamp() == chain.time_of(committed)
+    assert card.json()["beacon"]["unreachable"] is False
     refused = await api.client.post(fallback, headers=api.as_user(ORGANIZER))
     assert refused.status_code == 422, refused.text  # the beacon was never missed
     assert "not waiting for an unreachable beacon" in refused.json()["detail"]
 
     await contests.record_error(contest_id, f"{draws.BEACON_WAIT}: no drand relay answered")
+    settings = await api.client.get(f"{CREATE}/{contest_id}", headers=api.as_user(ORGANIZER))
+    assert settings.json()["beacon"]["unreachable"] is True
     stranger = await api.client.post(fallback, headers=api.as_user(OUTSIDER))
     assert stranger.status_code == 403
     response = await api.client.post(fallback, headers=api.as_user(ORGANIZER))
@@ -354,3 +364,5 @@ async def test_draw_without_beacon_only_when_the_beacon_is_missing(api: Api) -> 
     assert row.fallback["by"] == ORGANIZER
     assert row.fallback["reason"].startswith(draws.BEACON_WAIT)
     assert "beacon_fallback" in [entry["action"] for entry in await audit.entries(contest_id)]
+    settings = await api.client.get(f"{CREATE}/{contest_id}", headers=api.as_user(ORGANIZER))
+    assert settings.json()["beacon"] is None  # drawn without it: nothing to wait for

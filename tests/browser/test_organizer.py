@@ -180,7 +180,11 @@ async def test_draw_without_the_beacon_when_it_cannot_be_reached(
     the organizer may choose a v1 draw (Telegram's confirm first; kept in the proof)."""
     add_people(stack, ORGANIZER)
     contest_id = await published_contest(stack, title="Stuck giveaway")
-    await draws.freeze(contest_id, TestChain().chain)  # committed; the round never comes
+    row, _ = await draws.freeze(contest_id, TestChain().chain)  # the round never comes
+    card = await open_app(ORGANIZER, path=f"/#/c/{contest_id}")
+    waiting = card.get_by_test_id("beacon-wait")
+    await expect(waiting).to_contain_text(f"round {row.beacon['round']}, expected")
+    await card.close()
     page = await open_app(ORGANIZER, path=f"/#/org/{contest_id}")
     await expect(page.get_by_test_id("manage-title")).to_have_text("Stuck giveaway")
     await expect(page.get_by_test_id("draw-without-beacon")).to_have_count(0)  # never missed
@@ -203,3 +207,35 @@ async def test_draw_without_the_beacon_when_it_cannot_be_reached(
     await expect(page.get_by_test_id("beacon-skipped")).to_be_visible()
     document = await draws.proof(contest_id)
     assert document.fallback is not None and document.fallback.by == ORGANIZER["id"]
+
+
+async def test_a_winner_claims_and_the_organizer_hands_the_prize_over(
+    stack: Stack, open_app: OpenApp
+) -> None:
+    """The results show the winner their prize with Claim (the claim deadline set in the
+    form); the organizer's screen lists each prize and marks it handed over."""
+    winner_ = PARTICIPANTS[0]
+    add_people(stack, ORGANIZER, winner_)
+    contest_id = await published_contest(stack, title="Prize run", claimHours=24, reserveCount=0)
+    await stack.call(winner_, "POST", f"/api/contests/{contest_id}/join")
+    drawn = await draws.run(contest_id)
+    assert drawn.winners == [winner_["id"]]
+
+    page = await open_app(winner_, path=f"/#/c/{contest_id}/results")
+    state = page.get_by_test_id("claim-state")
+    await expect(state).to_have_attribute("data-state", "pending")
+    await expect(state).to_contain_text("Claim your prize by")
+    await page.get_by_test_id("claim").click()
+    await expect(state).to_have_attribute("data-state", "claimed")
+    await expect(page.get_by_test_id("claim")).to_have_count(0)
+    await shoot(page, "results-claimed", ["h1", "[data-testid=your-claim]"])
+    await page.close()
+
+    page = await open_app(ORGANIZER, path=f"/#/org/{contest_id}")
+    prize = page.get_by_test_id(f"prize-{winner_['id']}")
+    await expect(prize).to_have_attribute("data-state", "claimed")
+    await page.get_by_test_id(f"hand-over-{winner_['id']}").click()
+    await expect(page.get_by_test_id("handed-over")).to_be_visible()
+    await expect(prize).to_have_attribute("data-state", "handed_over")
+    await expect(prize).to_contain_text("handed over")
+    await shoot(page, "manage-prizes", ["h1", "[data-testid=prizes]"])

@@ -5,6 +5,7 @@
  */
 
 import type {
+  ClaimView,
   ContestCard,
   ContestInput,
   ContestSettings,
@@ -19,6 +20,7 @@ import type {
   Review,
   Stats,
   ViewerStatus,
+  WinnerClaim,
 } from "./types";
 
 export class ApiError extends Error {
@@ -129,6 +131,10 @@ export const api = {
   drawWithoutBeacon: (id: number) => json<ContestCard>("POST", `${managed(id)}/draw-without-beacon`),
   redraw: (id: number, userId: number, reason: string) =>
     json<RedrawOutcome>("POST", `${managed(id)}/redraw`, { userId, reason }),
+  claim: (id: number) => json<ClaimView>("POST", `${contest(id)}/claim`),
+  prizes: (id: number) => json<WinnerClaim[]>("GET", `${managed(id)}/claims`),
+  handedOver: (id: number, userId: number) =>
+    json<WinnerClaim[]>("POST", `${managed(id)}/claims/${encodeURIComponent(userId)}/handed-over`),
   review: (id: number) => json<Review>("GET", `${managed(id)}/review/?limit=100`),
   exclude: (id: number, userIds: number[], reason: string) =>
     json<Review>("POST", `${managed(id)}/review/exclusions`, { userIds, reason }),

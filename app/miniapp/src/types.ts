@@ -76,6 +76,7 @@ export interface PublicCard {
   requiredChannels: ChannelLink[];
   seedCommitment: string | null;
   claimHours?: number | null;
+  beacon?: BeaconWait | null;
 }
 
 /** The viewer's own part of a card (GET /api/contests/{id}/status). */
@@ -119,6 +120,32 @@ export interface Results {
   people: Person[];
   you: { included: boolean; role: ResultRole };
   proof: Proof;
+  /** The viewer's prize, when they are (or were) a winner. */
+  claim?: ClaimView | null;
+}
+
+/** A winner's prize (`app/contests/claims.py`). */
+export type ClaimState = "pending" | "won" | "claimed" | "handed_over" | "passed_on" | "replaced";
+
+export interface ClaimView {
+  state: ClaimState;
+  /** When a pending claim passes on to the next in line. */
+  deadline: string | null;
+}
+
+export interface WinnerClaim {
+  person: Person;
+  state: ClaimState;
+  deadline: string | null;
+  changedAt: string | null;
+}
+
+/** While a draw waits for its committed drand round. */
+export interface BeaconWait {
+  round: number;
+  expectedAt: string;
+  /** The bot cannot reach the beacon now (the organizer may draw without it). */
+  unreachable: boolean;
 }
 
 export interface OrganizerContest {
@@ -167,6 +194,7 @@ export interface ContestSettings extends AntiFraudRules {
   seedCommitment: string | null;
   lastError: string | null;
   claimHours: number | null;
+  beacon?: BeaconWait | null;
 }
 
 export interface SeriesPoint {

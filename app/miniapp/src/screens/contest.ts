@@ -116,6 +116,14 @@ function statusNote(card: ContestCard): HTMLElement | null {
     drawing: "contest.drawing",
     cancelled: "contest.cancelled",
   };
+  if (card.status === "drawing" && card.beacon) {
+    const when = formatWhen(card.beacon.expectedAt, new Date(card.serverTime).getTime());
+    return notice(
+      card.beacon.unreachable ? "warning" : "info",
+      h("p", { "data-testid": "beacon-wait" }, t("contest.beaconWait", { round: card.beacon.round, date: when })),
+      card.beacon.unreachable ? h("p", { class: "hint" }, t("contest.beaconUnreachable")) : null,
+    );
+  }
   const text = key[card.status];
   return text ? notice(card.status === "cancelled" ? "error" : "info", h("p", {}, t(text))) : null;
 }

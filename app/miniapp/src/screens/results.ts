@@ -2,11 +2,11 @@
 
 import { ApiError, api } from "../api";
 import { h, replace } from "../dom";
-import { t, type TextKey } from "../i18n";
+import { formatDate, t, type TextKey } from "../i18n";
 import { haptic } from "../telegram";
 import type { Exclusion } from "../proof/document";
-import type { Person, Results } from "../types";
-import { describeError, notice, personView, section, statusBadge } from "../ui";
+import type { ClaimView, Person, Results } from "../types";
+import { button, describeError, errorContent, notice, personView, section, statusBadge } from "../ui";
 import type { ScreenContext } from "./context";
 import { exclusionText, renderProofCheck } from "./proofCheck";
 
@@ -24,6 +24,31 @@ function peopleList(ids: number[], known: Person[], me: number, testId: string):
 function exclusionOf(excluded: Exclusion[], userId: number): HTMLElement | null {
   const mine = excluded.find((item) => item.user_id === userId);
   return mine ? h("p", { "data-testid": "your-exclusion" }, exclusionText(mine)) : null;
+}
+
+/** The viewer's prize: its state, and Claim while it is pending. */
+function claimPanel(id: number, claim: ClaimView): HTMLElement {
+  const slot = h("div", { class: "claim", "data-testid": "your-claim" });
+  const show = (current: ClaimView, problem?: HTMLElement): void => {
+    const deadline = current.deadline ? formatDate(current.deadline) : "";
+    replace(
+      slot,
+      h("p", { "data-testid": "claim-state", "data-state": current.state }, t(`claim.you.${current.state}` as TextKey, { date: deadline })),
+      current.state === "pending" ? button(t("claim.button"), () => void press(), "primary", "claim") : null,
+      problem ?? null,
+    );
+  };
+  const press = async (): Promise<void> => {
+    try {
+      show(await api.claim(id));
+      haptic("success");
+    } catch (error) {
+      haptic("error");
+      show({ state: "passed_on", deadline: null }, notice("error", ...errorContent(error)));
+    }
+  };
+  show(claim);
+  return section(t("claim.title"), slot);
 }
 
 export async function resultsScreen(ctx: ScreenContext, id: number): Promise<void> {
@@ -50,6 +75,7 @@ export async function resultsScreen(ctx: ScreenContext, id: number): Promise<voi
       h("p", { class: "notice-title", "data-testid": "your-result", "data-role": role }, t(`results.you.${role}` as TextKey)),
       role === "excluded" ? exclusionOf(results.proof.excluded, me) : null,
     ),
+    results.claim ? claimPanel(id, results.claim) : null,
     section(t("results.winners"), peopleList(results.winners, results.people, me, "winners")),
     results.reserves.length ? section(t("results.reserves"), peopleList(results.reserves, results.people, me, "reserves")) : null,
     section(t("proof.title"), h("p", { class: "hint" }, t("proof.intro")), check),

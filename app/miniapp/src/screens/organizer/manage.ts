@@ -1,7 +1,8 @@
 /**
  * One contest for its organizer: live participant count and chart, publish / schedule,
  * edit, CSV export, cancel with a reason, the review of suspicious entries (exclusions
- * before the draw), and re-draw of a winner with a reason.
+ * before the draw), the winners' prizes (claimed / pending / passed on, handed over), and
+ * re-draw of a winner with a reason.
  */
 
 import { ApiError, api } from "../../api";
@@ -13,6 +14,7 @@ import { confirmAction, haptic, mainAction, tap } from "../../telegram";
 import type { ContestSettings, Person, RedrawOutcome, Results, Stats } from "../../types";
 import { button, details, errorContent, notice, personName, saveBlob, section, statusBadge } from "../../ui";
 import type { ScreenContext } from "../context";
+import { prizesPanel } from "./prizes";
 import { reviewPanel } from "./review";
 
 const LIVE_REFRESH_MS = 15_000;
@@ -141,14 +143,12 @@ const DRAW_WITHOUT_BEACON: ConfirmedAction = {
   doneTestId: "beacon-skipped",
 };
 
-/** The problem line the server writes while the beacon is unreachable
- *  (`BEACON_WAIT` in app/db/draws.py, which also checks it before allowing the choice). */
-const BEACON_WAIT = "the draw waits for the drand beacon";
-
-/** Which way out of a stuck draw applies: the beacon's, or the final check's. */
+/** Which way out of a stuck draw applies: the beacon's (the API says the round it waits
+ *  for cannot be had), or the final check's. */
 function stuckDrawAction(settings: ContestSettings): ConfirmedAction | null {
-  if (settings.status !== "drawing" || !settings.lastError) return null;
-  return settings.lastError.startsWith(BEACON_WAIT) ? DRAW_WITHOUT_BEACON : SKIP_FINAL_CHECK;
+  if (settings.status !== "drawing") return null;
+  if (settings.beacon?.unreachable) return DRAW_WITHOUT_BEACON;
+  return settings.lastError ? SKIP_FINAL_CHECK : null;
 }
 
 function actionButton(
@@ -233,6 +233,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
     });
   }
   const review = REVIEWABLE.has(settings.status) ? await api.review(id) : null;
+  const prizes = settings.status === "finished" ? await api.prizes(id) : [];
   if (!ctx.alive()) return;
   const messages = h("div", { class: "messages", "aria-live": "polite" });
   const report = (node: HTMLElement): void => {
@@ -265,6 +266,7 @@ export async function manageScreen(ctx: ScreenContext, id: number): Promise<void
       ),
     ),
     review && (review.canExclude || review.excluded > 0) ? reviewPanel(id, review, report) : null,
+    prizes.length > 0 ? prizesPanel(id, prizes, report) : null,
     results && results.winners.length > 0 ? redrawPanel(ctx, id, results, report) : null,
   );
   if (editable) {
