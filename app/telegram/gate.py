@@ -18,6 +18,7 @@ from aiogram.types import User
 
 from app.config import Settings
 from app.contests import captcha
+from app.contests.lifecycle import Status
 from app.db import captchas, participants
 from app.db.captchas import Outcome, Pending
 from app.db.participants import JoinResult, JoinStatus
@@ -42,8 +43,9 @@ async def refused(
 
 async def needs_question(contest: Contest, user: User) -> bool:
     """Whether this join must pass the captcha first (never for someone already in, or
-    who passed it in this contest)."""
-    if contest.captcha_mode == "off":
+    who passed it in this contest, nor when the contest takes no entries: that answer
+    comes first)."""
+    if contest.captcha_mode == "off" or contest.status != Status.active.value:
         return False
     if not captcha.needs_captcha(contest.captcha_mode, user.id, user.username, datetime.now(UTC)):
         return False
