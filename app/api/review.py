@@ -18,17 +18,20 @@ from app.db import exclusions, suspicion
 
 PAGE = Parameter(ge=1, le=suspicion.FLAGGED_PAGE_MAX, default=50)
 OFFSET = Parameter(ge=0, le=10_000_000, default=0)
+EXCLUSIONS_SHOWN = 200
+"""The newest exclusions listed (flagged entries show theirs in every page)."""
 
 
 async def review(contest_id: int, can_exclude: bool, limit: int = 50, offset: int = 0) -> Review:
     summary = await suspicion.summary(contest_id)
     flagged = await suspicion.flagged(contest_id, limit, offset)
-    excluded = await exclusions.of_contest(contest_id)
+    excluded = await exclusions.of_contest(contest_id, newest=EXCLUSIONS_SHOWN)
     scores = await suspicion.scores(contest_id, list(excluded))
     people = {p.id: p for p in await views.people([*(f.user_id for f in flagged), *excluded])}
 
-    def entry(user_id: int, score: int, codes: list[str]) -> ReviewEntry:
-        found = excluded.get(user_id)
+    def entry(
+        user_id: int, score: int, codes: list[str], found: exclusions.Excluded | None
+    ) -> ReviewEntry:
         return ReviewEntry(
             person=people.get(user_id) or views.unknown_person(user_id),
             score=score,
@@ -43,9 +46,9 @@ async def review(contest_id: int, can_exclude: bool, limit: int = 50, offset: in
         flag_score=signals.FLAG_SCORE,
         by_signal=summary.by_signal,
         can_exclude=can_exclude,
-        entries=[entry(f.user_id, f.score, f.signals) for f in flagged],
+        entries=[entry(f.user_id, f.score, f.signals, f.excluded) for f in flagged],
         exclusions=[
-            entry(uid, *scores.get(uid, (0, [])))
+            entry(uid, *scores.get(uid, (0, [])), excluded[uid])
             for uid in sorted(excluded, key=lambda uid: (excluded[uid].at, uid))
         ],
     )

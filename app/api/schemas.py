@@ -428,7 +428,8 @@ class ReviewEntry(Camel):
 
 class Review(Camel):
     """GET /api/organizer/contests/{id}/review: flagged entries (highest score first,
-    paged) and every exclusion; `can_exclude` while the contest takes entries."""
+    paged) and the newest 200 exclusions (`excluded` counts them all); `can_exclude`
+    while the contest takes entries."""
 
     assessed: int
     flagged: int

@@ -88,8 +88,18 @@ async def undo(contest_id: int, user_id: int, actor_id: int) -> bool:
     return bool(deleted)
 
 
-async def of_contest(contest_id: int) -> dict[int, Excluded]:
-    rows = await EntryExclusion.select().where(EntryExclusion.contest == contest_id)
+async def of_contest(
+    contest_id: int, user_ids: list[int] | None = None, newest: int | None = None
+) -> dict[int, Excluded]:
+    """A contest's exclusions: all, those of `user_ids`, or the `newest` few."""
+    query = EntryExclusion.select().where(EntryExclusion.contest == contest_id)
+    if user_ids is not None:
+        if not user_ids:
+            return {}
+        query = query.where(EntryExclusion.user_id.is_in(user_ids))
+    if newest is not None:
+        query = query.order_by(EntryExclusion.id, ascending=False).limit(newest)
+    rows = await query
     return {
         row["user_id"]: Excluded(row["user_id"], row["reason"], row["actor_id"], row["created_at"])
         for row in rows
