@@ -3,12 +3,16 @@ organizer's prize list and handing over."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import gzip
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from app.contests import proof as proofs
 from app.contests import rules
-from app.db import contests, draws
+from app.db import claims, contests, draws
 from app.db.tables import WinnerClaim
 from tests.api.conftest import ORGANIZER, OUTSIDER, PARTICIPANT, Api
+from tests.test_draw import run_verify
 
 CREATE = "/api/organizer/contests"
 
@@ -85,3 +89,50 @@ async def test_claim_results_pass_on_and_hand_over_through_the_api(api: Api) -> 
     mine = (await api.client.get(results, headers=api.as_user(reserve))).json()
     assert mine["claim"]["state"] == "handed_over" and mine["winners"] == [reserve]
     print(f"\nAPI prizes: {handed.json()}")
+
+
+async def test_a_passed_on_prize_is_in_a_proof_that_verifies_and_a_redraw_replaces_a_claim(
+    api: Api, tmp_path: Path
+) -> None:
+    """The pass-on is an exclusion the verifier recomputes (`contest-bot verify`, code
+    `not_claimed`); an organizer's re-draw marks the replaced winner's claim `replaced`
+    and gives the next one a pending claim with its own deadline."""
+    contest_id = await api.published_contest(winnersCount=2, reserveCount=2, claimHours=6)
+    joined = [PARTICIPANT, OUTSIDER, 400, 401, 402, 403]
+    for user_id in joined:
+        if user_id >= 400:
+            api.emulator.create_user(user_id, f"User{user_id}")
+        api.emulator.add_member("@news", user_id)
+        response = await api.client.post(
+            f"/api/contests/{contest_id}/join", headers=api.as_user(user_id)
+        )
+        assert response.status_code == 200, response.text
+    drawn = await draws.run(contest_id)
+    first, second = drawn.winners
+    await WinnerClaim.update({WinnerClaim.deadline: datetime.now(UTC)}).where(
+        WinnerClaim.user_id == first
+    )
+    assert await draws.pass_on(contest_id, first)
+    await draws.replace_winner(contest_id, second, "asked for another prize", ORGANIZER)
+    states = {c.user_id: c for c in await claims.of_contest(contest_id)}
+    row = await draws.get(contest_id)
+    assert states[first].state.value == "passed_on"
+    assert states[second].state.value == "replaced"
+    assert row.winners == drawn.reserves
+    for uid in row.winners:
+        assert states[uid].state.value == "pending"
+        assert states[uid].deadline > datetime.now(UTC) + timedelta(hours=5)
+
+    proof_path = tmp_path / "proof.json"
+    proof = await draws.proof(contest_id)
+    proof_path.write_bytes(proofs.encode(proof))
+    listed = tmp_path / "participants.txt"
+    listed.write_bytes(gzip.decompress(await draws.participants_file(contest_id)))
+    result = run_verify(str(proof_path), "--participants", str(listed))
+    print(f"\nverify after a pass-on and a re-draw: {result.stdout.strip()[-300:]}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "did not claim the prize in time" in result.stdout
+    assert [(e.user_id, e.code) for e in proof.excluded] == [
+        (first, "not_claimed"),
+        (second, "replaced"),
+    ]
