@@ -38,6 +38,9 @@ from app.telegram import gate, joining
 from app.telegram.member_cache import MemberCache
 
 ContestPath = Parameter(title="Contest id", ge=1, le=rules.ID_MAX)
+ReferrerQuery = Parameter(
+    title="Referrer", description="Telegram user id from an invitation link", ge=1, le=2**53 - 1
+)
 
 
 async def visible_contest(contest_id: int, user_id: int, settings: SettingsDep) -> Contest:
@@ -159,12 +162,15 @@ class ParticipantController(Controller):
         user: UserDep,
         settings: SettingsDep,
         card_cache: CardCacheDep,
+        bot: BotDep,
         contest_id: int = ContestPath,
     ) -> ViewerStatus:
-        """The viewer's own part of the card (joined, may manage): the Mini App shows it
-        over the public card (`/api/public/contests/{id}/card`), which nginx caches."""
+        """The viewer's own part of the card (joined, may manage, tickets and invitation
+        links): the Mini App shows it over the public card
+        (`/api/public/contests/{id}/card`), which nginx caches."""
         shared = await _viewable(card_cache, contest_id, user.id, settings)
-        return await views.viewer_status(shared, user.id, frozenset(settings.admin_ids))
+        username = (await bot.me()).username or ""
+        return await views.viewer_status(shared, user.id, frozenset(settings.admin_ids), username)
 
     @post(
         "/contests/{contest_id:int}/join",
@@ -180,11 +186,15 @@ class ParticipantController(Controller):
         member_cache: MemberCacheDep,
         join_limits: JoinLimitsDep,
         contest_id: int = ContestPath,
+        referrer: int | None = ReferrerQuery,
     ) -> JoinAnswer:
         """Join a contest (idempotent): the same checks and answers as the bot's button;
-        `captcha_required` carries the question to answer at `/captcha`."""
+        `captcha_required` carries the question to answer at `/captcha`. `referrer`: the
+        participant whose invitation link opened the Mini App."""
         contest = await visible_contest(contest_id, user.id, settings)
-        result = await _join(bot, settings, user, contest_id, member_cache, limits=join_limits)
+        result = await _join(
+            bot, settings, user, contest_id, member_cache, limits=join_limits, referrer=referrer
+        )
         question = None
         if result.status is JoinStatus.captcha_required:
             question = await gate.ask(settings, contest_id, user.id, "miniapp")

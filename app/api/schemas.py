@@ -160,12 +160,24 @@ class BeaconWait(Camel):
     """The bot cannot reach the beacon now (the organizer may draw without it)."""
 
 
+class Tickets(Camel):
+    """A participant's draw tickets in a contest that gives extra ones (so far: the freeze
+    decides them), and their invitation links (the bot's and the Mini App's)."""
+
+    total: int
+    referrals: int
+    boosts: int
+    bot_link: str
+    app_link: str
+
+
 class ViewerStatus(Camel):
     """GET /api/contests/{id}/status: what only this viewer sees on the card."""
 
     joined: bool
     can_manage: bool
     server_time: datetime
+    tickets: Tickets | None = None
 
 
 class ContestCard(PublicCard, kw_only=True):
@@ -175,6 +187,7 @@ class ContestCard(PublicCard, kw_only=True):
     joined: bool
     server_time: datetime
     can_manage: bool
+    tickets: Tickets | None = None
 
 
 class CaptchaOption(Camel):

@@ -10,8 +10,9 @@ import msgspec
 from app.api import card_cache, schemas
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
-from app.db import claims, contests, draws, participants, users
+from app.db import claims, contests, draws, participants, tickets, users
 from app.db.tables import Channel, Contest
+from app.telegram import referrals
 
 SERIES_MAX_POINTS = 200
 HIDDEN_FROM_PARTICIPANTS = frozenset({Status.draft, Status.scheduled})
@@ -75,13 +76,30 @@ def public_card(shared: card_cache.SharedCard) -> schemas.PublicCard:
 
 
 async def viewer_status(
-    shared: card_cache.SharedCard, user_id: int, admin_ids: frozenset[int]
+    shared: card_cache.SharedCard,
+    user_id: int,
+    admin_ids: frozenset[int],
+    bot_username: str | None = None,
 ) -> schemas.ViewerStatus:
-    """What only this viewer sees: whether they joined and may manage the contest."""
+    """What only this viewer sees: whether they joined and may manage the contest, and
+    (given the bot's username, for the links) their tickets."""
+    contest = shared.contest
+    joined = await participants.is_participant(contest.id, user_id)
+    held = None
+    if joined and bot_username is not None and contest.ticket_mode != "none":
+        found = await tickets.of(contest, user_id)
+        held = schemas.Tickets(
+            total=found.total,
+            referrals=found.referrals,
+            boosts=found.boosts,
+            bot_link=referrals.bot_link(bot_username, contest.id, user_id),
+            app_link=referrals.app_link(bot_username, contest.id, user_id),
+        )
     return schemas.ViewerStatus(
-        joined=await participants.is_participant(shared.contest.id, user_id),
+        joined=joined,
         can_manage=shared.may_manage(user_id, admin_ids),
         server_time=datetime.now(UTC),
+        tickets=held,
     )
 
 

@@ -311,3 +311,44 @@ async def test_captcha_answers_are_checked_for_shape(api: Api) -> None:
     unknown = {"token": "nosuchtoken", "choice": 0}
     response = await api.client.post(captcha, json=unknown, headers=api.as_user(PARTICIPANT))
     assert response.status_code == 409 and response.json()["code"] == "captcha_unknown"
+
+
+async def test_invitation_link_join_and_tickets_in_the_status(api: Api) -> None:
+    """The Mini App joins with the referrer from its `startapp`; the status shows each
+    participant's tickets and invitation links; the settings come back in the form."""
+    contest_id = await api.published_contest(ticketMode="both", referralCap=2, boostCap=1)
+    settings = await api.client.get(
+        f"/api/organizer/contests/{contest_id}", headers=api.as_user(ORGANIZER)
+    )
+    assert settings.json()["ticketMode"] == "both"
+    assert (settings.json()["referralCap"], settings.json()["boostCap"]) == (2, 1)
+    for user_id in (PARTICIPANT, OUTSIDER):
+        api.emulator.add_member("@news", user_id)
+    api.emulator.add_boost("@news", OUTSIDER)
+    join = f"/api/contests/{contest_id}/join"
+    first = await api.client.post(join, headers=api.as_user(PARTICIPANT))
+    assert first.json()["status"] == "joined"
+    invited = await api.client.post(f"{join}?referrer={PARTICIPANT}", headers=api.as_user(OUTSIDER))
+    assert invited.json()["status"] == "joined"
+    status = await api.client.get(
+        f"/api/contests/{contest_id}/status", headers=api.as_user(PARTICIPANT)
+    )
+    tickets = status.json()["tickets"]
+    username = (await api.app.state.bot.me()).username
+    assert tickets == {
+        "total": 2,
+        "referrals": 1,
+        "boosts": 0,
+        "botLink": f"https://t.me/{username}?start=c{contest_id}r{PARTICIPANT}",
+        "appLink": f"https://t.me/{username}?startapp=c{contest_id}r{PARTICIPANT}",
+    }
+    other = await api.client.get(
+        f"/api/contests/{contest_id}/status", headers=api.as_user(OUTSIDER)
+    )
+    assert other.json()["tickets"]["boosts"] == 1 and other.json()["tickets"]["total"] == 2
+    bad = await api.client.post(f"{join}?referrer=0", headers=api.as_user(ADMIN))
+    assert bad.status_code == 400
+    plain = await api.published_contest(title="No tickets")
+    await api.client.post(f"/api/contests/{plain}/join", headers=api.as_user(PARTICIPANT))
+    status = await api.client.get(f"/api/contests/{plain}/status", headers=api.as_user(PARTICIPANT))
+    assert status.json().get("tickets") is None

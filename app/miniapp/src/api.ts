@@ -110,7 +110,8 @@ export const api = {
     }
     throw shared.reason;
   },
-  join: (id: number) => json<JoinAnswer>("POST", `${contest(id)}/join`),
+  join: (id: number, referrer: number | null = null) =>
+    json<JoinAnswer>("POST", `${contest(id)}/join${referrer === null ? "" : `?referrer=${referrer}`}`),
   answerCaptcha: (id: number, token: string, choice: number, work: string) =>
     json<JoinAnswer>("POST", `${contest(id)}/captcha`, { token, choice, work }),
   myContests: () => json<MyContest[]>("GET", "/api/me/contests"),

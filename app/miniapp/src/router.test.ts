@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { fromStartParam, parentOf, parseRoute, pathOf, type Route } from "./router";
+import { fromStartParam, referrerFor, parentOf, parseRoute, pathOf, type Route } from "./router";
 
 describe("router", () => {
   it.each<Route>([
@@ -24,6 +24,7 @@ describe("router", () => {
 
   it.each([
     ["c42", { name: "contest", id: 42 }],
+    ["c42r7001", { name: "contest", id: 42 }],
     ["proof_42", { name: "proof", id: 42 }],
     ["org", { name: "organizer" }],
     ["c0", null],
@@ -31,6 +32,14 @@ describe("router", () => {
     [null, null],
   ])("maps startapp %s", (param, route) => {
     expect(fromStartParam(param)).toEqual(route);
+  });
+
+  it("reads the referrer of an invitation link for its own contest only", () => {
+    expect(referrerFor("c42r7001", 42)).toBe(7001);
+    expect(referrerFor("c42r7001", 43)).toBeNull();
+    expect(referrerFor("c42", 42)).toBeNull();
+    expect(referrerFor("c42r0", 42)).toBeNull();
+    expect(referrerFor(null, 42)).toBeNull();
   });
 
   it("leads back from results to the contest", () => {

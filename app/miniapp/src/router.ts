@@ -1,6 +1,7 @@
 /**
  * Screens are addressed by the URL hash (nginx serves index.html only at `/`), and the
- * Telegram `startapp` parameter picks the first screen: `c<id>` a contest card,
+ * Telegram `startapp` parameter picks the first screen: `c<id>` a contest card (`c<id>r<user>`
+ * the same card opened from that participant's invitation link),
  * `proof_<id>` a proof check, `org` the organizer home.
  */
 
@@ -76,11 +77,17 @@ export function parentOf(route: Route): Route | null {
 export function fromStartParam(param: string | null): Route | null {
   if (!param) return null;
   if (param === "org") return { name: "organizer" };
-  let match = /^c([1-9][0-9]{0,9})$/.exec(param);
+  let match = /^c([1-9][0-9]{0,9})(?:r[1-9][0-9]{0,15})?$/.exec(param);
   if (match) return { name: "contest", id: Number(match[1]) };
   match = /^proof_([1-9][0-9]{0,9})$/.exec(param);
   if (match) return { name: "proof", id: Number(match[1]) };
   return null;
+}
+
+/** The participant whose invitation link (`c<id>r<user>`) opened contest `contestId`, if any. */
+export function referrerFor(param: string | null, contestId: number): number | null {
+  const match = /^c([1-9][0-9]{0,9})r([1-9][0-9]{0,15})$/.exec(param ?? "");
+  return match && Number(match[1]) === contestId ? Number(match[2]) : null;
 }
 
 export function navigate(route: Route, replace = false): void {

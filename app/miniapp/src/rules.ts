@@ -14,11 +14,12 @@ import {
   MIN_DURATION_MS,
   PARTICIPANTS_MAX,
   RESERVE_MAX,
+  TICKET_CAP_MAX,
   TITLE_MAX,
   WINNERS_MAX,
 } from "./contestRules";
 import type { TextKey } from "./i18n";
-import type { AntiFraudRules, CaptchaMode, ChannelHandle, ContestInput, ResultsMode } from "./types";
+import type { AntiFraudRules, CaptchaMode, ChannelHandle, ContestInput, ResultsMode, TicketMode } from "./types";
 
 export * from "./contestRules";
 
@@ -37,11 +38,14 @@ export interface FormValues extends AntiFraudRules {
   notifyParticipants: boolean;
   resultsMode: ResultsMode;
   captchaMode: CaptchaMode;
+  ticketMode: TicketMode;
+  referralCap: string;
+  boostCap: string;
 }
 
 export type Field = Exclude<
   keyof FormValues,
-  "notifyParticipants" | "resultsMode" | "captchaMode" | keyof AntiFraudRules
+  "notifyParticipants" | "resultsMode" | "captchaMode" | "ticketMode" | keyof AntiFraudRules
 >;
 export interface RuleProblem {
   key: TextKey;
@@ -133,6 +137,14 @@ export function checkForm(
   } else if (claimHours !== null && !(CLAIM_HOURS_MIN <= claimHours && claimHours <= CLAIM_HOURS_MAX)) {
     problems.claimHours = { key: "rule.claimRange", params: { min: CLAIM_HOURS_MIN, max: CLAIM_HOURS_MAX } };
   }
+  const caps = { referralCap: wholeNumber(values.referralCap), boostCap: wholeNumber(values.boostCap) };
+  for (const [field, cap] of Object.entries(caps) as ["referralCap" | "boostCap", number | null][]) {
+    if (cap === null) {
+      problems[field] = { key: "rule.whole" };
+    } else if (cap < 1 || cap > TICKET_CAP_MAX) {
+      problems[field] = { key: "rule.ticketCapRange", params: { max: TICKET_CAP_MAX } };
+    }
+  }
   if (values.endsAt === null && !limitText) {
     problems.endsAt = { key: "rule.endCondition" };
   }
@@ -156,7 +168,13 @@ export function checkForm(
   if (targets.problem) {
     problems.targetChannels = targets.problem;
   }
-  if (Object.keys(problems).length > 0 || winners === null || reserves === null) {
+  if (
+    Object.keys(problems).length > 0 ||
+    winners === null ||
+    reserves === null ||
+    caps.referralCap === null ||
+    caps.boostCap === null
+  ) {
     return { problems, input: null };
   }
   return {
@@ -174,6 +192,9 @@ export function checkForm(
       notifyParticipants: values.notifyParticipants,
       resultsMode: values.resultsMode,
       captchaMode: values.captchaMode,
+      ticketMode: values.ticketMode,
+      referralCap: caps.referralCap,
+      boostCap: caps.boostCap,
       claimHours,
       excludeLeavers: values.excludeLeavers,
       newSubscribers: values.newSubscribers,

@@ -3,7 +3,7 @@
  * serialises them: camelCase keys, times as ISO 8601 strings with a UTC offset.
  */
 
-import type { CAPTCHA_MODES, NEW_SUBSCRIBERS } from "./contestRules";
+import type { CAPTCHA_MODES, NEW_SUBSCRIBERS, TICKET_MODES } from "./contestRules";
 import type { Proof } from "./proof/document";
 
 export type ContestStatus = "draft" | "scheduled" | "active" | "drawing" | "finished" | "cancelled";
@@ -80,10 +80,20 @@ export interface PublicCard {
 }
 
 /** The viewer's own part of a card (GET /api/contests/{id}/status). */
+/** A participant's tickets so far (the freeze decides them) and their invitation links. */
+export interface Tickets {
+  total: number;
+  referrals: number;
+  boosts: number;
+  botLink: string;
+  appLink: string;
+}
+
 export interface ViewerStatus {
   joined: boolean;
   canManage: boolean;
   serverTime: string;
+  tickets?: Tickets | null;
 }
 
 export interface ContestCard extends PublicCard, ViewerStatus {}
@@ -158,7 +168,16 @@ export interface OrganizerContest {
   lastError: string | null;
 }
 
-export interface ContestInput extends AntiFraudRules {
+export type TicketMode = (typeof TICKET_MODES)[number];
+
+/** Extra draw tickets: which kinds (`none`, `referrals`, `boosts`, `both`) and their caps. */
+export interface TicketSettings {
+  ticketMode: TicketMode;
+  referralCap: number;
+  boostCap: number;
+}
+
+export interface ContestInput extends AntiFraudRules, TicketSettings {
   title: string;
   description: string;
   winnersCount: number;
@@ -175,7 +194,7 @@ export interface ContestInput extends AntiFraudRules {
   claimHours: number | null;
 }
 
-export interface ContestSettings extends AntiFraudRules {
+export interface ContestSettings extends AntiFraudRules, TicketSettings {
   id: number;
   title: string;
   description: string;

@@ -3,9 +3,9 @@
 import { api } from "../api";
 import { h, replace } from "../dom";
 import { formatNumber, formatWhen, t, type TextKey } from "../i18n";
-import { navigate, pathOf } from "../router";
-import { haptic, mainAction } from "../telegram";
-import type { ChannelLink, ContestCard, JoinAnswer } from "../types";
+import { navigate, pathOf, referrerFor } from "../router";
+import { haptic, mainAction, startParam } from "../telegram";
+import type { ChannelLink, ContestCard, JoinAnswer, Tickets } from "../types";
 import { errorContent, externalLink, notice, section, statusBadge, type NoticeKind } from "../ui";
 import type { ScreenContext } from "./context";
 import { captchaView } from "./captcha";
@@ -128,6 +128,18 @@ function statusNote(card: ContestCard): HTMLElement | null {
   return text ? notice(card.status === "cancelled" ? "error" : "info", h("p", {}, t(text))) : null;
 }
 
+/** The participant's tickets and the link that brings friends in. */
+function ticketsView(tickets: Tickets): HTMLElement {
+  const link = externalLink(tickets.appLink, tickets.appLink);
+  link.dataset.testid = "invite-link";
+  return section(
+    t("contest.ticketsTitle"),
+    h("p", { "data-testid": "tickets" }, t("contest.tickets", { total: tickets.total, referrals: tickets.referrals, boosts: tickets.boosts })),
+    h("p", { class: "hint" }, t("contest.inviteHint")),
+    link,
+  );
+}
+
 export async function contestScreen(ctx: ScreenContext, id: number): Promise<void> {
   const card = await api.contest(id);
   if (!ctx.alive()) return;
@@ -151,7 +163,7 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
   };
   showChannels(null);
 
-  const join = (): Promise<void> => ask(() => api.join(id));
+  const join = (): Promise<void> => ask(() => api.join(id, referrerFor(startParam(), id)));
   const ask = async (request: () => Promise<JoinAnswer>): Promise<void> => {
     let answer: JoinAnswer;
     try {
@@ -201,6 +213,7 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
     statusNote(card),
     channelsSlot,
     answerSlot,
+    card.tickets ? ticketsView(card.tickets) : null,
     card.status === "finished"
       ? h("a", { class: "button button-primary block", href: pathOf({ name: "results", id }), "data-testid": "results-link" }, t("contest.results"))
       : null,

@@ -6,6 +6,9 @@ import { t, type TextKey } from "../../i18n";
 import { navigate } from "../../router";
 import {
   CAPTCHA_MODES,
+  TICKET_CAP_DEFAULT,
+  TICKET_CAP_MAX,
+  TICKET_MODES,
   checkForm,
   DESCRIPTION_MAX,
   NEW_SUBSCRIBERS,
@@ -21,7 +24,7 @@ import {
 } from "../../rules";
 import { closingConfirmation, haptic, mainAction } from "../../telegram";
 import { deviceZone, fromZonedInput, knownZone, offsetText, toZonedInput } from "../../time";
-import type { CaptchaMode, ChannelLink, ContestSettings, NewSubscribers, ResultsMode } from "../../types";
+import type { CaptchaMode, ChannelLink, ContestSettings, NewSubscribers, ResultsMode, TicketMode } from "../../types";
 import { errorContent, notice } from "../../ui";
 import type { ScreenContext } from "../context";
 
@@ -87,6 +90,8 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     publishAt: control("publishAt", "form.publishAt", input("datetime-local")),
     requiredChannels: control("requiredChannels", "form.requiredChannels", h("textarea", { rows: 2, spellcheck: "false" }), t("form.channelsHint")),
     targetChannels: control("targetChannels", "form.targetChannels", h("textarea", { rows: 2, spellcheck: "false" }), t("form.channelsHint")),
+    referralCap: control("referralCap", "form.referralCap", input("number", { min: 1, max: TICKET_CAP_MAX, inputmode: "numeric" })),
+    boostCap: control("boostCap", "form.boostCap", input("number", { min: 1, max: TICKET_CAP_MAX, inputmode: "numeric" })),
     claimHours: control("claimHours", "form.claimHours", input("number", { min: CLAIM_HOURS_MIN, max: CLAIM_HOURS_MAX, inputmode: "numeric" }), t("form.claimHint")),
   };
   const notify = input("checkbox", { id: "field-notify", name: "notifyParticipants" });
@@ -99,6 +104,11 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     "select",
     { id: "field-captchaMode", name: "captchaMode", class: "input", "aria-describedby": "captcha-hint" },
     CAPTCHA_MODES.map((value) => h("option", { value }, t(`form.captchaMode.${value}` as TextKey))),
+  );
+  const tickets = h(
+    "select",
+    { id: "field-ticketMode", name: "ticketMode", class: "input", "aria-describedby": "tickets-hint" },
+    TICKET_MODES.map((value) => h("option", { value }, t(`form.ticketMode.${value}` as TextKey))),
   );
   const leavers = input("checkbox", { id: "field-excludeLeavers", name: "excludeLeavers" });
   const newSubscribers = h(
@@ -128,6 +138,9 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
   notify.checked = existing?.notifyParticipants ?? false;
   mode.value = existing?.resultsMode ?? "reply";
   captcha.value = existing?.captchaMode ?? "off";
+  tickets.value = existing?.ticketMode ?? "none";
+  controls.referralCap.input.value = String(existing?.referralCap ?? TICKET_CAP_DEFAULT);
+  controls.boostCap.input.value = String(existing?.boostCap ?? TICKET_CAP_DEFAULT);
   leavers.checked = existing?.excludeLeavers ?? false;
   newSubscribers.value = existing?.newSubscribers ?? "off";
   premium.checked = existing?.premiumOnly ?? false;
@@ -146,6 +159,9 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     notifyParticipants: notify.checked,
     resultsMode: mode.value as ResultsMode,
     captchaMode: captcha.value as CaptchaMode,
+    ticketMode: tickets.value as TicketMode,
+    referralCap: controls.referralCap.input.value,
+    boostCap: controls.boostCap.input.value,
     excludeLeavers: leavers.checked,
     newSubscribers: newSubscribers.value as NewSubscribers,
     premiumOnly: premium.checked,
@@ -222,6 +238,15 @@ export async function formScreen(ctx: ScreenContext, id: number | null): Promise
     controls.claimHours.wrapper,
     h("div", { class: "field" }, h("label", { for: mode.id, class: "field-label" }, t("form.resultsMode")), mode),
     h("label", { class: "checkbox" }, notify, h("span", {}, t("form.notify"))),
+    h("h2", { class: "section-title" }, t("form.tickets")),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: tickets.id, class: "field-label" }, t("form.ticketMode")),
+      tickets,
+      h("p", { class: "hint field-hint", id: "tickets-hint" }, t("form.ticketsHint")),
+    ),
+    h("div", { class: "field-pair" }, controls.referralCap.wrapper, controls.boostCap.wrapper),
     h("h2", { class: "section-title" }, t("form.antiFraud")),
     h(
       "div",
