@@ -289,7 +289,7 @@ async def id_lines(contest_id: int) -> AsyncIterator[bytes]:
         last = rows[0]["last"]
 
 
-_RUNNING_TOTAL = """
+_RUNNING_TOTAL_SQLITE = """
 SELECT joined_at, n FROM (
     SELECT joined_at, ROW_NUMBER() OVER (ORDER BY joined_at, id) AS n
     FROM participant WHERE contest = {}
@@ -297,20 +297,34 @@ SELECT joined_at, n FROM (
 WHERE n % {} = 0 OR n = {}
 ORDER BY n
 """
+_RUNNING_TOTAL_POSTGRES = """
+SELECT percentile_disc({}::float8[]) WITHIN GROUP (ORDER BY joined_at) AS times
+FROM participant WHERE contest = {}
+"""
 
 
 async def running_total(contest_id: int, max_points: int) -> list[tuple[datetime, int]]:
     """(time of the n-th join, n) for every `step`-th join and the last, at most `max_points`.
 
-    The database numbers the joins and returns only the picked rows, so a contest with
-    a million entries sends a couple of hundred rows, not a million timestamps.
+    The database picks the rows, so a contest with a million entries sends a couple of
+    hundred timestamps, not a million. On PostgreSQL one `percentile_disc` over the
+    wanted ranks: a sort of the join times and no per-row window (at 1,000,000 joins
+    0.4–0.7 s against 1.7–2.4 s for `ROW_NUMBER()` in the same run).
     """
     total = await count(contest_id)
     if total == 0:
         return []
     step = max(1, -(-total // max_points))
-    rows = await Participant.raw(_RUNNING_TOTAL, contest_id, step, total)
-    return [(utc_time(row["joined_at"]), row["n"]) for row in rows]
+    if is_sqlite():
+        rows = await Participant.raw(_RUNNING_TOTAL_SQLITE, contest_id, step, total)
+        return [(utc_time(row["joined_at"]), row["n"]) for row in rows]
+    ranks = [*range(step, total, step), total]
+    # percentile_disc(f) is the ceil(f * total)-th value; half a rank below keeps float
+    # rounding from landing on the next one.
+    fractions = [(n - 0.5) / total for n in ranks]
+    rows = await Participant.raw(_RUNNING_TOTAL_POSTGRES, fractions, contest_id)
+    times = rows[0]["times"] or []
+    return [(utc_time(at), n) for at, n in zip(times, ranks, strict=True)]
 
 
 def utc_time(value: datetime | str) -> datetime:
