@@ -163,6 +163,9 @@ _EDITS = (
     ManageAction.toggle_leavers,
     ManageAction.toggle_new_subscribers,
     ManageAction.toggle_premium,
+    ManageAction.toggle_tickets,
+    ManageAction.edit_referral_cap,
+    ManageAction.edit_boost_cap,
 )
 _ACTIONS_BY_STATUS: dict[Status, tuple[ManageAction, ...]] = {
     Status.draft: (*_EDITS, ManageAction.cancel),
@@ -201,6 +204,12 @@ def _manage_label(contest: Contest, action: ManageAction, texts: Texts) -> str:
         return texts(f"organizer.newsubs_{contest.new_subscribers}")
     if action is ManageAction.toggle_premium:
         return texts("organizer.premium_" + ("on" if contest.premium_only else "off"))
+    if action is ManageAction.toggle_tickets:
+        return texts(f"organizer.tickets_{contest.ticket_mode}")
+    if action is ManageAction.edit_referral_cap:
+        return texts("organizer.manage_refcap", cap=contest.referral_cap)
+    if action is ManageAction.edit_boost_cap:
+        return texts("organizer.manage_boostcap", cap=contest.boost_cap)
     return texts(_label_key(action))
 
 

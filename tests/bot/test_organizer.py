@@ -476,3 +476,33 @@ async def test_anti_fraud_rules_are_switched_on_manage(harness: BotHarness) -> N
     (saved,) = await press_in_private(h, OWNER, "🆕 New subscribers only: yes (unknown: allowed)")
     assert "🆕 New subscribers only: no" in button_texts(saved)
     assert (await contests.get(contest.id)).new_subscribers == "off"
+
+
+async def test_ticket_mode_and_caps_on_manage(harness: BotHarness) -> None:
+    """The ticket mode goes round its choices; each cap is asked for and checked against
+    `rules.TICKET_CAP_MAX`; the summary says what gives tickets."""
+    h = harness
+    h.emu.create_user(OWNER, "Olga")
+    contest = await contests.create(
+        OWNER, ContestFields(title="Tickets", ends_at=datetime.now(UTC) + timedelta(days=5))
+    )
+    summary = await _open(h, OWNER, "Tickets")
+    assert {
+        "🎟 Extra tickets: none",
+        "🎟 Most for friends: 10",
+        "🎟 Most for boosts: 10",
+    } <= set(button_texts(summary))
+    (saved,) = await press_in_private(h, OWNER, "🎟 Extra tickets: none")
+    assert "🎟 Extra tickets: invited friends" in button_texts(saved)
+    assert "Extra tickets for invited friends (at most 10)" in saved.text
+    await press_in_private(h, OWNER, "🎟 Extra tickets: invited friends")
+    (saved,) = await press_in_private(h, OWNER, "🎟 Extra tickets: channel boosts")
+    assert "🎟 Extra tickets: friends and boosts" in button_texts(saved)
+    (asked,) = await press_in_private(h, OWNER, "🎟 Most for boosts: 10")
+    assert "(1–100)" in asked.text
+    (refused,) = await h.say(OWNER, "101")
+    assert "boost ticket cap must be between 1 and 100" in refused.text
+    (saved,) = await h.say(OWNER, "3")
+    assert "channel boosts (at most 3)" in saved.text
+    stored = await contests.get(contest.id)
+    assert (stored.ticket_mode, stored.referral_cap, stored.boost_cap) == ("both", 10, 3)

@@ -97,6 +97,14 @@ async def summary(contest: Contest, texts: Texts) -> str:
         lines.append(texts("cards.max_participants", count=contest.max_participants))
     if contest.claim_hours is not None:
         lines.append(texts("claims.summary_hours", hours=contest.claim_hours))
+    if contest.ticket_mode != "none":
+        lines.append(
+            texts(
+                f"organizer.summary_tickets_{contest.ticket_mode}",
+                referral_cap=contest.referral_cap,
+                boost_cap=contest.boost_cap,
+            )
+        )
     if contest.publish_at is not None and contest.status == "scheduled":
         lines.append(texts("organizer.summary_publish_at", when=cards.when(contest.publish_at)))
     lines += [texts(key) for key in rule_keys(contest)]
@@ -146,9 +154,18 @@ _EDITED = {
     ManageAction.edit_limit: "max_participants",
     ManageAction.edit_publish_at: "publish_at",
     ManageAction.edit_claim: "claim_hours",
+    ManageAction.edit_referral_cap: "referral_cap",
+    ManageAction.edit_boost_cap: "boost_cap",
 }
 """Which contest field each edit button changes."""
-_COUNTS = {"winners_count", "reserve_count", "max_participants", "claim_hours"}
+_COUNTS = {
+    "winners_count",
+    "reserve_count",
+    "max_participants",
+    "claim_hours",
+    "referral_cap",
+    "boost_cap",
+}
 _CLEARED = {
     ManageAction.clear_deadline: "ends_at",
     ManageAction.clear_limit: "max_participants",
@@ -164,6 +181,8 @@ def _question(field: str, contest: Contest, texts: Texts, zone_name: str) -> str
         return texts(f"organizer.ask_{field}", limit=limit)
     if field == "claim_hours":
         return texts("claims.ask_hours", low=rules.CLAIM_HOURS_MIN, high=rules.CLAIM_HOURS_MAX)
+    if field in ("referral_cap", "boost_cap"):
+        return texts(f"organizer.ask_{field}", limit=rules.TICKET_CAP_MAX)
     limit = rules.WINNERS_MAX if field == "winners_count" else rules.RESERVE_MAX
     return texts(
         f"organizer.ask_edit_{field}",
@@ -341,6 +360,9 @@ _TOGGLED = {
         "new_subscribers": rules.next_choice(rules.NEW_SUBSCRIBERS, contest.new_subscribers)
     },
     ManageAction.toggle_premium: lambda contest: {"premium_only": not contest.premium_only},
+    ManageAction.toggle_tickets: lambda contest: {
+        "ticket_mode": rules.next_choice(rules.TICKET_MODES, contest.ticket_mode)
+    },
 }
 """The switches (the preview's two, as the wizard's `toggle_*`, the captcha mode and the
 anti-fraud rules): the next value of the setting."""
