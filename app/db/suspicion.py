@@ -93,7 +93,8 @@ async def referrer_counts(contest_id: int, referrer_id: int, now: datetime) -> t
 
 
 async def needs_assessment(contest_id: int) -> bool:
-    """Whether some entry has no assessment yet (entries are never removed before the draw)."""
+    """Whether the assessed entries differ in number from the entries: new ones came, or
+    some were deleted (`users.forget`)."""
     assessed = await EntrySuspicion.count().where(EntrySuspicion.contest == contest_id)
     rows = await Contest.select(Contest.participant_count).where(Contest.id == contest_id)
     return bool(rows) and rows[0]["participant_count"] != assessed
@@ -122,7 +123,7 @@ async def assess(contest_id: int, now: datetime | None = None) -> int:
     changed: list[EntrySuspicion] = []
     for entry in entries:
         user_id = entry["user_id"]
-        found = by_referrer.get(user_id, set())
+        found = set(by_referrer.get(user_id, ()))
         if entry["known"] is None:  # never seen by the bot: only the id says something
             if suspicion.is_new_account(user_id, now):
                 found.add(Signal.new_account)
