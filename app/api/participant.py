@@ -71,7 +71,7 @@ async def _join(
     **options: Any,
 ) -> JoinResult:
     """`joining.join` from the Mini App (with the bot's membership cache); `options`: its
-    `limits` or `captcha_passed`."""
+    `limits`, or `captcha_passed` and the pending join's `referrer`."""
     return await joining.join(
         bot,
         contest_id,
@@ -229,7 +229,15 @@ class ParticipantController(Controller):
         if verdict.next_question is not None:
             failed = JoinResult(JoinStatus.captcha_failed)
             return await _answer(settings, user, contest, failed, verdict.next_question)
-        result = await _join(bot, settings, user, contest_id, member_cache, captcha_passed=True)
+        result = await _join(
+            bot,
+            settings,
+            user,
+            contest_id,
+            member_cache,
+            captcha_passed=True,
+            referrer=verdict.referrer,
+        )
         return await _answer(settings, user, contest, result)
 
     @get(

@@ -1,4 +1,5 @@
-"""The captcha: who must pass one before their join is recorded, and the challenges.
+"""The captcha's challenges (who is asked: `app.telegram.gate`, by the contest's
+`rules.CaptchaMode`).
 
 Two parts, chosen for Telegram's WebView and for the bot's chat (see the README's
 anti-fraud section for what each can and cannot catch):
@@ -23,9 +24,6 @@ from datetime import datetime
 
 import altcha
 
-from app.contests import suspicion
-from app.contests.rules import CaptchaMode
-
 PICTURES: dict[str, str] = {
     "apple": "🍎",
     "cat": "🐱",
@@ -47,18 +45,6 @@ PICTURES: dict[str, str] = {
 """Pictures with one obvious name each (screen readers announce the emoji by it too)."""
 OPTIONS = 6
 WORK_ALGORITHM = "SHA-256"
-
-
-def needs_captcha(
-    mode: CaptchaMode | str, user_id: int, username: str | None, now: datetime
-) -> bool:
-    """Whether a join under `mode` must pass the captcha first. "suspicious" asks
-    `suspicion.at_join` with what the join has at hand (no extra query)."""
-    if mode == "everyone":
-        return True
-    if mode == "suspicious":
-        return suspicion.at_join(user_id, username, now).flagged
-    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class Pending:
     token: str
     contest_id: int
     source: str
+    referrer: int | None
     question: Question
     expires_at: datetime
 
@@ -44,7 +45,9 @@ async def passed(contest_id: int, user_id: int) -> bool:
     )
 
 
-async def issue(contest_id: int, user_id: int, source: str, seconds: int) -> Pending:
+async def issue(
+    contest_id: int, user_id: int, source: str, seconds: int, referrer: int | None = None
+) -> Pending:
     """A new question for the user's join in the contest (replacing any earlier one)."""
     question, token = new_question(), new_token()
     expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
@@ -54,6 +57,7 @@ async def issue(contest_id: int, user_id: int, source: str, seconds: int) -> Pen
         user_id=user_id,
         token=token,
         source=source,
+        referrer_id=referrer,
         options=list(question.options),
         answer=question.answer,
         expires_at=expires_at,
@@ -65,13 +69,14 @@ async def issue(contest_id: int, user_id: int, source: str, seconds: int) -> Pen
         values=[
             CaptchaChallenge.token,
             CaptchaChallenge.source,
+            CaptchaChallenge.referrer_id,
             CaptchaChallenge.options,
             CaptchaChallenge.answer,
             CaptchaChallenge.expires_at,
             CaptchaChallenge.passed_at,
         ],
     )
-    return Pending(token, contest_id, source, question, expires_at)
+    return Pending(token, contest_id, source, referrer, question, expires_at)
 
 
 async def pending(token: str, user_id: int) -> CaptchaChallenge | None:

@@ -191,6 +191,7 @@ class CaptchaChallenge(Table, tablename="captcha_challenge"):
     user_id = BigInt()
     token = Varchar(length=32, unique=True)
     source = Varchar(length=16, default="bot")
+    referrer_id = BigInt(null=True, default=None)  # the link the pending join came through
     options = JSONB(default=[])
     answer = Integer(default=0)
     expires_at = Timestamptz(default=TimestamptzNow())

@@ -12,14 +12,13 @@ limited per user and per contest like joins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from aiogram.types import User
 
 from app.config import Settings
 from app.contests import captcha
 from app.contests.lifecycle import Status
-from app.db import captchas, participants
+from app.db import captchas, participants, suspicion
 from app.db.captchas import Outcome, Pending
 from app.db.participants import JoinResult, JoinStatus
 from app.db.tables import Contest
@@ -41,22 +40,29 @@ async def refused(
     return JoinResult(JoinStatus.rate_limited, retry_after=refusal.retry_after)
 
 
-async def needs_question(contest: Contest, user: User) -> bool:
+async def needs_question(contest: Contest, user: User, referrer: int | None = None) -> bool:
     """Whether this join must pass the captcha first (never for someone already in, or
     who passed it in this contest, nor when the contest takes no entries: that answer
-    comes first)."""
+    comes first). "suspicious" asks `app.db.suspicion.at_join`: the account's signals and
+    the referrer's recent entries, flagged at `suspicion.FLAG_SCORE`."""
     if contest.captcha_mode == "off" or contest.status != Status.active.value:
         return False
-    if not captcha.needs_captcha(contest.captcha_mode, user.id, user.username, datetime.now(UTC)):
+    if await participants.is_participant(contest.id, user.id) or await captchas.passed(
+        contest.id, user.id
+    ):
         return False
-    return not (
-        await participants.is_participant(contest.id, user.id)
-        or await captchas.passed(contest.id, user.id)
-    )
+    if contest.captcha_mode == "everyone":
+        return True
+    assessment = await suspicion.at_join(contest.id, user.id, user.username, referrer)
+    return assessment.flagged
 
 
-async def ask(settings: Settings, contest_id: int, user_id: int, source: str) -> Pending:
-    return await captchas.issue(contest_id, user_id, source, settings.captcha_seconds)
+async def ask(
+    settings: Settings, contest_id: int, user_id: int, source: str, referrer: int | None = None
+) -> Pending:
+    """A question for this join; the pending join keeps where it came from (`source`,
+    `referrer`) for when the answer lets it through."""
+    return await captchas.issue(contest_id, user_id, source, settings.captcha_seconds, referrer)
 
 
 def work_for(settings: Settings, pending: Pending) -> dict | None:
@@ -75,6 +81,7 @@ class Answer:
     outcome: Outcome
     contest_id: int = 0
     source: str = "bot"
+    referrer: int | None = None
     next_question: Pending | None = None
     refused: JoinResult | None = None
 
@@ -101,6 +108,6 @@ async def solve(
             choice = -1  # no valid proof of work: judged as a wrong answer
     outcome = await captchas.answer(row, choice)
     if outcome is Outcome.passed:
-        return Answer(outcome, row.contest_id, row.source)
-    again = await ask(settings, row.contest_id, user_id, row.source)
-    return Answer(outcome, row.contest_id, row.source, next_question=again)
+        return Answer(outcome, row.contest_id, row.source, row.referrer_id)
+    again = await ask(settings, row.contest_id, user_id, row.source, row.referrer_id)
+    return Answer(outcome, row.contest_id, row.source, row.referrer_id, next_question=again)

@@ -57,7 +57,7 @@ async def join(
     )
     for _ in range(CHANGED_RETRIES):
         contest = await contests.for_joining(contest_id)
-        if not captcha_passed and await gate.needs_question(contest, user):
+        if not captcha_passed and await gate.needs_question(contest, user, referrer):
             return JoinResult(JoinStatus.captcha_required, contest.participant_count)
         required = await contests.channels_for_joining(contest)
         conditions = subscription_conditions(bot, required, cache)

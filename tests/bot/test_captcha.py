@@ -16,14 +16,14 @@ from app.contests import suspicion
 from app.contests.captcha import OPTIONS, PICTURES
 from app.contests.channels import ChannelRef
 from app.db import participants
-from app.db.tables import CaptchaChallenge
+from app.db.tables import CaptchaChallenge, Referral
 from tests.bot.flows import buttons, published_contest
 from tests.bot.harness import BotHarness
 from tests.telegram_emulator import Message
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-OWNER, ANN, BOB = 1000, 2001, 2002
+OWNER, ANN, BOB, CARL = 1000, 2001, 2002, 2003
 
 
 async def _contest(h: BotHarness, mode: str) -> tuple[int, int, Message]:
@@ -132,3 +132,30 @@ async def test_the_pending_join_survives_a_restart_of_the_bot(harness: BotHarnes
     answer, _ = await h.press(ANN, ANN, question.message_id, data=f"v1q:{token}:{right}")
     assert (answer.text or "").startswith("You're in")
     assert await participants.is_participant(contest_id, ANN)
+
+
+async def test_a_referred_join_keeps_its_referrer_through_the_captcha(
+    harness: BotHarness,
+) -> None:
+    """The pending join remembers the link it came through: once the answer lets it in,
+    the referral is recorded as for any referred join."""
+    h = harness
+    contest_id, channel_id, post = await _contest(h, "everyone")
+    data = buttons(post)[0]["callback_data"]
+    _, (question,) = await h.press(ANN, channel_id, post.message_id, data=data, replies=1)
+    token, right, _ = await _positions(ANN)
+    await h.press(ANN, ANN, question.message_id, data=f"v1q:{token}:{right}")
+    assert await participants.is_participant(contest_id, ANN)
+
+    h.emu.create_user(CARL, "Carl", username="carl")
+    h.emu.add_member(channel_id, CARL)
+    (card,) = await h.say(CARL, f"/start c{contest_id}r{ANN}")
+    answer, (asked,) = await h.press(
+        CARL, CARL, card.message_id, data=buttons(card)[0]["callback_data"], replies=1
+    )
+    assert "answer the question" in (answer.text or "")
+    token, right, _ = await _positions(CARL)
+    answer, _ = await h.press(CARL, CARL, asked.message_id, data=f"v1q:{token}:{right}")
+    assert (answer.text or "").startswith("You're in")
+    referred = await Referral.objects().where(Referral.invitee_id == CARL)
+    assert [(r.referrer_id, r.contest) for r in referred] == [(ANN, contest_id)]

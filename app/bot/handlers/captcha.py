@@ -63,6 +63,7 @@ async def answer(
         settings.default_language,
         member_cache,
         captcha_passed=True,
+        referrer=verdict.referrer,
     )
     missing = await missing_channels(verdict.contest_id, result)
     text = answer_text(result, missing, texts)

@@ -89,7 +89,8 @@ async def join(
             referrer=getattr(callback_data, "referrer", None),
         )
         if result.status is JoinStatus.captcha_required:
-            return await ask_captcha(query, bot, settings, texts, contest_id, source)
+            referrer = getattr(callback_data, "referrer", None)
+            return await ask_captcha(query, bot, settings, texts, contest_id, source, referrer)
         missing = await missing_channels(contest_id, result)
         if result.status is JoinStatus.not_eligible:
             required = await contests.required_channels(contest_id)
@@ -167,13 +168,19 @@ def question_text(pending: Pending, texts: Texts, key: str, title: str = "") -> 
 
 
 async def ask_captcha(
-    query: CallbackQuery, bot: Bot, settings: Settings, texts: Texts, contest_id: int, source: str
+    query: CallbackQuery,
+    bot: Bot,
+    settings: Settings,
+    texts: Texts,
+    contest_id: int,
+    source: str,
+    referrer: int | None = None,
 ) -> AnswerCallbackQuery:
     """Send the question privately and answer the press (it came from `source`); someone
     who never started the bot is sent to its chat by the press's URL answer (the contest
     card there, whose Join asks again)."""
     user_id = query.from_user.id
-    pending = await gate.ask(settings, contest_id, user_id, source)
+    pending = await gate.ask(settings, contest_id, user_id, source, referrer)
     contest = await contests.get(contest_id)
     text = question_text(pending, texts, "bot.captcha_question", contest.title)
     try:

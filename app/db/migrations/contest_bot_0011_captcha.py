@@ -45,6 +45,7 @@ async def forwards() -> MigrationManager:
         ("user_id", BigInt, _params(default=0)),
         ("token", Varchar, _params(length=32, default="", unique=True)),
         ("source", Varchar, _params(length=16, default="bot")),
+        ("referrer_id", BigInt, _params(default=None, null=True)),
         ("options", JSONB, _params(default="[]")),
         ("answer", Integer, _params(default=0)),
         ("expires_at", Timestamptz, _params(default=TimestamptzNow())),
