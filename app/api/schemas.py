@@ -125,6 +125,9 @@ class PublicCard(Camel, kw_only=True):
     claim_hours: int | None = None
     beacon: BeaconWait | None = None
     """Set while the draw waits for its drand round."""
+    exclude_leavers: bool = False
+    new_subscribers: NewSubscribers = "off"
+    premium_only: bool = False
 
 
 ClaimStateName = Literal["pending", "won", "claimed", "handed_over", "passed_on", "replaced"]

@@ -72,6 +72,9 @@ def public_card(shared: card_cache.SharedCard) -> schemas.PublicCard:
         seed_commitment=contest.seed_commitment,
         claim_hours=contest.claim_hours,
         beacon=beacon_view(shared.beacon),
+        exclude_leavers=contest.exclude_leavers,
+        new_subscribers=contest.new_subscribers,  # type: ignore[arg-type]
+        premium_only=contest.premium_only,
     )
 
 

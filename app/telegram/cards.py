@@ -60,9 +60,22 @@ def card_text(contest: Contest, channels: Sequence[ChannelRef], language: str) -
     if channels:
         names = ", ".join(channel_link(ref) for ref in channels)
         lines.append(text(language, "cards.required", channels=names))
+    lines += [text(language, key) for key in rule_keys(contest)]
     if contest.seed_commitment:
         lines.append(text(language, "cards.commitment", commitment=contest.seed_commitment))
     return "\n".join(lines)
+
+
+def rule_keys(contest: Contest) -> list[str]:
+    """The card lines telling participants the contest's anti-fraud rules up front."""
+    keys = []
+    if contest.premium_only:
+        keys.append("cards.rule_premium")
+    if contest.new_subscribers != "off":
+        keys.append("cards.rule_new_subscribers")
+    if contest.exclude_leavers:
+        keys.append("cards.rule_leavers")
+    return keys
 
 
 def freeze_text(

@@ -8,7 +8,7 @@ reported to the organizer on the contest (once per distinct reason).
 
 The contest's eligibility rules (Premium only, new subscribers only) are conditions
 checked with the channels; someone subscribed to every channel whom a rule keeps out gets
-`not_eligible` and `refusal_texts` saying which rule, in both the bot and the Mini App.
+`not_eligible` and `refusal_message` saying which rule, in both the bot and the Mini App.
 """
 
 from __future__ import annotations

@@ -55,3 +55,14 @@ def test_results_mentions() -> None:
     assert '<a href="tg://user?id=1">Ann &lt;3</a>' in text
     assert "@bob" in text
     assert "Participants: 10" in text
+
+
+def test_card_tells_the_anti_fraud_rules_up_front() -> None:
+    plain = cards.card_text(_contest(), [], "en")
+    assert "Premium" not in plain and "New subscribers" not in plain
+    strict = _contest(premium_only=True, new_subscribers="unknown_refused", exclude_leavers=True)
+    card = cards.card_text(strict, [], "en")
+    assert "⭐ Telegram Premium accounts only" in card
+    assert "🆕 New subscribers only: subscribe after the start" in card
+    assert "🚪 Leaving a required channel before the draw disqualifies" in card
+    assert "Только аккаунты Telegram Premium" in cards.card_text(strict, [], "ru")

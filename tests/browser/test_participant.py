@@ -142,6 +142,9 @@ async def test_premium_only_says_why_and_lets_premium_accounts_in(
     for user in (plain, star):
         stack.emulator.add_member(channel_id, user["id"])
     page = await open_app(plain, start_param=f"c{contest_id}")
+    await expect(page.get_by_test_id("contest-rules")).to_have_text(
+        "Telegram Premium accounts only."
+    )
     await page.locator("#tg-main-button").click()
     status = page.get_by_test_id("join-status")
     await expect(status).to_have_attribute("data-status", "not_eligible")

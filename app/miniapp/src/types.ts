@@ -77,6 +77,9 @@ export interface PublicCard {
   seedCommitment: string | null;
   claimHours?: number | null;
   beacon?: BeaconWait | null;
+  excludeLeavers?: boolean;
+  newSubscribers?: NewSubscribers;
+  premiumOnly?: boolean;
 }
 
 /** The viewer's own part of a card (GET /api/contests/{id}/status). */

@@ -72,6 +72,16 @@ function answerView(answer: JoinAnswer): HTMLElement {
   );
 }
 
+/** The contest's anti-fraud rules, said before anyone joins (as the channel post does). */
+function rulesNote(card: ContestCard): HTMLElement | null {
+  const rules: TextKey[] = [];
+  if (card.premiumOnly) rules.push("contest.rulePremium");
+  if (card.newSubscribers && card.newSubscribers !== "off") rules.push("contest.ruleNewSubscribers");
+  if (card.excludeLeavers) rules.push("contest.ruleLeavers");
+  if (rules.length === 0) return null;
+  return h("ul", { class: "hint rules", "data-testid": "contest-rules" }, rules.map((key) => h("li", {}, t(key))));
+}
+
 function facts(card: ContestCard, count: HTMLElement): HTMLElement {
   return h(
     "div",
@@ -211,6 +221,7 @@ export async function contestScreen(ctx: ScreenContext, id: number): Promise<voi
     card.description ? h("p", { class: "description" }, card.description) : null,
     section(null, facts(card, count), ...timing(ctx, card)),
     statusNote(card),
+    rulesNote(card),
     channelsSlot,
     answerSlot,
     card.tickets ? ticketsView(card.tickets) : null,
