@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from app.contests.claims import HANDABLE, HOLDING, ClaimState, deadline, first_state
 from app.db import audit
 from app.db.engine import transaction
-from app.db.tables import Contest, WinnerClaim
+from app.db.tables import WinnerClaim
 from app.errors import NotFoundError, ValidationError
 
 HANDED_OVER = "handed_over"
@@ -191,8 +191,3 @@ async def mark_announced(contest_id: int, user_ids: list[int]) -> None:
     await WinnerClaim.update({WinnerClaim.announced: True}).where(
         (WinnerClaim.contest == contest_id) & WinnerClaim.user_id.is_in(user_ids or [0])
     )
-
-
-async def hours_of(contest_id: int) -> int | None:
-    row = await Contest.select(Contest.claim_hours).where(Contest.id == contest_id).first()
-    return None if row is None else row["claim_hours"]
