@@ -110,10 +110,9 @@ class Reader:
         if self._tickets is None:
             self._ids.extend(map(int, lines))
         else:
-            for line in lines:
-                user_id, tickets = line.split(b" ")
-                self._ids.append(int(user_id))
-                self._tickets.append(int(tickets))
+            numbers = list(map(int, b" ".join(lines).split(b" ")))  # id, tickets, id, ...
+            self._ids.extend(numbers[0::2])
+            self._tickets.extend(numbers[1::2])
         self._line += len(lines)
         if self._ascending:
             ids = self._ids
