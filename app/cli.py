@@ -155,6 +155,9 @@ def verify(
     if user_id is not None:
         listed = None if frozen is None else user_id in frozen
         click.echo(proofs.inclusion(document, user_id, listed).describe())
+        held = frozen.tickets_of(user_id) if frozen is not None and document.weighted else None
+        if held is not None:
+            click.echo(f"user {user_id} held {held} of the draw's tickets")
     if problems:
         click.echo(f"MISMATCH: the proof of contest {document.contest_id} does not verify:")
         for problem in problems:

@@ -167,6 +167,8 @@ def test_a_ticket_proof_verifies(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"weighted draw: {sum(WEIGHTS)} tickets" in result.stdout
     assert f"user {winner} is in the participant list; result: winner" in result.stdout
+    held = WEIGHTS[IDS.index(winner)]
+    assert f"user {winner} held {held} of the draw's tickets" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("OK: contest 9: 60 participants")
 
 

@@ -42,6 +42,15 @@ class FrozenList:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def tickets_of(self, user_id: int) -> int | None:
+        """A listed user's tickets (1 in a list without tickets); None if not listed."""
+        if user_id not in self:
+            return None
+        if self.tickets is None:
+            return 1
+        index = bisect_left(self.ids, user_id) if self.ascending else self.ids.index(user_id)
+        return self.tickets[index]
+
     def __contains__(self, user_id: object) -> bool:
         if not isinstance(user_id, int) or not self.ids:
             return False
