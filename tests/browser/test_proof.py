@@ -212,3 +212,53 @@ async def test_the_proof_page_lists_the_exclusions_with_their_reasons(
     await expect(leaver).to_contain_text("left a required channel after joining")
     await expect(leaver).to_contain_text("left News at 2026-04-01T10:00:00+00:00 after joining")
     await expect(listed.locator("li").nth(1)).to_contain_text("replaced by the organizer")
+
+
+async def test_a_weighted_draw_with_invited_friends_verifies(
+    stack: Stack, open_app: OpenApp
+) -> None:
+    """Three friends join through one participant's link: the worker freezes the list with
+    4 tickets for the inviter, the proof (format 3) checks out in the browser, which shows
+    the tickets; lowering the caps in the document is flagged."""
+    people = [person(700_500 + n, f"Friend {n}") for n in range(1, 5)]
+    add_people(stack, ORGANIZER, *people)
+    contest_id = await published_contest(
+        stack,
+        title="Invite friends",
+        winnersCount=1,
+        reserveCount=1,
+        maxParticipants=4,
+        ticketMode="referrals",
+        referralCap=3,
+    )
+    inviter = people[0]
+    await stack.call(inviter, "POST", f"/api/contests/{contest_id}/join")
+    for friend in people[1:]:
+        path = f"/api/contests/{contest_id}/join?referrer={inviter['id']}"
+        assert (await stack.call(friend, "POST", path))["status"] == "joined"
+    deadline = time.monotonic() + 30
+    while (await stack.call(inviter, "GET", f"/api/contests/{contest_id}"))["status"] != "finished":
+        assert time.monotonic() < deadline, "the draw did not finish"
+        await asyncio.sleep(0.1)
+    proof = (await stack.call(inviter, "GET", f"/api/contests/{contest_id}/results"))["proof"]
+    assert proof["format"] == "contest-bot-proof/3"
+    assert proof["tickets"] == {"mode": "referrals", "referral_cap": 3, "boost_cap": 10}
+    async with httpx.AsyncClient(base_url=stack.base_url) as client:
+        listed = await client.get(f"/api/public/contests/{contest_id}/participants.txt")
+    held = dict(line.split(" ") for line in listed.text.split("\n"))
+    assert held == {str(p["id"]): "4" if p is inviter else "1" for p in people}
+
+    page = await open_app(inviter, start_param=f"c{contest_id}")
+    await page.locator("#tg-main-button").click()
+    verdict = page.get_by_test_id("proof-verdict")
+    await expect(verdict).to_have_attribute("data-valid", "true")
+    await expect(page.get_by_test_id("proof-tickets")).to_contain_text("7 tickets in all")
+    await expect(page.get_by_test_id("proof-tickets")).to_contain_text("You held 4.")
+
+    await page.goto(f"{stack.base_url}/#/proof")
+    lowered = {**proof, "tickets": {**proof["tickets"], "referral_cap": 1}}
+    await paste_and_check(page, lowered)
+    await expect(verdict).to_have_attribute("data-valid", "false")
+    problem = page.get_by_test_id("proof-problems").locator("li").first
+    await expect(problem).to_have_attribute("data-kind", "tickets_over")
+    await expect(problem).to_contain_text(f"{inviter['id']} (4)")
