@@ -28,14 +28,16 @@ async def member_changed(
 ) -> None:
     user_id = update.new_chat_member.user.id
     subscribed = is_subscribed(update.new_chat_member)
-    if subscribed != is_subscribed(update.old_chat_member):
-        await memberships.record(
-            update.chat.id, user_id, subscribed, update.date, event_update.update_id
-        )
+    # The cache first: updates are handled concurrently, and a my_chat_member update
+    # right after this one (the bot lost its rights) must find the entry to drop.
     if subscribed:
         await member_cache.remember(update.chat.id, user_id, UPDATE_SECONDS)
     else:
         await member_cache.forget(update.chat.id, user_id)
+    if subscribed != is_subscribed(update.old_chat_member):
+        await memberships.record(
+            update.chat.id, user_id, subscribed, update.date, event_update.update_id
+        )
 
 
 async def bot_status_changed(update: ChatMemberUpdated, member_cache: MemberCache) -> None:
