@@ -169,8 +169,13 @@ async def test_channel_where_the_bot_lost_admin_rights(harness: BotHarness) -> N
     channel_id, _ = world(harness)
     contest_id, post = await contest_in(harness, channel_id)
     harness.emu.add_member(channel_id, STRANGER)  # the bot caches this "yes"...
-    harness.emu.revoke_bot_admin(channel_id)  # ...and drops it on losing admin rights
     cache = harness.dp["member_cache"]
+    for _ in range(100):  # (updates are handled concurrently: wait for it before revoking)
+        if await cache.is_member(channel_id, STRANGER):
+            break
+        await asyncio.sleep(0.05)
+    assert await cache.is_member(channel_id, STRANGER)
+    harness.emu.revoke_bot_admin(channel_id)  # ...and drops it on losing admin rights
     for _ in range(100):
         if not await cache.is_member(channel_id, STRANGER):
             break
