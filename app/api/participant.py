@@ -39,7 +39,12 @@ from app.telegram.member_cache import MemberCache
 
 ContestPath = Parameter(title="Contest id", ge=1, le=rules.ID_MAX)
 ReferrerQuery = Parameter(
-    title="Referrer", description="Telegram user id from an invitation link", ge=1, le=2**53 - 1
+    title="Referrer",
+    description="Telegram user id from an invitation link",
+    ge=1,
+    le=2**53 - 1,
+    default=None,
+    required=False,
 )
 
 
@@ -197,7 +202,7 @@ class ParticipantController(Controller):
         )
         question = None
         if result.status is JoinStatus.captcha_required:
-            question = await gate.ask(settings, contest_id, user.id, "miniapp")
+            question = await gate.ask(settings, contest_id, user.id, "miniapp", referrer)
         return await _answer(settings, user, contest, result, question)
 
     @post(
