@@ -84,6 +84,7 @@ async def join(
         await background.queue().draw(contest_id)
     if result.status is JoinStatus.joined:
         await background.queue().refresh_counter(contest_id)
+    if result.is_participant:  # pressing again after boosting counts the new boosts
         await boosts.refresh(bot, contest, user.id)
     return result
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.contests.channels import ChannelRef
-from app.db import draws, participants, users
+from app.db import draws, participants, tickets, users
 from tests.bot.flows import button_texts, buttons, published_contest
 from tests.bot.harness import BotHarness
 
@@ -147,8 +147,15 @@ async def test_referral_link_and_boosts_give_tickets(harness: BotHarness) -> Non
     assert "Your tickets: 2 (1 friends joined through your link" in listing.text
     (listing,) = await h.say(BOB, "/mycontests")
     assert "Your tickets: 2 (0 friends joined through your link, 2 channel boosts)" in listing.text
-    # Bob opening Ann's link again, or his own, changes nothing.
+    # Bob opening Ann's link again, or his own, changes nothing but his boosts: pressing
+    # Join again asks them again (one taken back: the cap of one still holds).
+    h.emu.remove_boosts(channel.id, BOB)
     (card,) = await h.say(BOB, f"/start c{contest_id}r{BOB}")
     await h.press(BOB, BOB, card.message_id, text="Join")
     (listing,) = await h.say(BOB, "/mycontests")
+    assert "Your tickets: 1 (0 friends joined through your link, 0 channel boosts)" in listing.text
+    h.emu.add_boost(channel.id, BOB)
+    await h.press(BOB, BOB, card.message_id, text="Join")
+    (listing,) = await h.say(BOB, "/mycontests")
     assert "Your tickets: 2 (0 friends" in listing.text
+    assert await tickets.invitees(contest_id) == {ANN: [BOB]}
