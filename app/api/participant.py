@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.utils.web_app import WebAppUser
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from app.api import answers, auth, problems, public, views
 from app.api.card_cache import CardCache, SharedCard
@@ -218,7 +218,7 @@ class ParticipantController(Controller):
         bot: BotDep,
         member_cache: MemberCacheDep,
         join_limits: JoinLimitsDep,
-        data: CaptchaAnswer,
+        data: JSONBody[CaptchaAnswer],
         contest_id: int = ContestPath,
     ) -> JoinAnswer:
         """Answer a join's captcha: a right answer (with the proof of work) records the
