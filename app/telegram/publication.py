@@ -41,7 +41,7 @@ from app.config import Settings, get_settings
 from app.contests.claims import NOT_CLAIMED, ClaimState
 from app.db import claims, contests, draws, engine, participants
 from app.db.tables import Contest, Publication, TelegramUser
-from app.errors import TelegramUnavailable
+from app.errors import NotFoundError, TelegramUnavailable
 from app.locales import text
 from app.telegram import cards, outbox, reports
 
@@ -154,7 +154,11 @@ async def _channel_problem(contest_id: int, chat_id: int, doing: str, exc: Excep
 async def refresh_counter(bot: Bot, contest_id: int, settings: Settings | None = None) -> int:
     """Edit the Participate buttons whose shown count is stale; returns how many changed."""
     settings = settings or get_settings()
-    contest = await contests.get(contest_id)
+    try:
+        contest = await contests.get(contest_id)
+    except NotFoundError:  # a refresh queued before a restore from an older backup
+        log.warning("contest %s is gone: no counter to refresh", contest_id)
+        return 0
     if contest.status != "active":
         return 0  # a late refresh must not bring the Participate button back
     count = await participants.count(contest_id)

@@ -310,6 +310,12 @@ async def test_refresh_when_telegram_says_not_modified(harness: BotHarness) -> N
     assert harness.emu.message(channel_id, post.message_id).reply_markup == post.reply_markup
 
 
+async def test_refresh_of_a_contest_that_is_gone(harness: BotHarness) -> None:
+    """A refresh queued before the database was restored from an older backup ends
+    quietly instead of failing (and retrying) in the worker."""
+    assert await publication.refresh_counter(harness.bot, 999_999, harness.settings) == 0
+
+
 async def test_database_outage_answers_try_again(harness: BotHarness) -> None:
     channel_id, _ = world(harness)
     _, post = await contest_in(harness, channel_id)
