@@ -69,6 +69,7 @@ def fails_recheck(user_id: int, failing: float) -> bool:
 async def load(url: str, count: int) -> int:
     """Migrate, create an active contest with 100 + 100 winners, COPY `count` participants."""
     from app.config import load_settings
+    from app.contests import draw
     from app.contests.rules import ContestFields
     from app.db import contests, engine
     from app.db.migrate import migrate
@@ -82,9 +83,10 @@ async def load(url: str, count: int) -> int:
     await engine.stop(current)
     connection = await asyncpg.connect(url)
     await connection.execute(
-        "UPDATE contest SET status = 'active', seed = $2, seed_commitment = '' WHERE id = $1",
+        "UPDATE contest SET status = 'active', seed = $2, seed_commitment = $3 WHERE id = $1",
         contest.id,
         "ab" * 32,
+        draw.commitment("ab" * 32),
     )
     rng = random.Random(16)
     ids = rng.sample(range(10_000_000, 8_000_000_000), count)
