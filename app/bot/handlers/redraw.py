@@ -11,7 +11,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from app.bot import keyboards
+from app.bot import keyboards, reasons
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
@@ -61,8 +61,8 @@ async def redraw(
     message: Message, state: FSMContext, texts: Texts, settings: Settings, bot: Bot
 ) -> None:
     assert message.from_user is not None
-    reason = (message.text or "").strip()
-    if not reason or reason.startswith("/") or len(reason) > rules.REASON_MAX:
+    reason = reasons.typed_in(message)
+    if reason is None:
         await message.answer(texts("organizer.redraw_reason_invalid", limit=rules.REASON_MAX))
         return
     data = await state.get_data()

@@ -9,7 +9,7 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from app.bot import keyboards
+from app.bot import keyboards, reasons
 from app.bot.middlewares import ManagedContestMiddleware
 from app.bot.states import Managing
 from app.config import Settings
@@ -92,8 +92,8 @@ async def ask_reason(
 async def exclude(message: Message, state: FSMContext, texts: Texts, settings: Settings) -> None:
     """Exclude every flagged entry not yet excluded, with the organizer's reason."""
     assert message.from_user is not None
-    reason = (message.text or "").strip()
-    if not reason or reason.startswith("/") or len(reason) > rules.REASON_MAX:
+    reason = reasons.typed_in(message)
+    if reason is None:
         await message.answer(texts("review.exclude_reason_invalid", limit=rules.REASON_MAX))
         return
     data = await state.get_data()
