@@ -67,7 +67,10 @@ async def run_polling(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
         # Stop as aiogram documents (`stop_polling`): it ends the long poll in flight and
         # waits for it, so the session is closed only afterwards and no fetch fails.
         if not polling.done():
-            await dp.stop_polling()
+            try:
+                await dp.stop_polling()
+            except RuntimeError:  # cancelled before polling began: nothing is in flight
+                polling.cancel()
         raise
 
 

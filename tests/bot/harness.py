@@ -119,19 +119,25 @@ async def running_bot(
         serve = runner.run_polling if mode == "polling" else runner.run_webhook
         task = asyncio.create_task(serve(settings, bot, dp))
         sender = asyncio.create_task(Deliverer(worker, senders=2).run())
+        harness = BotHarness(emu, bot, dp, settings, worker, task)
         try:
             if mode == "polling":
                 await emu.wait_for(lambda: emu.call_counts().get("deleteWebhook"), timeout=10)
             else:
                 await emu.wait_for(lambda: emu.bot.webhook is not None, timeout=10)
-            yield BotHarness(emu, bot, dp, settings, worker, task)
+            yield harness
         finally:
+            # A test may restart the bot (a new dispatcher and serving task on the
+            # harness): stop whichever runs now, or its polling outlives the test.
             if mode == "polling":
                 with contextlib.suppress(RuntimeError):  # polling had not started
-                    await dp.stop_polling()
-            for running in (task, sender):
+                    await harness.dp.stop_polling()
+            for running in (harness.serving, sender):
                 running.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await running
             await broker.stop()
             await bot.session.close()
+    pollers = [t for t in asyncio.all_tasks() if "start_polling" in repr(t.get_coro())]
+    assert not pollers, f"a polling dispatcher outlived its test: {pollers}"
+
