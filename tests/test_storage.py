@@ -240,6 +240,56 @@ async def test_users_language_blocking_and_forgetting(db: str) -> None:
     assert await participants.count(contest_id) == 0
 
 
+async def test_a_join_remembers_the_user_in_every_outcome(db: str) -> None:
+    """The presser is stored with the join (on PostgreSQL inside the entry's statement) as
+    `users.remember` would: new users get Telegram's language, a stored choice is kept,
+    names are refreshed, a blocked user is unblocked; refused joins remember too."""
+    contest_id = await active_contest()
+
+    def ann(name: str = "Ann", code: str = "ru-RU") -> users.Profile:
+        return users.profile(88, name, "ann", code)
+
+    joined = await participants.join(contest_id, 88, [], person=ann())
+    assert joined.status is participants.JoinStatus.joined
+    assert joined.person is not None and joined.person.language == "ru"
+    assert (await users.get(88)).first_name == "Ann"  # type: ignore[union-attr]
+
+    await users.set_language(88, "en")
+    await users.mark_blocked(88)
+    again = await participants.join(contest_id, 88, [], person=ann("Anna", "ru"))
+    assert again.status is participants.JoinStatus.already_joined
+    assert again.person is not None and again.person.language == "en"
+    stored = await users.get(88)
+    assert stored is not None and (stored.first_name, stored.blocked_bot) == ("Anna", False)
+    # Unchanged: read back, not written; what the next update in this process sees.
+    same = await participants.join(contest_id, 88, [], person=ann("Anna", "ru"))
+    assert same.person is not None and same.person.language == "en"
+    assert users.recalled(ann("Anna")) is not None
+
+    refused = await participants.join(
+        contest_id,
+        89,
+        [ChannelSubscription(-1, "News", Channels({-1: set()}))],
+        person=users.profile(89, "Bob", None, "en"),
+    )
+    assert refused.status is participants.JoinStatus.conditions_missing
+    assert refused.person is not None and (await users.get(89)) is not None
+    closed = await contests.create(OWNER, fields())
+    late = await participants.join(closed.id, 90, [], person=users.profile(90, "Cy"))
+    assert late.status is participants.JoinStatus.not_open and late.person is not None
+
+
+async def test_concurrent_joins_remember_a_new_user_once(db: str) -> None:
+    contest_id = await active_contest()
+    person = users.profile(91, "Dee", "dee", "ru")
+    results = await asyncio.gather(
+        *(participants.join(contest_id, 91, [], person=person) for _ in range(20))
+    )
+    assert all(r.person is not None and r.person.language == "ru" for r in results)
+    assert [r.status for r in results].count(participants.JoinStatus.joined) == 1
+    assert (await users.names([91])) == {91: ("Dee", "dee")}
+
+
 async def test_export_streams_every_participant(db: str) -> None:
     contest_id = await active_contest()
     await users.remember(5, "Eve", "eve")

@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from app import redis_pool
 from app.bot.handlers import create_routers
-from app.bot.handlers.joining import InFlight
+from app.bot.handlers.joining import InFlight, is_press
 from app.bot.middlewares import ChannelStatelessFSM, PeopleMiddleware
 from app.config import Settings
 from app.telegram.join_limits import JoinLimits
@@ -47,6 +47,6 @@ def create_dispatcher(
     dp["join_guard"] = InFlight()
     dp["member_cache"] = make_cache(redis if settings.redis_url else None)
     dp["join_limits"] = JoinLimits(settings, redis if settings.redis_url else None)
-    dp.update.outer_middleware(PeopleMiddleware(settings.default_language))
+    dp.update.outer_middleware(PeopleMiddleware(settings.default_language, is_press))
     dp.include_routers(*create_routers())
     return dp

@@ -23,11 +23,19 @@ class PeopleMiddleware(BaseMiddleware):
 
     Users are remembered (or refreshed) on every update they cause, so names in results
     and the language choice stay current; bots, anonymous updates and channel
-    membership changes get default texts.
+    membership changes get default texts. Updates `remembered_later` says yes to (a
+    Participate press: the entry's statement remembers the presser and hands back their
+    language) get `person` None and texts in the language last seen, or Telegram's,
+    for error handlers only.
     """
 
-    def __init__(self, default_language: str) -> None:
+    def __init__(
+        self,
+        default_language: str,
+        remembered_later: Callable[[TelegramObject], bool] = lambda _: False,
+    ) -> None:
         self.default_language = default_language
+        self.remembered_later = remembered_later
 
     async def __call__(
         self,
@@ -40,9 +48,15 @@ class PeopleMiddleware(BaseMiddleware):
             data["texts"] = Texts(self.default_language)
             data["person"] = None
             return await handler(event, data)
-        person = await users.remember(
+        described = users.profile(
             user.id, user.first_name, user.username, user.language_code, self.default_language
         )
+        if self.remembered_later(event):
+            known = users.recalled(described)
+            data["person"] = None
+            data["texts"] = Texts(known.language if known else described.language)
+            return await handler(event, data)
+        person = await users.remember_profile(described)
         data["person"] = person
         data["texts"] = Texts(person.language)
         return await handler(event, data)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from app.contests.conditions import CheckResult, Condition, evaluate
 from app.contests.lifecycle import JOINABLE, Action, Status
-from app.db import contests, tickets
+from app.db import contests, tickets, users
 from app.db.engine import is_sqlite, transaction
-from app.db.tables import Contest, Participant
+from app.db.tables import Contest, Participant, TelegramUser
 from app.errors import ContestChanged, TransitionError
 
 EXPORT_BATCH = 5000
@@ -45,6 +45,8 @@ class JoinResult:
     undecided: list[CheckResult] = field(default_factory=list)
     closed_contest: bool = False
     retry_after: float = 0.0
+    person: TelegramUser | None = None
+    """The joining user as stored, when the join was asked to remember them."""
 
     @property
     def is_participant(self) -> bool:
@@ -58,6 +60,7 @@ async def join(
     source: str = "bot",
     contest: Contest | None = None,
     referrer: int | None = None,
+    person: users.Profile | None = None,
 ) -> JoinResult:
     """Join a contest once; a second join of the same user is `already_joined`.
 
@@ -71,10 +74,30 @@ async def join(
     (`updated_at`), else `ContestChanged` is raised and nothing is recorded. `referrer`
     is the participant whose link brought the user: the referral is recorded with the
     entry, in the same transaction, and only for a new entry (`tickets.refer`).
+    `person` (the user as the update describes them, `id == user_id`) is remembered
+    however the join ends, as `users.remember_profile` would, and returned as
+    `JoinResult.person`.
 
-    A join that enters is one statement: the already-joined case is the insert's
-    conflict, and the row is locked, checked, counted there.
+    A join that enters is one statement on PostgreSQL: the user's upsert rides along,
+    the already-joined case is the insert's conflict, and the row is locked, checked,
+    counted there.
     """
+    assert person is None or person.id == user_id
+    result = await _join(contest_id, user_id, conditions, source, contest, referrer, person)
+    if person is not None and result.person is None:
+        result = replace(result, person=await users.remember_profile(person))
+    return result
+
+
+async def _join(
+    contest_id: int,
+    user_id: int,
+    conditions: list[Condition],
+    source: str,
+    contest: Contest | None,
+    referrer: int | None,
+    person: users.Profile | None,
+) -> JoinResult:
     if contest is None or contest.id != contest_id:
         contest = await contests.get(contest_id)
     refusal = _refusal(contest)
@@ -85,22 +108,23 @@ async def join(
         status = JoinStatus.undecided if verdict.undecided else JoinStatus.conditions_missing
         refused = JoinResult(status, 0, verdict.missing, verdict.undecided)
         return await _repeat_or(refused, contest, user_id)
-    enter = _enter_sqlite if is_sqlite() else _enter_postgres
     version = contest.updated_at
     if referrer is None or referrer == user_id:
-        entry = await enter(contest_id, user_id, source, version)
+        entry = await _enter(contest_id, user_id, source, version, person)
     else:
         async with transaction():
-            entry = await enter(contest_id, user_id, source, version)
+            entry = await _enter(contest_id, user_id, source, version, person)
             if entry.total is not None:
                 await tickets.refer(contest_id, referrer, user_id)
     if not entry.open:
-        return await _refused(contest)
-    if entry.total is None:
-        return JoinResult(JoinStatus.already_joined, await count(contest_id))
-    if entry.limit is not None and entry.total >= entry.limit:
-        return JoinResult(JoinStatus.joined, entry.total, closed_contest=await _close(contest_id))
-    return JoinResult(JoinStatus.joined, entry.total)
+        result = await _refused(contest)
+    elif entry.total is None:
+        result = JoinResult(JoinStatus.already_joined, await count(contest_id))
+    elif entry.limit is not None and entry.total >= entry.limit:
+        result = JoinResult(JoinStatus.joined, entry.total, closed_contest=await _close(contest_id))
+    else:
+        result = JoinResult(JoinStatus.joined, entry.total)
+    return replace(result, person=entry.person)
 
 
 async def _repeat_or(refused: JoinResult, contest: Contest, user_id: int) -> JoinResult:
@@ -123,21 +147,22 @@ class _Entry:
     open: bool  # the contest took entries when the row was locked
     total: int | None = None  # the new count, when this join was recorded
     limit: int | None = None
+    person: TelegramUser | None = None  # the user, when asked to remember them
 
 
 # One statement, one round trip: lock the contest row if it still takes entries, insert
 # the entry, count it. The lock is held only inside PostgreSQL, until this statement's
 # commit; the draw's freeze (`contests.close`, an UPDATE of the same row) waits for it.
 _ENTER = """
-WITH open AS (
+WITH {person}open AS (
     SELECT id FROM contest
-    WHERE id = {} AND status = 'active' AND (ends_at IS NULL OR ends_at > now())
+    WHERE id = {{}} AND status = 'active' AND (ends_at IS NULL OR ends_at > now())
       AND (max_participants IS NULL OR participant_count < max_participants)
-      AND updated_at IS NOT DISTINCT FROM {}
+      AND updated_at IS NOT DISTINCT FROM {{}}
     FOR UPDATE
 ), entry AS (
     INSERT INTO participant (contest, user_id, source, joined_at)
-    SELECT id, {}, {}, now() FROM open
+    SELECT id, {{}}, {{}}, now() FROM open
     ON CONFLICT DO NOTHING
     RETURNING contest
 ), counted AS (
@@ -147,16 +172,53 @@ WITH open AS (
 )
 SELECT (SELECT count(*) FROM open) AS open,
        (SELECT participant_count FROM counted) AS total,
-       (SELECT max_participants FROM counted) AS max_participants
+       (SELECT max_participants FROM counted) AS max_participants{known}
 """
-assert frozenset({Status.active}) == JOINABLE  # the statement names 'active'
+# The same, remembering the user on the way (as `users.remember`: inserted when new,
+# the name refreshed when changed, the stored row returned). The row comes back unless
+# another transaction inserted it after this statement's snapshot (then it is read
+# afterwards, as `users.remember` would).
+_ENTER_REMEMBERING = _ENTER.format(
+    person="""person AS (
+    INSERT INTO telegram_user AS stored (id, first_name, username, language)
+    VALUES ({}, {}, {}, {})
+    ON CONFLICT (id) DO UPDATE
+    SET first_name = excluded.first_name, username = excluded.username,
+        blocked_bot = false, updated_at = now()
+    WHERE (stored.first_name, stored.username, stored.blocked_bot)
+        IS DISTINCT FROM (excluded.first_name, excluded.username, false)
+    RETURNING *
+), known AS (
+    SELECT * FROM person
+    UNION ALL
+    SELECT * FROM telegram_user WHERE id = {} AND NOT EXISTS (SELECT FROM person)
+), """,
+    known=", known.*\nFROM (VALUES (1)) AS one LEFT JOIN known ON true",
+)
+_ENTER = _ENTER.format(person="", known="")
+assert frozenset({Status.active}) == JOINABLE  # the statements name 'active'
 
 
-async def _enter_postgres(
-    contest_id: int, user_id: int, source: str, version: datetime | None
+async def _enter(
+    contest_id: int,
+    user_id: int,
+    source: str,
+    version: datetime | None,
+    person: users.Profile | None,
 ) -> _Entry:
-    (row,) = await Contest.raw(_ENTER, contest_id, version, user_id, source)
-    return _Entry(bool(row["open"]), row["total"], row["max_participants"])
+    if is_sqlite():
+        stored = None if person is None else await users.remember_profile(person)
+        return replace(await _enter_sqlite(contest_id, user_id, source, version), person=stored)
+    if person is None:
+        (row,) = await Contest.raw(_ENTER, contest_id, version, user_id, source)
+        return _Entry(bool(row["open"]), row["total"], row["max_participants"])
+    (row,) = await Contest.raw(
+        _ENTER_REMEMBERING,
+        *(person.id, person.first_name, person.username, person.language, person.id),
+        *(contest_id, version, user_id, source),
+    )
+    stored = None if row["id"] is None else users.kept(row)
+    return _Entry(bool(row["open"]), row["total"], row["max_participants"], stored)
 
 
 async def _enter_sqlite(

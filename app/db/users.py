@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from app.db import engine
 from app.db.tables import (
@@ -42,6 +45,29 @@ def pick_language(language_code: str | None, default: str = "en") -> str:
     return code if code in SUPPORTED_LANGUAGES else default
 
 
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A user as an update describes them: what `remember_profile` stores (`language` is
+    taken only for someone new; a stored choice is kept)."""
+
+    id: int
+    first_name: str
+    username: str | None
+    language: str
+
+
+def profile(
+    user_id: int,
+    first_name: str = "",
+    username: str | None = None,
+    language_code: str | None = None,
+    default_language: str = "en",
+) -> Profile:
+    return Profile(
+        user_id, first_name[:256], username, pick_language(language_code, default_language)
+    )
+
+
 async def remember(
     user_id: int,
     first_name: str = "",
@@ -50,38 +76,59 @@ async def remember(
     default_language: str = "en",
 ) -> TelegramUser:
     """Insert or refresh a user; an existing language choice is kept."""
-    cached = _remembered.get(_key(user_id))
-    if cached is not None and cached[0] > time.monotonic():
-        person = cached[1]
-        if (person.first_name, person.username) == (first_name[:256], username):
-            return person
-    user = await _load(user_id, first_name, username, language_code, default_language)
+    return await remember_profile(
+        profile(user_id, first_name, username, language_code, default_language)
+    )
+
+
+async def remember_profile(person: Profile) -> TelegramUser:
+    """`remember` of a `Profile`; a user seen in the last `REMEMBERED_SECONDS` unchanged
+    costs nothing."""
+    return recalled(person) or _keep(await _load(person))
+
+
+def recalled(person: Profile) -> TelegramUser | None:
+    """The stored user as this process last saw them, if recent and still so named."""
+    cached = _remembered.get(_key(person.id))
+    if cached is None or cached[0] <= time.monotonic():
+        return None
+    stored = cached[1]
+    if (stored.first_name, stored.username) != (person.first_name, person.username):
+        return None
+    return stored
+
+
+def kept(row: Mapping[str, Any]) -> TelegramUser:
+    """A user a statement of another module stored and returned (`row` holds the
+    telegram_user columns): remembered as if by `remember`."""
+    columns = {name: row[name] for name in _COLUMNS}
+    return _keep(TelegramUser(_exists_in_db=True, **columns))
+
+
+_COLUMNS = tuple(column._meta.db_column_name for column in TelegramUser._meta.columns)
+
+
+def _keep(user: TelegramUser) -> TelegramUser:
     if len(_remembered) >= _REMEMBERED_MAX:
         _remembered.clear()
-    _remembered[_key(user_id)] = (time.monotonic() + REMEMBERED_SECONDS, user)
+    _remembered[_key(user.id)] = (time.monotonic() + REMEMBERED_SECONDS, user)
     return user
 
 
-async def _load(
-    user_id: int,
-    first_name: str,
-    username: str | None,
-    language_code: str | None,
-    default_language: str,
-) -> TelegramUser:
+async def _load(person: Profile) -> TelegramUser:
     if engine.is_sqlite():
-        user = await TelegramUser.objects().get(TelegramUser.id == user_id)
+        user = await TelegramUser.objects().get(TelegramUser.id == person.id)
     else:
-        user = await _insert_or_read(user_id, first_name, language_code, username, default_language)
+        user = await _insert_or_read(person)
     now = datetime.now(UTC)
     if user is None:
         # SQLite: a new user (most presses of a giveaway burst). PostgreSQL: one that
         # another transaction inserted during ours. Only a conflict needs the SELECT.
         new = TelegramUser(
-            id=user_id,
-            first_name=first_name[:256],
-            username=username,
-            language=pick_language(language_code, default_language),
+            id=person.id,
+            first_name=person.first_name,
+            username=person.username,
+            language=person.language,
         )
         created = (
             await TelegramUser.insert(new)
@@ -91,19 +138,27 @@ async def _load(
         if created:
             new._exists_in_db = True
             return new
-        user = await TelegramUser.objects().get(TelegramUser.id == user_id)
+        user = await TelegramUser.objects().get(TelegramUser.id == person.id)
         assert user is not None
         return user
-    if (user.first_name, user.username, user.blocked_bot) != (first_name[:256], username, False):
+    if (user.first_name, user.username, user.blocked_bot) != (
+        person.first_name,
+        person.username,
+        False,
+    ):
         await TelegramUser.update(
             {
-                TelegramUser.first_name: first_name[:256],
-                TelegramUser.username: username,
+                TelegramUser.first_name: person.first_name,
+                TelegramUser.username: person.username,
                 TelegramUser.blocked_bot: False,
                 TelegramUser.updated_at: now,
             }
-        ).where(TelegramUser.id == user_id)
-        user.first_name, user.username, user.blocked_bot = first_name[:256], username, False
+        ).where(TelegramUser.id == person.id)
+        user.first_name, user.username, user.blocked_bot = (
+            person.first_name,
+            person.username,
+            False,
+        )
     return user
 
 
@@ -123,17 +178,10 @@ SELECT * FROM telegram_user WHERE id = {} AND NOT EXISTS (SELECT FROM new)
 """
 
 
-async def _insert_or_read(
-    user_id: int,
-    first_name: str,
-    language_code: str | None,
-    username: str | None,
-    default_language: str,
-) -> TelegramUser | None:
+async def _insert_or_read(person: Profile) -> TelegramUser | None:
     """The stored user (inserted if new, then already up to date); None if unknown yet."""
-    language = pick_language(language_code, default_language)
     rows = await TelegramUser.raw(
-        _INSERT_OR_READ, user_id, first_name[:256], username, language, user_id
+        _INSERT_OR_READ, person.id, person.first_name, person.username, person.language, person.id
     )
     return TelegramUser(_exists_in_db=True, **rows[0]) if rows else None
 

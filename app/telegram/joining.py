@@ -48,23 +48,29 @@ async def join(
     referrer: int | None = None,
 ) -> JoinResult:
     """`captcha_passed`: the user just answered this contest's captcha (`gate.solve`);
-    `referrer`: the participant whose link brought the user (recorded with the entry)."""
+    `referrer`: the participant whose link brought the user (recorded with the entry).
+
+    Unless the limits refuse the press, the user is remembered (`users.remember`) on
+    the way — for a join that gets as far as the entry, in the entry's own statement —
+    and the result carries the stored user (`JoinResult.person`: their language).
+    """
     over = await gate.refused(limits, Limit.join, contest_id, user.id)
     if over is not None:
         return over
-    await users.remember(
+    person = users.profile(
         user.id, user.first_name, user.username, user.language_code, default_language
     )
     for _ in range(CHANGED_RETRIES):
         contest = await contests.for_joining(contest_id)
         if not captcha_passed and await gate.needs_question(contest, user, referrer):
-            return JoinResult(JoinStatus.captcha_required, contest.participant_count)
+            stored = await users.remember_profile(person)
+            return JoinResult(JoinStatus.captcha_required, contest.participant_count, person=stored)
         required = await contests.channels_for_joining(contest)
         conditions = subscription_conditions(bot, required, cache)
         conditions += rule_conditions(contest, user, required)
         try:
             result = await participants.join(
-                contest_id, user.id, conditions, source, contest, referrer
+                contest_id, user.id, conditions, source, contest, referrer, person
             )
             break
         except ContestChanged:  # edited since the row was read: check against the new one

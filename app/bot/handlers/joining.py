@@ -20,12 +20,12 @@ import math
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from app.bot import keyboards
 from app.config import Settings
 from app.contests.channels import ChannelRef
-from app.db import contests
+from app.db import contests, users
 from app.db.captchas import Pending
 from app.db.participants import JoinResult, JoinStatus
 from app.errors import NotFoundError
@@ -61,12 +61,34 @@ def _shorten(value: str) -> str:
     return value if len(value) <= ALERT_LIMIT else value[: ALERT_LIMIT - 1] + "…"
 
 
+_PRESS_PREFIXES = frozenset({JoinButton.__prefix__, ReferredJoinButton.__prefix__})
+
+
+def is_press(event: TelegramObject) -> bool:
+    """An update pressing Participate / Join / Check again (by its callback data's
+    prefix): `join` remembers the presser itself, in the entry's statement, so the
+    people middleware leaves them to it."""
+    query = event.callback_query if isinstance(event, Update) else None
+    if query is None or query.data is None:
+        return False
+    return query.data.split(JoinButton.__separator__, 1)[0] in _PRESS_PREFIXES
+
+
+async def _texts_of(user: User, settings: Settings, result: JoinResult | None = None) -> Texts:
+    """Texts in the presser's stored language (`result.person`, else remembered now)."""
+    person = result.person if result is not None else None
+    if person is None:
+        person = await users.remember(
+            user.id, user.first_name, user.username, user.language_code, settings.default_language
+        )
+    return Texts(person.language)
+
+
 async def join(
     query: CallbackQuery,
     callback_data: JoinButton | ReferredJoinButton,
     bot: Bot,
     settings: Settings,
-    texts: Texts,
     join_guard: InFlight,
     member_cache: MemberCache,
     join_limits: JoinLimits,
@@ -74,6 +96,7 @@ async def join(
     """Returns the answer, which travels back in the webhook's HTTP response."""
     contest_id, user = callback_data.contest_id, query.from_user
     if not join_guard.claim(contest_id, user.id):
+        texts = await _texts_of(user, settings)
         return query.answer(texts("bot.join_busy"))
     in_private = query.message is not None and query.message.chat.type == "private"
     try:
@@ -88,6 +111,7 @@ async def join(
             limits=join_limits,
             referrer=getattr(callback_data, "referrer", None),
         )
+        texts = await _texts_of(user, settings, result)
         if result.status is JoinStatus.captcha_required:
             referrer = getattr(callback_data, "referrer", None)
             return await ask_captcha(query, bot, settings, texts, contest_id, source, referrer)
@@ -98,6 +122,7 @@ async def join(
                 _shorten(joining.refusal_message(result, required, texts)), show_alert=True
             )
     except NotFoundError:
+        texts = await _texts_of(user, settings)
         return query.answer(texts("bot.contest_not_found"), show_alert=True)
     finally:
         join_guard.release(contest_id, user.id)
