@@ -140,4 +140,3 @@ async def running_bot(
             await bot.session.close()
     pollers = [t for t in asyncio.all_tasks() if "start_polling" in repr(t.get_coro())]
     assert not pollers, f"a polling dispatcher outlived its test: {pollers}"
-
