@@ -13,6 +13,7 @@
     │   └── ChannelProblem     a channel an organizer named cannot be used (rights, type)
     ├── FinalCheckUndecided    a would-be winner's re-check got no answer (the draw waits)
     ├── ProofError             a proof document is unreadable or does not verify
+    ├── DatabaseUnavailable    the database could not be reached or dropped the connection
     ├── TelegramUnavailable    Telegram could not be reached or answered with an error
     └── BeaconUnavailable      no drand relay gave a verifiable round (the draw waits)
 
@@ -112,6 +113,11 @@ class FinalCheckUndecided(ContestBotError):
 
 class ProofError(ContestBotError):
     """A proof document is unreadable or does not verify."""
+
+
+class DatabaseUnavailable(ContestBotError):
+    """The database could not be reached, or dropped the connection mid-way (a stream
+    such as the CSV export then stops with this rather than ending as if complete)."""
 
 
 class TelegramUnavailable(ContestBotError):

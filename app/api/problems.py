@@ -21,6 +21,7 @@ from litestar.types import ExceptionHandlersMap
 from app.api.schemas import Problem
 from app.errors import (
     ChannelProblem,
+    DatabaseUnavailable,
     DomainError,
     FinalCheckUndecided,
     JoinRefused,
@@ -135,6 +136,11 @@ def _telegram(_: Request, exc: Exception) -> Response[bytes]:
     return problem_response(503, "telegram_unavailable", str(exc))
 
 
+def _database(_: Request, exc: Exception) -> Response[bytes]:
+    log.warning("database unavailable: %s (caused by %r)", exc, exc.__cause__)
+    return problem_response(503, "database_unavailable", "the database is not available; try again")
+
+
 def _validation(_: Request, exc: Exception) -> Response[bytes]:
     assert isinstance(exc, ValidationException)
     messages = []
@@ -170,6 +176,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProofError: _proof,
     TelegramUnavailable: _telegram,
     FinalCheckUndecided: _telegram,
+    DatabaseUnavailable: _database,
     ValidationException: _validation,
     HTTPException: _http,
     Exception: _unexpected,

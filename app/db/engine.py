@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import asyncpg
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -22,6 +23,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.config import Settings
 from app.db.tables import TABLES
+from app.errors import DatabaseUnavailable
 from app.retries import Policy, retrying
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,15 @@ PICCOLO_CONF = "app.db.piccolo_conf"
 RECORD = Policy(first_delay=0.2, max_delay=5.0, jitter=0.5)
 """Writing what Telegram already did: until the database takes it."""
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+COPY_CHUNKS_AHEAD = 2
+"""How many chunks of a `copy_out` stream may wait for the reader; past that asyncpg
+stops reading the socket and PostgreSQL waits, so memory stays flat."""
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # terminated, shutting down
+    asyncpg.exceptions.ConnectionDoesNotExistError,  # closed in the middle of an operation
+    OSError,  # refused, reset, timed out
+)
 
 _engine: Engine | None = None
 
@@ -132,6 +143,55 @@ async def stop(engine: Engine | None = None, grace: float = 5.0) -> None:
         log.warning("database connections still in use after %.0f s; closing them", grace)
         engine.pool.terminate()
         engine.pool = None
+
+
+async def copy_out(query: str, *args: object, **options: Any) -> AsyncIterator[bytes]:
+    """`COPY (query) TO STDOUT` (asyncpg's COPY `options`), chunk by chunk as PostgreSQL
+    writes it; a chunk holds whole rows.
+
+    asyncpg pushes the chunks into a callback; a short queue turns that into chunks to
+    pull, and a reader that stops (a client gone) cancels the COPY. A connection lost
+    before or during the copy raises `DatabaseUnavailable`, so a cut stream never ends
+    as if it were complete.
+    """
+    engine = current()
+    assert isinstance(engine, PostgresEngine), "COPY needs PostgreSQL"
+    chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(COPY_CHUNKS_AHEAD)
+
+    async def copy() -> None:
+        try:
+            async with _connection(engine) as connection:
+                await connection.copy_from_query(query, *args, output=chunks.put, **options)
+        except Exception as exc:
+            await chunks.put(exc)
+        else:
+            await chunks.put(None)
+
+    copying = asyncio.create_task(copy())
+    try:
+        while (chunk := await chunks.get()) is not None:
+            if isinstance(chunk, CONNECTION_LOST):
+                raise DatabaseUnavailable(f"the database connection was lost: {chunk}") from chunk
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        copying.cancel()
+        await asyncio.gather(copying, return_exceptions=True)
+
+
+@asynccontextmanager
+async def _connection(engine: PostgresEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the pool, or a connection of its own where no pool was started."""
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            yield connection
+        return
+    connection = await engine.get_new_connection()
+    try:
+        yield connection
+    finally:
+        await connection.close()
 
 
 async def until_recorded(what: str, write: Callable[[], Awaitable[T]]) -> T:

@@ -1,20 +1,31 @@
 """The participant list as CSV: one format, streamed, for the bot's file and the API's
 download.
 
-Rows are read in batches (`participants.export`) and written out in chunks of about
-`CHUNK_BYTES`, so memory stays flat however many people joined. The file starts with a
-UTF-8 byte-order mark (spreadsheets then read names in any script correctly), and every
-cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
-leading apostrophe: names are chosen by the participants.
+The file starts with a UTF-8 byte-order mark (spreadsheets then read names in any
+script correctly), lines end in CRLF, and every cell that a spreadsheet would run as a
+formula (=, +, -, @, tab, CR first) gets a leading apostrophe: names are chosen by the
+participants. Memory stays flat however many people joined:
+
+- on PostgreSQL the database writes each line (`COPY (…) TO STDOUT`, streamed by
+  `engine.copy_out`). COPY's own CSV format ends lines in LF only and quotes empty
+  strings, so the query builds the CSV line itself and COPY sends it in its text format,
+  where a line break inside a name comes escaped: every raw LF is then a line end, and
+  Python only turns it into CRLF and undoes the (rare) backslash escapes;
+- on SQLite rows are read in batches (`participants.export`) and written by Python's
+  csv module in chunks of about `CHUNK_BYTES`.
+
+Both give the same bytes (`tests/test_export.py` compares them).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
-from app.db import participants
+from app.db import engine, participants
 
 COLUMNS = ("user_id", "username", "first_name", "source", "joined_at")
 CHUNK_BYTES = 64 * 1024
@@ -32,8 +43,88 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _sql_cell(text: str) -> str:
+    """A text expression as `cell` and the csv module write it: quoted when it holds a
+    comma, a quote or a line break; NULL as nothing."""
+    value = f"coalesce({text}, '')"
+    starts = ", ".join(f"chr({ord(character)})" for character in _FORMULA_START)
+    guard = f"CASE WHEN left({value}, 1) IN ({starts}) THEN '''' ELSE '' END"
+    special = "'[\",' || chr(13) || chr(10) || ']'"
+    quoted = f"""'"' || {guard} || replace({value}, '"', '""') || '"'"""
+    return f"CASE WHEN {value} ~ ({special}) THEN {quoted} ELSE {guard} || {value} END"
+
+
+_UTC = "p.joined_at AT TIME ZONE 'UTC'"
+_LINES = f"""
+SELECT concat_ws(',',
+    {_sql_cell("p.user_id::text")},
+    {_sql_cell("u.username")},
+    {_sql_cell("u.first_name")},
+    {_sql_cell("p.source")},
+    to_char({_UTC}, 'YYYY-MM-DD"T"HH24:MI:SS')
+      || coalesce(nullif(to_char({_UTC}, '.US'), '.000000'), '') || '+00:00')
+FROM participant AS p LEFT JOIN telegram_user AS u ON u.id = p.user_id
+WHERE p.contest = $1
+ORDER BY p.id
+"""  # noqa: S608 (made of the constants above, no input)
+"""One CSV line per participant, as `participants.export` and `cell` give the cells;
+`joined_at` as Python's `isoformat()` of a UTC time (no fraction when it is zero)."""
+_TEXT_ESCAPES = {
+    b"\\" + letter.encode(): byte
+    for letter, byte in zip("\\bfnrtv", b"\\\b\f\n\r\t\v", strict=True)
+}
+_TEXT_ESCAPE = re.compile(rb"\\[\\bfnrtv]")
+"""What COPY's text format escapes with a backslash (and nothing else it does)."""
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    return bytes([_TEXT_ESCAPES[match[0]]])
+
+
+def _crlf_lines(chunk: bytes) -> bytes:
+    """A chunk of COPY text-format lines as the CSV file's bytes."""
+    chunk = bytes(chunk).replace(b"\n", b"\r\n")  # asyncpg hands over a bytearray
+    return _TEXT_ESCAPE.sub(_unescape, chunk) if b"\\" in chunk else chunk
+
+
 async def participants_csv(contest_id: int) -> AsyncIterator[bytes]:
-    """The CSV file of a contest's participants in joining order, chunk by chunk."""
+    """The CSV file of a contest's participants in joining order, chunk by chunk.
+
+    On PostgreSQL the first chunk comes once the database has answered, so a caller can
+    wait for it before promising a file; a connection lost on the way raises
+    `DatabaseUnavailable` (never a file that merely ends early).
+    """
+    if engine.is_sqlite():
+        async with aclosing(written_by_python(contest_id)) as chunks:
+            async for chunk in chunks:
+                yield chunk
+        return
+    head = (BOM + ",".join(COLUMNS) + "\r\n").encode()
+    async with aclosing(engine.copy_out(_LINES, contest_id)) as chunks:
+        async for chunk in chunks:
+            yield head + _crlf_lines(chunk) if head else _crlf_lines(chunk)
+            head = b""
+    if head:
+        yield head
+
+
+async def answered_csv(contest_id: int) -> AsyncIterator[bytes]:
+    """`participants_csv` once its first chunk is in: a database that is down raises
+    `DatabaseUnavailable` here, before an HTTP response has promised a file."""
+    chunks = participants_csv(contest_id)
+    first = await anext(chunks)
+
+    async def whole() -> AsyncIterator[bytes]:
+        async with aclosing(chunks):
+            yield first
+            async for chunk in chunks:
+                yield chunk
+
+    return whole()
+
+
+async def written_by_python(contest_id: int) -> AsyncIterator[bytes]:
+    """The same file, rows read in batches and written by Python's csv module."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)

@@ -30,6 +30,14 @@ async def press_in_private(
     return found
 
 
+async def open_contest(h: BotHarness, user_id: int, title: str) -> Message:
+    """/manage, then the contest titled `title`: its summary with the manage buttons."""
+    (listing,) = await h.say(user_id, "/manage")
+    label = next(t for t in button_texts(listing) if title in t)
+    (summary,) = await press_in_private(h, user_id, label)
+    return summary
+
+
 async def wizard(
     h: BotHarness,
     organizer: int,

@@ -14,7 +14,13 @@ from app.contests.rules import ContestFields
 from app.db import audit, contests
 from app.db.tables import Publication
 from app.telegram import cards
-from tests.bot.flows import button_texts, buttons, press_in_private, published_contest
+from tests.bot.flows import (
+    button_texts,
+    buttons,
+    open_contest,
+    press_in_private,
+    published_contest,
+)
 from tests.bot.harness import BOT_ADMIN, BotHarness
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -27,13 +33,6 @@ def _world(h: BotHarness) -> int:
     channel = h.emu.create_channel("Alpha", username="alpha", creator=OWNER)
     h.emu.set_bot_admin(channel.id)
     return channel.id
-
-
-async def _open(h: BotHarness, user_id: int, title: str):  # type: ignore[no-untyped-def]
-    (listing,) = await h.say(user_id, "/manage")
-    label = next(t for t in button_texts(listing) if title in t)
-    (summary,) = await press_in_private(h, user_id, label)
-    return summary
 
 
 async def test_schedule_then_edit_title(harness: BotHarness) -> None:
@@ -67,7 +66,7 @@ async def test_schedule_then_edit_title(harness: BotHarness) -> None:
     assert (contest.status, contest.results_mode) == ("scheduled", "edit")
     assert timedelta(days=29) < contest.ends_at - datetime.now(UTC) <= timedelta(days=30)
 
-    summary = await _open(h, OWNER, "Autumn draw")
+    summary = await open_contest(h, OWNER, "Autumn draw")
     assert "Status: scheduled" in summary.text
     (asked,) = await press_in_private(h, OWNER, "✏️ Title")
     (too_long,) = await h.say(OWNER, "x" * 200)
@@ -88,7 +87,7 @@ async def test_stats_export_and_draw_now(harness: BotHarness) -> None:
         h.emu.create_user(uid, f"=cmd|{uid}")  # looks like a spreadsheet formula
         h.emu.add_member(channel_id, uid)
         await h.press(uid, channel_id, post.message_id, data=buttons(post)[0]["callback_data"])
-    summary = await _open(h, OWNER, "Quick")
+    summary = await open_contest(h, OWNER, "Quick")
     assert "Participants: 5" in summary.text
     (stats,) = await press_in_private(h, OWNER, "📊 Stats")
     assert "Joined in the last hour: 5, last day: 5" in stats.text
@@ -118,7 +117,7 @@ async def test_cancel_by_a_bot_admin(harness: BotHarness) -> None:
     h.emu.create_user(FAN, "Fan")
     (none,) = await h.say(FAN, "/manage")
     assert "don't manage any contests" in none.text
-    await _open(h, ADMIN, "Oops")
+    await open_contest(h, ADMIN, "Oops")
     (confirm,) = await press_in_private(h, ADMIN, "✖️ Cancel contest")
     answer, _ = await h.press(ADMIN, ADMIN, confirm.message_id, text="Yes")
     assert answer.text == "The contest is cancelled."
@@ -229,14 +228,14 @@ async def test_draw_without_the_beacon_is_the_organizers_explicit_choice(
         h, OWNER, [ChannelRef(channel_id, "Alpha", "alpha")], [channel_id], title="Stuck"
     )
     await draws.freeze(contest_id, TestChain().chain)  # committed; the round never comes
-    await _open(h, OWNER, "Stuck")
+    await open_contest(h, OWNER, "Stuck")
     (confirm,) = await press_in_private(h, OWNER, "🎲 Draw without the beacon")
     refused, _ = await h.press(OWNER, OWNER, confirm.message_id, text="Yes")
     assert "not waiting for an unreachable beacon" in (refused.text or "")  # never missed
     assert (await draws.frozen(contest_id)).fallback == {}  # type: ignore[union-attr]
 
     await contests.record_error(contest_id, f"{draws.BEACON_WAIT}: no drand relay answered")
-    summary = await _open(h, OWNER, "Stuck")
+    summary = await open_contest(h, OWNER, "Stuck")
     assert "the draw waits for the drand beacon" in summary.text
     (confirm,) = await press_in_private(h, OWNER, "🎲 Draw without the beacon")
     assert "cannot be reached" in confirm.text
@@ -273,7 +272,7 @@ async def test_edit_counts_deadline_and_limit_before_the_start(harness: BotHarne
             title="Spring", winners_count=3, ends_at=datetime.now(UTC) + timedelta(days=5)
         ),
     )
-    summary = await _open(h, OWNER, "Spring")
+    summary = await open_contest(h, OWNER, "Spring")
     assert "Winners: 3, reserve: 3" in summary.text
     assert {"🏆 Winners", "🪑 Reserve", "⏰ Deadline", "👥 Participant limit"} <= set(
         button_texts(summary)
@@ -324,7 +323,7 @@ async def test_toggle_results_mode_and_notify_before_the_start(harness: BotHarne
     contest = await contests.create(
         OWNER, ContestFields(title="Toggles", ends_at=datetime.now(UTC) + timedelta(days=5))
     )
-    summary = await _open(h, OWNER, "Toggles")
+    summary = await open_contest(h, OWNER, "Toggles")
     assert {"Results: reply to the post", "Message all participants the results: no"} <= set(
         button_texts(summary)
     )
@@ -363,7 +362,7 @@ async def test_remove_deadline_or_limit_unless_nothing_would_end_it(harness: Bot
     contest = await contests.create(
         OWNER, ContestFields(title="Either", ends_at=ends_at, max_participants=50)
     )
-    await _open(h, OWNER, "Either")
+    await open_contest(h, OWNER, "Either")
     (asked,) = await press_in_private(h, OWNER, "⏰ Deadline")
     assert "✖️ No deadline" in button_texts(asked)
     (saved,) = await press_in_private(h, OWNER, "✖️ No deadline")
@@ -389,14 +388,14 @@ async def test_edit_publish_time_of_a_scheduled_contest(harness: BotHarness) -> 
     contest = await contests.create(
         OWNER, ContestFields(title="Later", ends_at=datetime.now(UTC) + timedelta(days=5))
     )
-    summary = await _open(h, OWNER, "Later")
+    summary = await open_contest(h, OWNER, "Later")
     assert "🗓 Publish time" not in button_texts(summary)  # a draft is published by hand
     await contests.schedule(contest.id, datetime.now(UTC) + timedelta(days=1), OWNER)
     berlin = ZoneInfo("Europe/Berlin")
     local = (datetime.now(berlin) + timedelta(days=2)).replace(
         hour=9, minute=30, second=0, microsecond=0
     )
-    await _open(h, OWNER, "Later")
+    await open_contest(h, OWNER, "Later")
     (asked,) = await press_in_private(h, OWNER, "🗓 Publish time")
     assert "Europe/Berlin" in asked.text
     (unreadable,) = await h.say(OWNER, "soonish")
@@ -420,7 +419,7 @@ async def test_edit_required_and_target_channels(harness: BotHarness) -> None:
     contest = await contests.create(
         OWNER, ContestFields(title="Chans", ends_at=datetime.now(UTC) + timedelta(days=5))
     )
-    await _open(h, OWNER, "Chans")
+    await open_contest(h, OWNER, "Chans")
     (asked,) = await press_in_private(h, OWNER, "📢 Required channels")
     assert "subscribed" in asked.text
     (unknown,) = await h.say(OWNER, "@nosuchchannel")
@@ -452,7 +451,7 @@ async def test_anti_fraud_rules_are_switched_on_manage(harness: BotHarness) -> N
     contest = await contests.create(
         OWNER, ContestFields(title="Rules", ends_at=datetime.now(UTC) + timedelta(days=5))
     )
-    summary = await _open(h, OWNER, "Rules")
+    summary = await open_contest(h, OWNER, "Rules")
     assert {
         "🚪 Exclude who leaves a channel: no",
         "🆕 New subscribers only: no",
@@ -486,7 +485,7 @@ async def test_ticket_mode_and_caps_on_manage(harness: BotHarness) -> None:
     contest = await contests.create(
         OWNER, ContestFields(title="Tickets", ends_at=datetime.now(UTC) + timedelta(days=5))
     )
-    summary = await _open(h, OWNER, "Tickets")
+    summary = await open_contest(h, OWNER, "Tickets")
     assert {
         "🎟 Extra tickets: none",
         "🎟 Most for friends: 10",

@@ -6,11 +6,15 @@ co-owners and bot admins may act, anyone else gets 'not your contest'.
 
 from __future__ import annotations
 
+import math
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramEntityTooLarge
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, InputFile, Message
@@ -24,7 +28,7 @@ from app.contests import rules
 from app.contests.deadlines import parse_deadline
 from app.db import contests, draws, export, participants
 from app.db.tables import Contest, TelegramUser
-from app.errors import ChannelProblem, DomainError
+from app.errors import ChannelProblem, DatabaseUnavailable, DomainError
 from app.locales import Texts
 from app.telegram import background, cards
 from app.telegram.callbacks import (
@@ -476,15 +480,16 @@ async def draw_without_beacon(
 
 
 class ParticipantsFile(InputFile):
-    """A contest's participant list streamed to Telegram; each upload attempt (a retry
-    after a 429, say) reads it afresh."""
+    """A participant list already written to a (temporary) file; each upload attempt (a
+    retry after a 429, say) reads the same bytes from its start."""
 
-    def __init__(self, contest_id: int) -> None:
+    def __init__(self, contest_id: int, file: BinaryIO) -> None:
         super().__init__(filename=export.filename(contest_id))
-        self.contest_id = contest_id
+        self.file = file
 
     async def read(self, bot: Bot) -> AsyncIterator[bytes]:  # type: ignore[override]
-        async for chunk in export.participants_csv(self.contest_id):
+        self.file.seek(0)
+        while chunk := self.file.read(self.chunk_size):
             yield chunk
 
 
@@ -494,12 +499,29 @@ async def export_csv(
     texts: Texts,
     bot: Bot,
 ) -> None:
+    """The participant list as a document. It is written whole to an unnamed temporary
+    file first (flat memory at any size), so a database lost on the way is told to the
+    organizer instead of sending a file that merely ends early."""
     await query.answer(texts("organizer.exporting"))
-    await bot.send_document(
-        query.from_user.id,
-        ParticipantsFile(contest.id),
-        caption=texts("organizer.exported", count=await participants.count(contest.id)),
-    )
+    with tempfile.TemporaryFile(prefix="participants-") as file:
+        try:
+            async for chunk in export.participants_csv(contest.id):
+                file.write(chunk)
+            count = await participants.count(contest.id)
+        except DatabaseUnavailable:
+            await bot.send_message(query.from_user.id, texts("organizer.export_failed"))
+            return
+        try:
+            await bot.send_document(
+                query.from_user.id,
+                ParticipantsFile(contest.id, file),
+                caption=texts("organizer.exported", count=count),
+            )
+        except TelegramEntityTooLarge:
+            megabytes = math.ceil(file.tell() / 1024 / 1024)
+            await bot.send_message(
+                query.from_user.id, texts("organizer.export_too_large", megabytes=megabytes)
+            )
 
 
 def create_router() -> Router:
