@@ -5,10 +5,15 @@ seconds. The contest row, its required channels, who may manage it and the parti
 count are the same for all of them, so an API process reads them at most once per `ttl`
 seconds per contest. Whether *this* viewer has joined is read for every request; nothing
 personal is kept. A join, an edit or a status change shows within `ttl`.
+
+The burst comes before anything is cached: requests finding no entry wait for the one
+read already under way instead of each starting its own (a hundred reads of five
+queries each would queue on the connection pool behind one another).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,16 +60,31 @@ class CardCache:
         self.ttl = ttl
         self._clock = clock
         self._entries: dict[int, tuple[float, SharedCard]] = {}
+        self._reading: dict[int, asyncio.Future[SharedCard]] = {}
 
     async def get(self, contest_id: int) -> SharedCard:
-        now = self._clock()
+        if self.ttl <= 0:  # read fresh: a read begun before this request may miss a change
+            return await load(await contests.get(contest_id))
         found = self._entries.get(contest_id)
-        if found is not None and found[0] > now:
+        if found is not None and found[0] > self._clock():
             return found[1]
+        reading = self._reading.get(contest_id)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(contest_id))
+            self._reading[contest_id] = reading
+            reading.add_done_callback(lambda _: self._done(contest_id))
+        return await asyncio.shield(reading)  # one waiter giving up stops no one else's
+
+    def _done(self, contest_id: int) -> None:
+        reading = self._reading.pop(contest_id)
+        if not reading.cancelled():
+            reading.exception()  # each waiter got it; not "never retrieved" if none is left
+
+    async def _read(self, contest_id: int) -> SharedCard:
+        now = self._clock()
         shared = await load(await contests.get(contest_id))
-        if self.ttl > 0:
-            if len(self._entries) >= MAX_CONTESTS:
-                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-            if len(self._entries) < MAX_CONTESTS:
-                self._entries[contest_id] = (now + self.ttl, shared)
+        if len(self._entries) >= MAX_CONTESTS:
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+        if len(self._entries) < MAX_CONTESTS:
+            self._entries[contest_id] = (now + self.ttl, shared)
         return shared

@@ -174,8 +174,7 @@ class ParticipantController(Controller):
         links): the Mini App shows it over the public card
         (`/api/public/contests/{id}/card`), which nginx caches."""
         shared = await _viewable(card_cache, contest_id, user.id, settings)
-        username = (await bot.me()).username or ""
-        return await views.viewer_status(shared, user.id, frozenset(settings.admin_ids), username)
+        return await views.viewer_status(shared, user.id, frozenset(settings.admin_ids), bot)
 
     @post(
         "/contests/{contest_id:int}/join",

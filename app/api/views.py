@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import msgspec
+from aiogram import Bot
 
 from app.api import card_cache, schemas
 from app.contests.channels import ChannelRef
 from app.contests.lifecycle import Status
 from app.db import claims, contests, draws, participants, tickets, users
 from app.db.tables import Channel, Contest
-from app.telegram import referrals
+from app.telegram import client, referrals
 
 SERIES_MAX_POINTS = 200
 HIDDEN_FROM_PARTICIPANTS = frozenset({Status.draft, Status.scheduled})
@@ -82,15 +83,17 @@ async def viewer_status(
     shared: card_cache.SharedCard,
     user_id: int,
     admin_ids: frozenset[int],
-    bot_username: str | None = None,
+    bot: Bot | None = None,
 ) -> schemas.ViewerStatus:
     """What only this viewer sees: whether they joined and may manage the contest, and
-    (given the bot's username, for the links) their tickets."""
+    (given the bot, whose username the links carry) their tickets. Telegram is asked
+    for that username only for a participant holding tickets, and once per process."""
     contest = shared.contest
     joined = await participants.is_participant(contest.id, user_id)
     held = None
-    if joined and bot_username is not None and contest.ticket_mode != "none":
+    if joined and bot is not None and contest.ticket_mode != "none":
         found = await tickets.of(contest, user_id)
+        bot_username = await client.username(bot)
         held = schemas.Tickets(
             total=found.total,
             referrals=found.referrals,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import Bot
@@ -10,9 +11,12 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
+from aiogram.types import User
 
 from app.config import Settings
+from app.errors import TelegramUnavailable
 
 REQUEST_TIMEOUT_SECONDS = 30
 _RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
@@ -35,14 +39,48 @@ class Session(AiohttpSession):
         return super().check_response(bot, method, status_code, content)
 
 
+class ContestBot(Bot):
+    """aiogram's `Bot` whose `me()` has at most one getMe in flight.
+
+    aiogram keeps the answer once it has it, but every caller that comes before asks
+    again: a freshly started API hit by a hundred Mini App cards sent a hundred getMe
+    and each request waited for Telegram. Here the first caller asks and the others
+    wait for that answer; a failed or cancelled ask is not kept (the next caller asks).
+    """
+
+    _asking: asyncio.Future[User] | None = None
+
+    async def me(self) -> User:
+        if self._me is not None:
+            return self._me
+        if self._asking is None:
+            self._asking = asyncio.ensure_future(self.get_me())
+            self._asking.add_done_callback(self._answered)
+        return await asyncio.shield(self._asking)
+
+    def _answered(self, asked: asyncio.Future[User]) -> None:
+        self._asking = None
+        if not asked.cancelled() and asked.exception() is None:
+            self._me = asked.result()
+
+
 def make_bot(settings: Settings, *middlewares: BaseRequestMiddleware) -> Bot:
     """A `Bot` for the configured token and Bot API URL; every call passes `middlewares`."""
     server = TelegramAPIServer.from_base(str(settings.telegram_api_url).rstrip("/"))
     session = Session(api=server, timeout=REQUEST_TIMEOUT_SECONDS)
     for middleware in middlewares:
         session.middleware(middleware)
-    return Bot(
+    return ContestBot(
         token=settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+
+
+async def username(bot: Bot) -> str:
+    """The bot's @username (from getMe, asked once); TelegramUnavailable when Telegram
+    cannot tell (aiogram reports timeouts and network errors as API errors too)."""
+    try:
+        return (await bot.me()).username or ""
+    except TelegramAPIError as exc:
+        raise TelegramUnavailable(f"Telegram could not answer getMe: {exc.message}") from exc

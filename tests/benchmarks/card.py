@@ -40,12 +40,21 @@ _ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), ti
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict[str, float]:
-    """Requests/s, p99 (ms) and failures of one wrk run."""
+async def wrk(
+    url: str, connections: int, seconds: int, headers: dict[str, str]
+) -> dict[str, float]:
+    """Requests/s, p99 (ms) and failures of one wrk run.
+
+    wrk runs beside this event loop, never blocking it: the Bot API emulator answers
+    from this loop (a blocked loop left every getMe of a cold API unanswered).
+    """
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
+    output = (await process.communicate())[0].decode()
+    if process.returncode != 0:
+        raise SystemExit(f"wrk failed ({process.returncode}):\n{output}")
     rate, p99 = _RATE.search(output), _P99.search(output)
     if rate is None or p99 is None:
         raise SystemExit(f"could not read wrk's output:\n{output}")
@@ -94,7 +103,7 @@ async def run(connections: int, seconds: int, apis: int, root: Path) -> list[lis
             measured = []
             for what, path, headers in targets:
                 before = sample_all(stack.pids())
-                got = wrk(stack.base_url + path, connections, seconds, headers)
+                got = await wrk(stack.base_url + path, connections, seconds, headers)
                 after = sample_all(stack.pids())
                 served = max(got["rate"] * seconds, 1)
                 got["cpu"] = {
@@ -104,7 +113,7 @@ async def run(connections: int, seconds: int, apis: int, root: Path) -> list[lis
                     and (name in ("api", "nginx", "postgres") or name.startswith("api-"))
                 }
                 measured.append((what, got))
-            static = wrk(f"{stack.base_url}/{STATIC}", connections, seconds, {})
+            static = await wrk(f"{stack.base_url}/{STATIC}", connections, seconds, {})
     rows = [["request", "requests/s", "p99", "failed", "/ static", "CPU per request"]]
     for what, got in [*measured, (f"limit: nginx, static file of {len(body)} B", static)]:
         rows.append(
