@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from piccolo.custom_types import Combinable
+
 from app.contests.claims import HANDABLE, HOLDING, ClaimState, deadline, first_state
 from app.db import audit
 from app.db.engine import transaction
@@ -64,22 +66,26 @@ async def follow(contest_id: int, winners: Iterable[int], claim_hours: int | Non
     )
 
 
-async def expire(contest_id: int, user_id: int, now: datetime) -> bool:
-    """Mark a pending claim passed on if its deadline has come; False if it is no longer
-    pending (claimed just in time, handed over, passed on already) or not yet due."""
+async def _move(
+    contest_id: int, user_id: int, to: ClaimState, now: datetime, only_if: Combinable
+) -> bool:
+    """Move one winner's claim to `to` if it still matches `only_if`; False if it did not
+    (another change won the race, or the claim is not in a state this move starts from)."""
     changed = (
-        await WinnerClaim.update(
-            {WinnerClaim.state: ClaimState.passed_on.value, WinnerClaim.changed_at: now}
-        )
-        .where(
-            (WinnerClaim.contest == contest_id)
-            & (WinnerClaim.user_id == user_id)
-            & (WinnerClaim.state == ClaimState.pending.value)
-            & (WinnerClaim.deadline <= now)
-        )
+        await WinnerClaim.update({WinnerClaim.state: to.value, WinnerClaim.changed_at: now})
+        .where((WinnerClaim.contest == contest_id) & (WinnerClaim.user_id == user_id) & only_if)
         .returning(WinnerClaim.id)
     )
     return bool(changed)
+
+
+async def expire(contest_id: int, user_id: int, now: datetime) -> bool:
+    """Mark a pending claim passed on if its deadline has come; False if it is no longer
+    pending (claimed just in time, handed over, passed on already) or not yet due."""
+    pending_and_due = (WinnerClaim.state == ClaimState.pending.value) & (
+        WinnerClaim.deadline <= now
+    )
+    return await _move(contest_id, user_id, ClaimState.passed_on, now, pending_and_due)
 
 
 async def claim(contest_id: int, user_id: int, now: datetime | None = None) -> Claim:
@@ -89,14 +95,8 @@ async def claim(contest_id: int, user_id: int, now: datetime | None = None) -> C
     or a user who is not a winner get `ValidationError` / `NotFoundError`.
     """
     now = now or datetime.now(UTC)
-    await WinnerClaim.update(
-        {WinnerClaim.state: ClaimState.claimed.value, WinnerClaim.changed_at: now}
-    ).where(
-        (WinnerClaim.contest == contest_id)
-        & (WinnerClaim.user_id == user_id)
-        & (WinnerClaim.state == ClaimState.pending.value)
-        & (WinnerClaim.deadline > now)
-    )
+    in_time = (WinnerClaim.state == ClaimState.pending.value) & (WinnerClaim.deadline > now)
+    await _move(contest_id, user_id, ClaimState.claimed, now, in_time)
     found = await of_winner(contest_id, user_id)
     if found is None:
         raise NotFoundError(f"user {user_id} is not a winner of contest {contest_id}")
@@ -110,19 +110,9 @@ async def claim(contest_id: int, user_id: int, now: datetime | None = None) -> C
 async def hand_over(contest_id: int, user_id: int, actor_id: int) -> Claim:
     """The organizer marks a winner's prize handed over (once; again is harmless)."""
     now = datetime.now(UTC)
+    handable = WinnerClaim.state.is_in([state.value for state in HANDABLE])
     async with transaction():
-        changed = (
-            await WinnerClaim.update(
-                {WinnerClaim.state: ClaimState.handed_over.value, WinnerClaim.changed_at: now}
-            )
-            .where(
-                (WinnerClaim.contest == contest_id)
-                & (WinnerClaim.user_id == user_id)
-                & WinnerClaim.state.is_in([state.value for state in HANDABLE])
-            )
-            .returning(WinnerClaim.id)
-        )
-        if changed:
+        if await _move(contest_id, user_id, ClaimState.handed_over, now, handable):
             await audit.record(HANDED_OVER, contest_id, actor_id, user_id=user_id)
     found = await of_winner(contest_id, user_id)
     if found is None:

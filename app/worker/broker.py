@@ -12,6 +12,7 @@ settings, the coordination keys, a rate-limited `Bot`) is a `Worker` on the brok
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ QUEUE = "contest-bot:tasks"
 CONSUMER_GROUP = "contest-bot-workers"
 # A task message unacknowledged this long is taken over by another worker.
 ABANDONED_AFTER_MS = 60_000
+# How long the in-process broker's running tasks get to finish when the process stops.
+IN_PROCESS_GRACE_S = 5.0
 
 
 @dataclass
@@ -137,8 +140,22 @@ async def stop() -> None:
     worker, _current = _current, None
     if worker is None:
         return
+    if isinstance(worker.broker, InMemoryBroker):
+        await _finish_in_process(worker.broker)
     if _started:
         _started = False
         with contextlib.suppress(Exception):
             await worker.broker.shutdown()
     await worker.close()
+
+
+async def _finish_in_process(broker: InMemoryBroker) -> None:
+    """Give the tasks this process runs itself a grace period, then cancel the rest:
+    none outlives the process's role (and its database binding)."""
+    running = list(broker._running_tasks)  # taskiq keeps no public handle on them
+    if not running:
+        return
+    _, late = await asyncio.wait(running, timeout=IN_PROCESS_GRACE_S)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)

@@ -169,3 +169,37 @@ async def test_unix_socket_url_with_password(server_root: object) -> None:
         await worker.broker.startup()
         await worker.broker.shutdown()
         await worker.close()
+
+
+async def test_stopping_the_in_process_broker_ends_its_tasks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A task the process runs itself finishes within the grace period or is cancelled:
+    none runs on after the role stopped (against the next database, in tests)."""
+    monkeypatch.setattr(broker, "IN_PROCESS_GRACE_S", 0.5)
+    worker = broker.install(broker.build(load_settings()))
+    finished: list[str] = []
+
+    async def quick() -> None:
+        await asyncio.sleep(0.1)
+        finished.append("quick")
+
+    async def endless() -> None:
+        await asyncio.sleep(3600)
+        finished.append("endless")
+
+    tasks = [
+        worker.broker.register_task(job, task_name=f"test.{job.__name__}")
+        for job in (quick, endless)
+    ]
+    await broker.started()
+    for task in tasks:
+        await task.kiq()
+    started = time.monotonic()
+    await broker.stop()
+    took = time.monotonic() - started
+    left = [t for t in asyncio.all_tasks() if "endless" in repr(t.get_coro())]
+    print(f"\nin-process stop: {took:.2f} s, finished {finished}, still running {left}")
+    assert finished == ["quick"]
+    assert left == []
+    assert took < 2
