@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from app.contests import rules
 from app.contests.frozen import FrozenList
-from app.db.tables import Boost, Contest, Participant, Referral
+from app.db.tables import Boost, Contest, Participant, Publication, Referral
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,20 @@ async def record_boosts(contest_id: int, user_id: int, count: int) -> None:
         target=(Boost.contest, Boost.user_id),
         action="DO UPDATE",
         values=[Boost.count, Boost.checked_at],
+    )
+
+
+async def boost_contests(chat_id: int, user_id: int) -> list[Contest]:
+    """Running contests published in `chat_id` that give boost tickets and that `user_id`
+    has entered: the ones a boost of that chat by that user changes."""
+    boosting = [mode for mode in rules.TICKET_MODES if rules.counts_boosts(mode)]
+    published = Publication.select(Publication.contest).where(Publication.chat_id == chat_id)
+    entered = Participant.select(Participant.contest).where(Participant.user_id == user_id)
+    return await Contest.objects().where(
+        (Contest.status == "active")
+        & Contest.ticket_mode.is_in(boosting)
+        & Contest.id.is_in(published)
+        & Contest.id.is_in(entered)
     )
 
 

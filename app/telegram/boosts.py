@@ -2,9 +2,10 @@
 
 Telegram answers getUserChatBoosts only to an administrator of the chat. The contest's
 channels are the ones it is published in. A participant's boosts are asked when they
-join and when they ask for their tickets again, and stored (`tickets.record_boosts`);
-the freeze asks again for everyone with boosts on record (`counter_for`), so a boost
-taken back before the freeze no longer counts.
+join, when they ask for their tickets again, and when Telegram tells the bot of a boost
+added or taken back (`follow`), and stored (`tickets.record_boosts`); the freeze asks
+again for everyone with boosts on record (`counter_for`), so a boost taken back before
+the freeze no longer counts.
 """
 
 from __future__ import annotations
@@ -61,6 +62,19 @@ async def refresh(bot: Bot, contest: Contest, user_id: int) -> bool:
         return False
     await tickets.record_boosts(contest.id, user_id, count)
     return True
+
+
+async def follow(bot: Bot, chat_id: int, user_id: int) -> int:
+    """A boost of `chat_id` by `user_id` was added or taken back (Telegram's chat_boost /
+    removed_chat_boost): ask again in each running contest it counts in and store the
+    answer; returns how many contests changed. Raises `TelegramUnavailable` when Telegram
+    does not answer, so the update fails and is delivered again."""
+    changed = 0
+    for contest in await tickets.boost_contests(chat_id, user_id):
+        count = await active_boosts(bot, await channels_of(contest.id), user_id)
+        await tickets.record_boosts(contest.id, user_id, count)
+        changed += 1
+    return changed
 
 
 def counter_for(bot: Bot, contest_id: int) -> tickets.ActiveBoosts:

@@ -194,11 +194,21 @@ class ControlApi(EmulatorCore):
             now + int(days * 86400),
         )
         chat.boosts.setdefault(user_id, []).append(boost)
+        if boost.is_active():
+            self.push_to_admins(chat, "chat_boost", {"boost": boost.to_api(self._user(user_id))})
         return boost.boost_id
 
     def remove_boosts(self, chat_id: int | str, user_id: int) -> None:
-        """The user takes back every boost of the chat."""
-        self._group(chat_id).boosts.pop(user_id, None)
+        """The user takes back every boost of the chat (a removed_chat_boost each)."""
+        chat = self._group(chat_id)
+        user = self._user(user_id)
+        for boost in chat.boosts.pop(user_id, []):
+            source = boost.to_api(user)["source"]
+            self.push_to_admins(
+                chat,
+                "removed_chat_boost",
+                {"boost_id": boost.boost_id, "remove_date": int(time.time()), "source": source},
+            )
 
     def set_bot_admin(
         self, chat_id: int | str, rights: dict[str, bool] | None = None, *, bot: BotRef = None

@@ -155,6 +155,13 @@ class EmulatorCore:
         self.notify()
         return update_id
 
+    def push_to_admins(self, chat: Chat, kind: str, payload: dict[str, Any]) -> None:
+        """An update only administrators of the chat get (chat_boost, removed_chat_boost)."""
+        for bot in self.world.bots.values():
+            seen_by = chat.members.get(bot.id)
+            if seen_by is not None and seen_by.is_admin:
+                self.push_update(bot, kind, {"chat": chat.to_api(), **payload})
+
     def change_membership(
         self, chat: Chat, user: User, membership: Membership, *, actor: User | None = None
     ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from app.bot.handlers import (
+    boosts,
     captcha,
     claims,
     fallback,
@@ -32,6 +33,7 @@ def create_routers() -> list[Router]:
         joining,
         captcha,
         members,
+        boosts,
         wizard,
         start,
         mine,
