@@ -624,11 +624,12 @@ async def replace_winner(
     contest = await contests.get(contest_id)
     next_status(contest_id, contest.status, Action.redraw)
     listed_ids = await frozen_list(contest_id)  # immutable: read before taking the lock
+    replaced = proofs.Exclusion(user_id, reason, _now(), proofs.REPLACED)
+    recheck = await _asked_ahead(contest, listed_ids, replaced, recheck, keep_cleared=False)
     async with transaction():
         row = await _locked(contest_id)
         if user_id not in row.winners:
             raise ValidationError(f"user {user_id} is not a winner of contest {contest_id}")
-        replaced = proofs.Exclusion(user_id, reason, _now(), proofs.REPLACED)
         proof = await _continue(contest, listed_ids, row, replaced, actor_id, recheck)
     return DrawOutcome.of(proof)
 
@@ -645,16 +646,52 @@ async def pass_on(contest_id: int, user_id: int, recheck: Recheck | None = None)
     """
     contest = await contests.get(contest_id)
     listed_ids = await frozen_list(contest_id)
+    unclaimed = proofs.Exclusion(user_id, NOT_CLAIMED, _now(), proofs.NOT_CLAIMED)
+    recheck = await _asked_ahead(contest, listed_ids, unclaimed, recheck, keep_cleared=True)
     async with transaction():
         row = await _locked(contest_id)
         if user_id not in row.winners or not await claims.expire(
             contest_id, user_id, datetime.now(UTC)
         ):
             return False
-        unclaimed = proofs.Exclusion(user_id, NOT_CLAIMED, _now(), proofs.NOT_CLAIMED)
         cleared = {*row.winners, *row.reserves} - {user_id}
         await _continue(contest, listed_ids, row, unclaimed, None, recheck, cleared)
     return True
+
+
+async def _asked_ahead(
+    contest: Contest,
+    listed_ids: FrozenList,
+    exclusion: proofs.Exclusion,
+    recheck: Recheck | None,
+    *,
+    keep_cleared: bool,
+) -> Recheck | None:
+    """Ask Telegram about the next candidates before taking the draw row's lock, and
+    return a re-check that answers them from memory: the locked continuation then waits
+    for no Telegram call (a slow one would hold the lock, and on SQLite every write).
+
+    Reads the row unlocked; should another change land in between, the continuation asks
+    only about the candidates that change brought in.
+    """
+    if recheck is None:
+        return None
+    answers: dict[int, list[CheckResult]] = {}
+
+    async def remembered(user_id: int) -> list[CheckResult]:
+        if user_id not in answers:
+            answers[user_id] = await recheck(user_id)
+        return answers[user_id]
+
+    row = await _find(contest.id)
+    if row is None or exclusion.user_id not in row.winners:
+        return remembered  # nothing to continue; the locked step says why
+    cleared = {*row.winners, *row.reserves} - {exclusion.user_id} if keep_cleared else None
+    excluded = [*_exclusions(row), exclusion]
+    await _compute(
+        contest, listed_ids, excluded, remembered, source=Source.of(row), cleared=cleared
+    )
+    return remembered
 
 
 async def _continue(
