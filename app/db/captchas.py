@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from app.contests.captcha import Question, new_question, new_token
-from app.db.tables import CaptchaChallenge
+from app.contests.lifecycle import Status
+from app.db.tables import CaptchaChallenge, Contest
 
 
 class Outcome(StrEnum):
@@ -97,3 +98,21 @@ async def answer(row: CaptchaChallenge, choice: int) -> Outcome:
         CaptchaChallenge.id == row.id
     )
     return Outcome.passed
+
+
+STILL_JOINABLE = (Status.draft, Status.scheduled, Status.active)
+"""Contests whose challenges may still let someone in."""
+
+
+async def forget_closed() -> int:
+    """Delete the challenges of contests that take no more entries (drawing, finished,
+    cancelled, deleted): no answer can let anyone in there any more. Returns how many."""
+    joinable = Contest.select(Contest.id).where(
+        Contest.status.is_in([status.value for status in STILL_JOINABLE])
+    )
+    removed = (
+        await CaptchaChallenge.delete()
+        .where(CaptchaChallenge.contest_id.not_in(joinable))
+        .returning(CaptchaChallenge.id)
+    )
+    return len(removed)

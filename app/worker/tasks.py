@@ -19,7 +19,7 @@ from taskiq.brokers.shared_broker import async_shared_broker
 
 from app import metrics
 from app.contests.lifecycle import Status
-from app.db import audit, claims, contests, draws
+from app.db import audit, captchas, claims, contests, draws
 from app.db.tables import AuditLog, Notification
 from app.errors import (
     BeaconUnavailable,
@@ -281,7 +281,8 @@ async def pass_on_unclaimed(contest_id: int, worker: Context) -> int:
 
 @async_shared_broker.task(task_name="maintenance.cleanup")
 async def cleanup(worker: Context) -> int:
-    """Forget outbox rows that were settled long ago."""
+    """Forget outbox rows settled long ago and the captchas of closed contests; returns
+    how many rows went."""
     cutoff = datetime.now(UTC) - KEEP_FINISHED_MESSAGES
     removed = (
         await Notification.delete()
@@ -291,4 +292,4 @@ async def cleanup(worker: Context) -> int:
         )
         .returning(Notification.id)
     )
-    return len(removed)
+    return len(removed) + await captchas.forget_closed()

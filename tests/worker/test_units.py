@@ -10,11 +10,11 @@ import pytest
 from redis.asyncio import Redis
 
 from app.config import load_settings
-from app.db import draws, users
-from app.db.tables import Contest, Notification
+from app.db import captchas, contests, draws, users
+from app.db.tables import CaptchaChallenge, Contest, Notification
 from app.telegram import background, outbox
 from app.telegram.limits import MemoryLimiter, Rates, RedisLimiter, acquire
-from app.worker import broker, reconcile
+from app.worker import broker, reconcile, tasks
 from app.worker.delivery import Deliverer
 from app.worker.scheduler import Lease
 from app.worker.store import RedisKeyStore
@@ -203,3 +203,27 @@ async def test_stopping_the_in_process_broker_ends_its_tasks(
     assert finished == ["quick"]
     assert left == []
     assert took < 2
+
+
+async def test_cleanup_forgets_old_messages_and_the_captchas_of_closed_contests(
+    in_process: broker.Worker,
+) -> None:
+    open_id, _ = await contest_with_participants(1)
+    closed_id, _ = await contest_with_participants(1, first_user=20_000)
+    for contest_id in (open_id, closed_id):
+        await captchas.issue(contest_id, 777, "bot", seconds=60)
+    await contests.close(closed_id)
+    for key, age in (("old", 31), ("recent", 1)):
+        await outbox.enqueue(f"{key}:1:501", 501, "winner", {"text": key})
+        await Notification.update(
+            {
+                Notification.state: "sent",
+                Notification.created_at: datetime.now(UTC) - timedelta(days=age),
+            }
+        ).where(Notification.key == f"{key}:1:501")
+    await tasks.cleanup.kiq()
+    left = await CaptchaChallenge.select(CaptchaChallenge.contest_id)
+    kept = await Notification.select(Notification.key)
+    print(f"\ncleanup: captchas left {left}, messages left {kept}")
+    assert left == [{"contest_id": open_id}]
+    assert kept == [{"key": "recent:1:501"}]
