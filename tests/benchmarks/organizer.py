@@ -154,7 +154,7 @@ async def _into_file(name: str, chunks: AsyncIterator[bytes], peak: list[int]) -
 
 def _rows(path: Path) -> int:
     with path.open("rb") as file:
-        return sum(chunk.count(b"\r\n") for chunk in iter(lambda: file.read(1 << 20), b"")) - 1
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b"")) - 1
 
 
 async def measure(url: str, contest_id: int) -> dict[str, float]:
