@@ -156,6 +156,7 @@ async def channels_for_joining(contest: Contest) -> list[ChannelRef]:
 
 
 _joinable: dict[tuple[int, int], tuple[float, Contest]] = {}
+_refreshing: set[tuple[int, int]] = set()
 JOINABLE_ROW_SECONDS = 2.0
 
 
@@ -165,18 +166,23 @@ async def for_joining(contest_id: int) -> Contest:
 
     Safe because a join records its entry only while the stored row is still this
     version (`participants.join` compares `updated_at`); rows that take no entries are
-    read every time.
+    read every time. For the same reason, while one join reads an expired row again the
+    others go on with the one they have, instead of all reading it at once.
     """
     key = (id(engine.current()), contest_id)
     cached = _joinable.get(key)
     now = time.monotonic()
-    if cached is not None and cached[0] > now:
+    if cached is not None and (cached[0] > now or key in _refreshing):
         return cached[1]
-    contest = await get(contest_id)
+    _refreshing.add(key)
+    try:
+        contest = await get(contest_id)
+    finally:
+        _refreshing.discard(key)
     if Status(contest.status) in JOINABLE:
         if len(_joinable) >= _CHANNELS_CACHE_SIZE:
             _joinable.clear()
-        _joinable[key] = (now + JOINABLE_ROW_SECONDS, contest)
+        _joinable[key] = (time.monotonic() + JOINABLE_ROW_SECONDS, contest)
     else:
         _joinable.pop(key, None)
     return contest

@@ -41,9 +41,20 @@ class MemberCache(Protocol):
     async def forget_chat(self, chat_id: int) -> None: ...
 
 
+# One command per remembered answer (a burst writes one per press): the entry, and the
+# hash kept as long as its longest-lived entry (TTL is -1 while the hash has none).
+_REMEMBER = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+"""
+
+
 class RedisMemberCache:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._remember = redis.register_script(_REMEMBER)
 
     async def is_member(self, chat_id: int, user_id: int) -> bool:
         try:
@@ -54,13 +65,10 @@ class RedisMemberCache:
         return until is not None and float(until) > time.time()
 
     async def remember(self, chat_id: int, user_id: int, seconds: int) -> None:
-        key = f"{PREFIX}{chat_id}"
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hset(key, str(user_id), str(time.time() + seconds))
-                pipe.expire(key, seconds, nx=True)  # the hash lives as long as its
-                pipe.expire(key, seconds, gt=True)  # longest-lived entry
-                await pipe.execute()
+            await self._remember(
+                keys=[f"{PREFIX}{chat_id}"], args=[user_id, time.time() + seconds, seconds]
+            )
         except (RedisError, OSError) as exc:
             log.debug("membership cache unwritable (%s)", exc)
 

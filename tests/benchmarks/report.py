@@ -22,6 +22,7 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 class ProcessSample:
     rss_kib: int
     cpu_seconds: float
+    kernel_seconds: float = 0.0  # the part of `cpu_seconds` spent in the kernel (syscalls)
 
 
 def sample(pid: int) -> ProcessSample | None:
@@ -34,7 +35,7 @@ def sample(pid: int) -> ProcessSample | None:
     rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
     fields = stat.rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-    return ProcessSample(rss, cpu)
+    return ProcessSample(rss, cpu, int(fields[12]) / CLOCK_TICKS)
 
 
 def sample_all(pids: dict[str, list[int]]) -> dict[str, ProcessSample]:
@@ -43,7 +44,9 @@ def sample_all(pids: dict[str, list[int]]) -> dict[str, ProcessSample]:
     for name, group in pids.items():
         found = [s for s in (sample(pid) for pid in group) if s is not None]
         totals[name] = ProcessSample(
-            sum(s.rss_kib for s in found), sum(s.cpu_seconds for s in found)
+            sum(s.rss_kib for s in found),
+            sum(s.cpu_seconds for s in found),
+            sum(s.kernel_seconds for s in found),
         )
     return totals
 
@@ -118,11 +121,14 @@ def render(result: BurstResult) -> str:
     figures.append(["errors", str(result.error_total)])
     figures += [[f"  {kind}", str(count)] for kind, count in sorted(result.errors.items())]
     figures.append(["participants in the database", str(result.participants)])
-    memory = [["process", "RSS before", "RSS after", "CPU during burst", "CPU per join"]]
+    memory = [
+        ["process", "RSS before", "RSS after", "CPU during burst", "CPU per join", "in kernel"]
+    ]
     joins = max(result.participants, 1)
     for name in result.before:
         before, after = result.before[name], result.after.get(name)
         cpu = after.cpu_seconds - before.cpu_seconds if after else None
+        kernel = after.kernel_seconds - before.kernel_seconds if after else None
         memory.append(
             [
                 name,
@@ -130,13 +136,14 @@ def render(result: BurstResult) -> str:
                 f"{after.rss_kib / 1024:.0f} MiB" if after else "gone",
                 f"{cpu:.1f} s" if cpu is not None else "-",
                 f"{cpu * 1000 / joins:.2f} ms" if cpu is not None else "-",
+                f"{kernel / cpu:.0%}" if cpu and kernel is not None else "-",
             ]
         )
     bots = [name for name in result.before if name.startswith("bot") and name in result.after]
     if len(bots) > 1:
         cpu = sum(result.after[n].cpu_seconds - result.before[n].cpu_seconds for n in bots)
         memory.append(
-            ["bot processes together", "", "", f"{cpu:.1f} s", f"{cpu * 1000 / joins:.2f} ms"]
+            ["bot processes together", "", "", f"{cpu:.1f} s", f"{cpu * 1000 / joins:.2f} ms", ""]
         )
     parts = [f"== {result.title}", _table(figures), "", _table(memory)]
     parts += result.notes
