@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from http import HTTPStatus
+from typing import Annotated, Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -13,13 +15,19 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import Response, TelegramMethod
-from aiogram.types import User
+from aiogram.types import ResultChatMemberUnion, User
+from pydantic import Field, ValidationError
 
 from app.config import Settings
 from app.errors import TelegramUnavailable
 
 REQUEST_TIMEOUT_SECONDS = 30
 _RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
+_TAGGED: dict[Any, type[Response[Any]]] = {
+    ResultChatMemberUnion: Response[  # type: ignore[dict-item]
+        Annotated[ResultChatMemberUnion, Field(discriminator="status")]
+    ],
+}
 
 
 class Session(AiohttpSession):
@@ -28,12 +36,24 @@ class Session(AiohttpSession):
     aiogram builds `Response[method.__returning__]` for every answer; pydantic caches
     parametrized models only weakly, so the class was garbage and rebuilt per request
     (a tenth of a worker's CPU in the announcement profile). Holding it keeps it cached.
+
+    A getChatMember answer (one per join of a long-time subscriber) is parsed as the
+    union of ChatMember kinds tagged by `status`: aiogram tries the six kinds one after
+    another (~90 µs a call, the dearest step of a membership check), the tag goes straight
+    to the right one (~15 µs). What the tagged parse does not take (an error answer, a
+    status it does not know) goes aiogram's way, with aiogram's errors.
     """
 
     def check_response(
         self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
     ) -> Response[Any]:
         returning = method.__returning__
+        tagged = _TAGGED.get(returning)
+        if tagged is not None and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            with contextlib.suppress(ValidationError):
+                response = tagged.model_validate_json(content, context={"bot": bot})
+                if response.ok:
+                    return response
         if returning not in _RESPONSE_TYPES:
             _RESPONSE_TYPES[returning] = Response[returning]  # type: ignore[valid-type]
         return super().check_response(bot, method, status_code, content)
