@@ -1,14 +1,17 @@
 """Suspicion signals of a contest's entries, kept in `entry_suspicion` (see
 `app.contests.suspicion` for the signals), and the cached profile photo status of users.
 
-`assess` recomputes a whole contest at once, because the referrer signals of an entry
-depend on the entries around it (the first entries of a burst are flagged only once the
-burst is complete). It is run in the background (`app.telegram.suspicion`), never on
+`assess` recomputes the entries whose signals may have changed since their last pass:
+new ones, those whose account changed or got its photo checked, "new accounts" (they
+age), and every referred entry, because the referrer signals of an entry depend on the
+entries around it (the first entries of a burst are flagged only once the burst is
+complete). It is run in the background (`app.telegram.suspicion`), never on
 the join path; `at_join` is the cheap check the join path may make.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +33,9 @@ from app.db.tables import (
 )
 
 FLAGGED_PAGE_MAX = 200
+ASSESSED_MARGIN = timedelta(seconds=30)
+"""A pass records its entries as assessed this long before it started: an account change
+committed while the pass read (its time a little before the pass's) is looked at again."""
 _SECOND = timedelta(seconds=1)
 
 
@@ -100,28 +106,44 @@ async def needs_assessment(contest_id: int) -> bool:
     return bool(rows) and rows[0]["participant_count"] != assessed
 
 
+# The entries a pass recomputes: those whose signals may have changed since their last
+# assessment. An account's own signals change only when its row does (name, username:
+# `updated_at`; photo: `photo_checked_at`) or when a "new account" grows old; referrer
+# signals depend on the entries around each referred one, so all of those are looked at.
+_TO_ASSESS = """
+SELECT p.user_id, u.username, u.has_photo, u.photo_checked_at AS checked, u.id AS known,
+       s.score, s.signals,
+       (s.id IS NULL OR u.updated_at > s.assessed_at OR u.photo_checked_at > s.assessed_at)
+           AS stale
+FROM participant p
+LEFT JOIN telegram_user u ON u.id = p.user_id
+LEFT JOIN entry_suspicion s ON s.contest = p.contest AND s.user_id = p.user_id
+WHERE p.contest = {}
+  AND (s.id IS NULL
+       OR u.updated_at > s.assessed_at
+       OR u.photo_checked_at > s.assessed_at
+       OR CAST(s.signals AS TEXT) LIKE '%new_account%'
+       OR EXISTS (
+           SELECT 1 FROM referral r WHERE r.contest = p.contest AND r.invitee_id = p.user_id
+       ))
+"""
+_GONE = """
+DELETE FROM entry_suspicion AS s
+WHERE s.contest = {}
+  AND NOT EXISTS (SELECT 1 FROM participant p WHERE p.contest = s.contest AND p.user_id = s.user_id)
+RETURNING id
+"""
+
+
 async def assess(contest_id: int, now: datetime | None = None) -> int:
-    """Recompute every entry's signals, store the ones that changed and drop those of
-    entries deleted since (`users.forget`); returns how many rows it wrote or dropped."""
+    """Recompute the signals of the entries that may have changed (`_TO_ASSESS`), store
+    the ones that did and drop those of entries deleted since (`users.forget`); returns
+    how many rows it wrote or dropped. A pass over a contest where nothing happened reads
+    no entry into Python, so a big contest costs one indexed scan in the database."""
     now = now or datetime.now(UTC)
-    entries = await Participant.select(
-        Participant.user_id,
-        Participant.user_id.join_on(TelegramUser.id).username.as_alias("username"),
-        Participant.user_id.join_on(TelegramUser.id).has_photo.as_alias("has_photo"),
-        Participant.user_id.join_on(TelegramUser.id).photo_checked_at.as_alias("checked"),
-        Participant.user_id.join_on(TelegramUser.id).id.as_alias("known"),
-    ).where(Participant.contest == contest_id)
     by_referrer = suspicion.referral_bursts(await referred_entries(contest_id))
-    stored = {
-        row["user_id"]: (row["score"], row["signals"])
-        for row in await EntrySuspicion.select(
-            EntrySuspicion.user_id, EntrySuspicion.score, EntrySuspicion.signals
-        )
-        .where(EntrySuspicion.contest == contest_id)
-        .output(load_json=True)
-    }
     changed: list[EntrySuspicion] = []
-    for entry in entries:
+    for entry in await Participant.raw(_TO_ASSESS, contest_id):
         user_id = entry["user_id"]
         found = set(by_referrer.get(user_id, ()))
         if entry["known"] is None:  # never seen by the bot: only the id says something
@@ -131,22 +153,19 @@ async def assess(contest_id: int, now: datetime | None = None) -> int:
             photo = entry["has_photo"] if entry["checked"] is not None else None
             found |= suspicion.account_signals(user_id, entry["username"], photo, now)
         assessment = Assessment(frozenset(found))
-        if stored.get(user_id) != (assessment.score, assessment.codes()):
+        stored = (entry["score"], _codes(entry["signals"]))
+        if entry["stale"] or stored != (assessment.score, assessment.codes()):
             changed.append(
                 EntrySuspicion(
                     contest=contest_id,
                     user_id=user_id,
                     score=assessment.score,
                     signals=assessment.codes(),
-                    assessed_at=now,
+                    assessed_at=now - ASSESSED_MARGIN,
                 )
             )
-    gone = set(stored) - {entry["user_id"] for entry in entries}  # entries deleted since
     async with transaction():
-        if gone:
-            await EntrySuspicion.delete().where(
-                (EntrySuspicion.contest == contest_id) & EntrySuspicion.user_id.is_in(list(gone))
-            )
+        gone = await EntrySuspicion.raw(_GONE, contest_id)
         for start in range(0, len(changed), 500):
             await EntrySuspicion.insert(*changed[start : start + 500]).on_conflict(
                 target=(EntrySuspicion.contest, EntrySuspicion.user_id),
@@ -154,6 +173,13 @@ async def assess(contest_id: int, now: datetime | None = None) -> int:
                 values=[EntrySuspicion.score, EntrySuspicion.signals, EntrySuspicion.assessed_at],
             )
     return len(changed) + len(gone)
+
+
+def _codes(stored: Any) -> list[str] | None:
+    """Signals as stored: JSON text from a raw query (PostgreSQL's jsonb, SQLite's text)."""
+    if stored is None:
+        return None
+    return json.loads(stored) if isinstance(stored, str | bytes) else list(stored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from app.contests import suspicion as rules
 from app.contests.suspicion import Signal
 from app.db import contests, participants, suspicion, tickets, users
-from app.db.tables import Referral
+from app.db.tables import EntrySuspicion, Referral
 from app.telegram import suspicion as passes
 from app.worker import broker, reconcile
 from tests.telegram_emulator import TelegramEmulator
@@ -131,3 +131,42 @@ async def test_a_burst_through_one_referral_link_is_flagged(
     for moment in (busy_second, burst_end):
         calm = await suspicion.at_join(contest_id, 7_300_000_001, "y", member, moment)
         assert calm.signals == frozenset()
+
+
+async def test_a_pass_recomputes_only_what_changed(db: str) -> None:
+    """Passes follow each change (a username set, a photo checked, a new account aging)
+    and one where nothing changed writes nothing."""
+    contest = await contests.create(OWNER, fields())
+    contest_id = (await contests.publish(contest.id, OWNER)).id
+    bare, named, fresh, unknown = 7_000_000_001, 7_000_000_002, FRESH + 1, FRESH + 2
+    for uid, username in ((bare, None), (named, "named"), (fresh, "fresh")):
+        await users.remember(uid, f"U{uid}", username)
+        await participants.join(contest_id, uid, [])
+    await participants.join(contest_id, unknown, [])  # never talked to the bot
+    now = datetime.now(UTC) + suspicion.ASSESSED_MARGIN  # passes past the changes' margin
+
+    async def signals() -> dict[int, list[str]]:
+        rows = await EntrySuspicion.select(EntrySuspicion.user_id, EntrySuspicion.signals).output(
+            load_json=True
+        )
+        return {row["user_id"]: row["signals"] for row in rows}
+
+    assert await suspicion.assess(contest_id, now) == 4
+    first = await signals()
+    assert await suspicion.assess(contest_id, now) == 0  # nothing changed: nothing written
+
+    await users.remember(bare, f"U{bare}", "now_named")  # a username set since
+    await suspicion.record_photo(named, False, now + timedelta(seconds=1))
+    later = now + 2 * suspicion.ASSESSED_MARGIN
+    assert await suspicion.assess(contest_id, later) == 2
+    assert await suspicion.assess(contest_id, later) == 0
+    second = await signals()
+
+    years = later + timedelta(days=3650)  # every account is old by then
+    assert await suspicion.assess(contest_id, years) == 2
+    third = await signals()
+    print(f"\nincremental passes: {first} -> {second} -> {third}")
+    assert "no_username" in first[bare] and "no_username" not in second.get(bare, [])
+    assert "no_photo" in second[named]
+    assert "new_account" in second[fresh] and "new_account" in second[unknown]
+    assert "new_account" not in third.get(fresh, []) + third.get(unknown, [])
