@@ -3,6 +3,8 @@
 - `final_check_blocked`: a would-be winner's re-check cannot be made (the bot lost its
   admin rights, Telegram is unreachable); names the channel and what to fix, with a
   button to draw without the final check. Sent once per contest and condition.
+- `pass_on_blocked`: the same for an unclaimed prize whose next candidates cannot be
+  re-checked; it passes on by itself once they can. Once per contest and condition.
 - `results`: the winners (name, @username, id, each a link), the reserves, the
   participant count and the proof link; once after the draw and once after each re-draw.
 """
@@ -28,9 +30,7 @@ async def final_check_blocked(contest_id: int, problem: FinalCheckUndecided) -> 
     """Tell the organizer the draw waits for a check; False if already told about it."""
     contest = await contests.get(contest_id)
     language = await _language(contest)
-    refs = {f"channel:{ref.chat_id}": ref for ref in await contests.required_channels(contest_id)}
-    ref = refs.get(problem.condition)
-    channel = cards.channel_link(ref) if ref is not None else cards.quote(problem.condition)
+    channel = await _channel(contest_id, problem)
     builder = InlineKeyboardBuilder()
     builder.button(
         text=text(language, "organizer.final_check_skip"),
@@ -49,6 +49,32 @@ async def final_check_blocked(contest_id: int, problem: FinalCheckUndecided) -> 
         "final_check",
         {"text": message, "reply_markup": builder.as_markup().model_dump(exclude_none=True)},
     )
+
+
+async def pass_on_blocked(contest_id: int, problem: FinalCheckUndecided) -> bool:
+    """Tell the organizer an unclaimed prize waits to pass on; False if already told."""
+    contest = await contests.get(contest_id)
+    language = await _language(contest)
+    message = text(
+        language,
+        "organizer.pass_on_blocked",
+        title=cards.quote(contest.title),
+        channel=await _channel(contest_id, problem),
+        reason=cards.quote(problem.reason),
+    )
+    return await outbox.enqueue(
+        f"pass_on_blocked:{contest_id}:{problem.condition}"[:128],
+        contest.owner_id,
+        "pass_on_blocked",
+        {"text": message},
+    )
+
+
+async def _channel(contest_id: int, problem: FinalCheckUndecided) -> str:
+    """The required channel a check is about, as a link (else the condition, quoted)."""
+    refs = {f"channel:{ref.chat_id}": ref for ref in await contests.required_channels(contest_id)}
+    ref = refs.get(problem.condition)
+    return cards.channel_link(ref) if ref is not None else cards.quote(problem.condition)
 
 
 def _person(person: cards.Person) -> str:

@@ -265,13 +265,23 @@ async def pass_on_unclaimed(contest_id: int, worker: Context) -> int:
         if not mine:
             return 0
         for user_id in await claims.overdue_in(contest_id, datetime.now(UTC)):
-            if await _retrying(
-                "contest.pass_on",
-                f"passing on the prize of user {user_id} in contest {contest_id}",
-                functools.partial(
-                    draws.pass_on, contest_id, user_id, recheck_for(worker.bot, contest_id)
-                ),
-            ):
+            try:
+                moved = await _retrying(
+                    "contest.pass_on",
+                    f"passing on the prize of user {user_id} in contest {contest_id}",
+                    functools.partial(
+                        draws.pass_on, contest_id, user_id, recheck_for(worker.bot, contest_id)
+                    ),
+                )
+            except FinalCheckUndecided as exc:  # the scheduler kicks the pass-on again
+                log.warning("contest %s: a prize waits to pass on: %s", contest_id, exc)
+                await _retrying(
+                    "contest.pass_on",
+                    "telling the organizer",
+                    functools.partial(reports.pass_on_blocked, contest_id, exc),
+                )
+                break
+            if moved:
                 passed += 1
                 log.info("contest %s: user %s did not claim in time", contest_id, user_id)
     if passed:

@@ -10,10 +10,13 @@ import pytest
 from redis.asyncio import Redis
 
 from app.config import load_settings
-from app.db import captchas, contests, draws, users
-from app.db.tables import CaptchaChallenge, Contest, Notification
+from app.contests.channels import ChannelRef
+from app.contests.claims import ClaimState
+from app.db import captchas, claims, contests, draws, users
+from app.db.tables import CaptchaChallenge, Contest, Notification, WinnerClaim
 from app.telegram import background, outbox
 from app.telegram.limits import MemoryLimiter, Rates, RedisLimiter, acquire
+from app.telegram.membership import recheck_for
 from app.worker import broker, reconcile, tasks
 from app.worker.delivery import Deliverer
 from app.worker.scheduler import Lease
@@ -227,3 +230,44 @@ async def test_cleanup_forgets_old_messages_and_the_captchas_of_closed_contests(
     print(f"\ncleanup: captchas left {left}, messages left {kept}")
     assert left == [{"contest_id": open_id}]
     assert kept == [{"key": "recent:1:501"}]
+
+
+async def test_a_prize_that_cannot_pass_on_tells_the_organizer_and_waits(
+    in_process: broker.Worker, emulator: TelegramEmulator
+) -> None:
+    """The next candidates cannot be re-checked (the bot lost its rights in the required
+    channel): the organizer is told once what to fix, the prize stays put, and it passes
+    on by itself once the check can be made."""
+    channel = emulator.create_channel("Required", username="required")
+    emulator.set_bot_admin(channel.id)
+    contest_id, user_ids = await contest_with_participants(
+        12, notify=False, channels=(ChannelRef(channel.id, "Required", "required"),)
+    )
+    add_users(emulator, [1, *user_ids])
+    for uid in user_ids:
+        emulator.add_member(channel.id, uid)
+    await Contest.update({Contest.claim_hours: 1}).where(Contest.id == contest_id)
+    drawn = await draws.run(contest_id, recheck_for(in_process.bot, contest_id))
+    late = drawn.winners[0]
+    await WinnerClaim.update(
+        {WinnerClaim.deadline: datetime.now(UTC) - timedelta(minutes=1)}
+    ).where((WinnerClaim.contest == contest_id) & (WinnerClaim.user_id == late))
+    emulator.revoke_bot_admin(channel.id)
+    for _ in range(2):  # the scheduler kicks it again while it waits
+        await tasks.pass_on_unclaimed.kiq(contest_id)
+    told = [
+        row["payload"]["text"]
+        for row in await Notification.select(Notification.payload)
+        .where(Notification.kind == "pass_on_blocked")
+        .output(load_json=True)
+    ]
+    waiting = await claims.of_winner(contest_id, late)
+    print(f"\npass-on blocked: told {len(told)}: {told[0][:90]}…; claim {waiting}")
+    assert len(told) == 1 and "Required" in told[0]
+    assert waiting is not None and waiting.state is ClaimState.pending
+
+    emulator.set_bot_admin(channel.id)
+    await tasks.pass_on_unclaimed.kiq(contest_id)
+    row = await draws.get(contest_id)
+    assert late not in row.winners and len(row.winners) == len(drawn.winners)
+    assert (await claims.of_winner(contest_id, late)).state is ClaimState.passed_on
