@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from aiogram import Bot
-from aiogram.utils.web_app import WebAppUser
+from aiogram.utils.web_app import WebAppInitData, WebAppUser
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -22,6 +22,8 @@ BotDep: TypeAlias = NamedDependency[Bot]
 MemberCacheDep: TypeAlias = NamedDependency[MemberCache]
 UserDep: TypeAlias = NamedDependency[WebAppUser]
 JoinLimitsDep: TypeAlias = NamedDependency[JoinLimits]
+MiniAppRequest: TypeAlias = Request[WebAppUser, WebAppInitData, State]
+"""A request the auth middleware let in: `user` and `auth` (the initData) are set."""
 
 
 def _settings(state: State) -> Settings:

@@ -18,6 +18,7 @@ Mini App's browser tests use it.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -34,6 +35,7 @@ from app.config import SignatureCheck
 
 CLOCK_SKEW_SECONDS = 60
 MAX_LENGTH = 8192
+VERIFIED_KEPT = 4096  # initData strings whose signature was checked (a few MB at most)
 
 
 class InitDataError(Exception):
@@ -59,6 +61,22 @@ def validate(
         raise InitDataError("initData is empty")
     if len(init_data) > MAX_LENGTH:
         raise InitDataError(f"initData is longer than {MAX_LENGTH} characters")
+    parsed = _verified(init_data, token, signature, public_key)
+    age = (now if now is not None else time.time()) - parsed.auth_date.timestamp()
+    if age > max_age:
+        raise InitDataError(f"initData expired: issued {int(age)} s ago, valid for {max_age} s")
+    if age < -CLOCK_SKEW_SECONDS:
+        raise InitDataError("initData auth_date lies in the future")
+    return parsed
+
+
+@functools.lru_cache(maxsize=VERIFIED_KEPT)
+def _verified(
+    init_data: str, token: str, signature: SignatureCheck, public_key: str
+) -> WebAppInitData:
+    """The parsed initData if signed for `token`: a Mini App sends the same initData with
+    every request of a session, so each is checked once (by its whole text, hash and
+    all; a failure is not kept), and only its age again per request."""
     try:
         parsed = safe_parse_webapp_init_data(token, init_data)
     except ValueError as exc:
@@ -71,11 +89,6 @@ def validate(
         raise InitDataError("initData carries no user")
     if signature is not SignatureCheck.ignore:
         _check_signature(init_data, parsed, token, signature, public_key)
-    age = (now if now is not None else time.time()) - parsed.auth_date.timestamp()
-    if age > max_age:
-        raise InitDataError(f"initData expired: issued {int(age)} s ago, valid for {max_age} s")
-    if age < -CLOCK_SKEW_SECONDS:
-        raise InitDataError("initData auth_date lies in the future")
     return parsed
 
 

@@ -90,6 +90,36 @@ def test_init_data_just_inside_max_age_is_valid() -> None:
     assert validated.query_id == "AAH-dev-login"
 
 
+def test_a_checked_init_data_is_checked_once_but_its_age_every_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session's requests share one signature check; expiry, forgeries and other bots'
+    tokens are judged as if nothing had been checked before."""
+    checks: list[str] = []
+    parse = init_data.safe_parse_webapp_init_data
+
+    def counted(token: str, raw: str) -> Any:
+        checks.append(raw)
+        return parse(token, raw)
+
+    monkeypatch.setattr(init_data, "safe_parse_webapp_init_data", counted)
+    issued = int(time.time())
+    raw = auth_header(PARTICIPANT, auth_date=issued, query_id="cache-1")["Authorization"][4:]
+    for _ in range(3):
+        assert init_data.validate(raw, TEST_TOKEN, MAX_AGE).user.id == PARTICIPANT  # type: ignore[union-attr]
+    assert checks == [raw]
+    with pytest.raises(init_data.InitDataError, match="expired"):
+        init_data.validate(raw, TEST_TOKEN, MAX_AGE, now=issued + MAX_AGE + 1)
+    with pytest.raises(init_data.InitDataError, match="signature is invalid"):
+        init_data.validate(raw, OTHER_BOT_TOKEN, MAX_AGE)
+    forged = raw.replace(f"%22id%22%3A{PARTICIPANT}", f"%22id%22%3A{OUTSIDER}")
+    assert forged != raw
+    for _ in range(2):
+        with pytest.raises(init_data.InitDataError, match="signature is invalid"):
+            init_data.validate(forged, TEST_TOKEN, MAX_AGE)
+    assert checks == [raw, raw, forged, forged]  # refusals are not kept
+
+
 def test_signer_matches_aiogram_check() -> None:
     from aiogram.utils.web_app import check_webapp_signature
 
