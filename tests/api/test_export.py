@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
 from app.api.app import create_app
+from app.config import Settings
 from app.db import export
 from app.telegram.client import make_bot
 from tests.api.conftest import api_settings, auth_header
-from tests.nginx_stack import free_port
+from tests.nginx_stack import NginxProcess, NginxSite, free_port
 from tests.telegram_emulator import TelegramEmulator
 from tests.test_export import (
     OWNER,
@@ -29,28 +32,36 @@ from tests.test_export import (
 pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
-@pytest.fixture
-async def client(
-    db: str, database_url: str, emulator: TelegramEmulator, state_dir: Path
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The API under uvicorn (httpx's ASGI transport would buffer the whole response)."""
-    settings = api_settings(emulator, state_dir, database_url=database_url)
+@asynccontextmanager
+async def _api(settings: Settings, **where: Any) -> AsyncIterator[None]:
+    """The API under uvicorn, listening `where` (httpx's ASGI transport would buffer the
+    whole response)."""
     bot = make_bot(settings)
     app = create_app(settings, bot=bot)
     app.state.bot = bot
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="critical")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="critical", **where))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield client
+        while not server.started:
+            await asyncio.sleep(0.02)
+        yield
     finally:
         server.should_exit = True
         await serving
         await bot.session.close()
+
+
+@pytest.fixture
+async def client(
+    db: str, database_url: str, emulator: TelegramEmulator, state_dir: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = api_settings(emulator, state_dir, database_url=database_url)
+    port = free_port()
+    async with (
+        _api(settings, host="127.0.0.1", port=port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
+    ):
+        yield client
 
 
 def _path(contest_id: int) -> str:
@@ -74,6 +85,12 @@ async def test_lost_before_the_first_byte_is_an_error_status(
 
 async def test_lost_mid_way_cuts_the_response(client: httpx.AsyncClient, database_url: str) -> None:
     contest_id = await bulk_contest(20_000)
+    await _download_cut_mid_way(client, contest_id, database_url)
+
+
+async def _download_cut_mid_way(client: httpx.AsyncClient, contest_id: int, url: str) -> None:
+    """The export's backend is terminated once the first bytes are in: the download must
+    fail as incomplete (no final chunk) after a part of the file."""
     whole = b"".join([chunk async for chunk in export.participants_csv(contest_id)])
     received = 0
     with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):  # noqa: PT012
@@ -81,7 +98,7 @@ async def test_lost_mid_way_cuts_the_response(client: httpx.AsyncClient, databas
             assert response.status_code == 200
             async for chunk in response.aiter_raw():
                 if not received:
-                    await terminate_copy(database_url)
+                    await terminate_copy(url)
                 received += len(chunk)
     print(f"cut after {received:,} of {len(whole):,} bytes")
     assert 0 < received < len(whole)
@@ -100,3 +117,25 @@ async def test_a_client_that_leaves_cancels_the_copy(
             break
         await asyncio.sleep(0.05)
     assert not await copying_backends(database_url)
+
+
+async def test_lost_mid_way_cuts_the_response_through_nginx(
+    db: str, database_url: str, emulator: TelegramEmulator, state_dir: Path, tmp_path: Path
+) -> None:
+    """The production path: nginx passes the cut on (no final chunk), not a short file."""
+    contest_id = await bulk_contest(100_000)
+    (tmp_path / "miniapp").mkdir()
+    site = NginxSite(
+        runtime_dir=tmp_path / "nginx",
+        port=free_port(),
+        api_sockets=(tmp_path / "api.sock",),
+        bot_sockets=(tmp_path / "bot.sock",),
+        miniapp_dir=tmp_path / "miniapp",
+    )
+    settings = api_settings(emulator, state_dir, database_url=database_url)
+    async with (
+        _api(settings, uds=str(site.api_sockets[0])),
+        httpx.AsyncClient(base_url=site.base_url, timeout=30) as client,
+    ):
+        with NginxProcess(site):
+            await _download_cut_mid_way(client, contest_id, database_url)
