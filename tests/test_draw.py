@@ -6,6 +6,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 
@@ -305,3 +306,30 @@ def test_frozen_reader_takes_any_chunking() -> None:
         assert 230 in found and 231 not in found
     assert frozen.of([]).hash == hashlib.sha256(b"").hexdigest()
     assert not frozen.of([3, 2]).ascending and not frozen.of([2, 2]).ascending
+
+
+@pytest.mark.parametrize("tickets", [False, True])
+def test_frozen_reader_memory_does_not_grow_with_the_chunk(tickets: bool) -> None:
+    """A chunk of any size is read a piece at a time: Python objects for every line of a
+    big chunk at once (or `re` backtracking state per line: ~200 bytes each) would make
+    the draw of a million peak far above the list's own 8 bytes an id."""
+    ids = range(10**9, 10**9 + 7 * 300_000, 7)
+    data = b"".join(frozen.chunks(ids, [2] * len(ids) if tickets else None))
+    reader = frozen.Reader(with_tickets=tickets)
+    tracemalloc.start()
+    try:
+        reader.feed(data)  # 3.3 MB (5.1 MB with tickets) in one chunk
+        found = reader.finish()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(found) == len(ids) and found.ascending
+    held = 8 * len(ids) * (2 if tickets else 1)  # the arrays found in the end
+    assert peak < held + 16 * frozen.PIECE_BYTES, (peak, held)  # 4 MB; 80 MB before
+
+
+def test_frozen_reader_refuses_a_line_without_end() -> None:
+    reader = frozen.Reader()
+    reader.feed(b"100\n101\n")
+    with pytest.raises(ProofError, match="line 3 is not a user id: '1111111111"):
+        reader.feed(b"1" * 5000)

@@ -22,6 +22,12 @@ from dataclasses import dataclass
 from app.errors import ProofError
 
 LINES_PER_CHUNK = 65_536
+PIECE_BYTES = 1 << 18
+"""A fed chunk is parsed this much at a time: the ids of a piece exist as Python objects
+together, so a chunk of any size costs a few MB while it is read."""
+LINE_MAX = 64
+"""Longer than any canonical line (a 19-digit id, a space and a 9-digit ticket count):
+a file without line breaks is refused instead of piling up."""
 _ID = rb"(?:0|[1-9][0-9]{0,18})"
 _CANONICAL = re.compile(_ID + rb"(?:\n" + _ID + rb")*+")
 """Lines of decimal ids without signs, spaces or leading zeros: one way to write a list.
@@ -104,38 +110,42 @@ class Reader:
 
     def feed(self, chunk: bytes) -> None:
         self._digest.update(chunk)
-        lines = (self._rest + chunk).split(b"\n")
-        self._rest = lines.pop()
-        self._add(lines)
+        for start in range(0, len(chunk), PIECE_BYTES):
+            text = self._rest + chunk[start : start + PIECE_BYTES]
+            end = text.rfind(b"\n")
+            self._rest = text[end + 1 :]
+            if len(self._rest) > LINE_MAX:
+                self._refuse(self._rest)
+            if end >= 0:
+                self._add(text[:end])
 
     def finish(self) -> FrozenList:
         if self._rest or self._line:
-            self._add([self._rest])
+            self._add(self._rest)
         self._rest = b""
         return FrozenList(self._ids, self._digest.hexdigest(), self._ascending, self._tickets)
 
-    def _add(self, lines: list[bytes]) -> None:
-        if not lines:
-            return
-        if not self._pattern.fullmatch(b"\n".join(lines)):
+    def _add(self, lines: bytes) -> None:
+        """Check and add whole lines (joined by newlines, without the last one's)."""
+        if not self._pattern.fullmatch(lines):
             self._refuse(lines)
         start = len(self._ids)
         if self._tickets is None:
-            self._ids.extend(map(int, lines))
+            self._ids.extend(map(int, lines.split(b"\n")))
         else:
-            numbers = list(map(int, b" ".join(lines).split(b" ")))  # id, tickets, id, ...
+            numbers = list(map(int, lines.split()))  # id, tickets, id, tickets, ...
             self._ids.extend(numbers[0::2])
             self._tickets.extend(numbers[1::2])
-        self._line += len(lines)
+        self._line += len(self._ids) - start
         if self._ascending:
             ids = self._ids
             begin = max(start, 1)
             self._ascending = all(map(operator.lt, ids[begin - 1 : -1], ids[begin:]))
 
-    def _refuse(self, lines: list[bytes]) -> None:
+    def _refuse(self, lines: bytes) -> None:
         """Name the first line that is not a user id written canonically."""
         expected = "a user id and tickets" if self._tickets is not None else "a user id"
-        for offset, line in enumerate(lines):
+        for offset, line in enumerate(lines.split(b"\n")):
             if not self._pattern.fullmatch(line):
                 shown = line[:40].decode(errors="replace")
                 raise ProofError(
