@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 
-API_OR_BOT_ONLY = ("app.api", "app.bot", "litestar", "uvicorn", "dateparser", "altcha")
+API_OR_BOT_ONLY = ("app.api", "app.bot", "litestar", "uvicorn", "dateparser")
 """Modules (and their submodules) that no worker or scheduler needs."""
 
 ROLES_IMPORTS = """
