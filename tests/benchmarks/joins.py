@@ -48,7 +48,7 @@ What the profile showed, and what changed (README, "Benchmarks", has the figures
 - then: one statement per join (the user's upsert rides in the entry's statement), one
   read of an expired cached contest row per process instead of one per join in flight,
   the membership cache written by one script call, getChatMember answers parsed through
-  the union tagged by `status`: bot CPU per join −17 % (1 bot) and −20 % (2 bots) in
+  the union tagged by `status`: bot CPU per join −16 % (1 bot) and −20 % (2 bots) in
   alternating before/after runs. Left: Redis ~17 % (three commands), getChatMember ~15 %,
   aiogram's Update parse ~14 % and dispatch ~14 %, the webhook reply's write ~13 %, the
   statement ~12 %. The table prints each process's share of CPU spent in the kernel.
