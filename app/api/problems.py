@@ -32,6 +32,7 @@ from app.errors import (
     TransitionError,
     ValidationError,
 )
+from app.retries import backoff_for
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,16 @@ def _http(_: Request, exc: Exception) -> Response[bytes]:
 
 
 def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
-    log.exception("unhandled error in %s %s", request.method, request.scope["path"])
+    where = f"{request.method} {request.scope['path']}"
+    if backoff_for(exc):  # the database, Redis or the network blipped: worth trying again
+        log.warning("%s: a service was unavailable: %r", where, exc)
+        return problem_response(
+            503,
+            "temporarily_unavailable",
+            "a service this needs is not available right now; try again",
+            {"Retry-After": "1"},
+        )
+    log.exception("unhandled error in %s", where)
     return problem_response(500, "internal_error", "an internal error occurred; it was logged")
 
 

@@ -95,3 +95,17 @@ def test_the_app_keeps_the_process_logging(tmp_path: Path) -> None:
     finally:
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+
+
+async def test_a_database_that_cannot_be_reached_is_503_not_500(
+    make_client: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Any endpoint, not only the export: a connection refused is worth trying again."""
+    nowhere = "postgresql://contest:secret@127.0.0.1:1/contest"
+    engine.use(engine.make_engine(load_settings(database_url=nowhere, state_dir=tmp_path)))
+    async with make_client(None) as api:
+        response = await api.client.get("/api/me", headers=api.as_user(PARTICIPANT))
+    print(f"\nno database: {response.status_code} {response.text}")
+    assert response.status_code == 503
+    assert response.json()["code"] == "temporarily_unavailable"
+    assert response.headers["retry-after"] == "1"
