@@ -14,6 +14,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from app import redis_pool
 from app.api.app import create_app
 from app.contests.channels import ChannelRef
 from app.db import participants
@@ -34,8 +35,10 @@ OWNER, FLOODER = 1000, 5000
 PEOPLE = range(10_001, 10_201)
 
 
-async def _world(h: BotHarness, redis_url: str, *users: int, captcha: str = "off"):  # type: ignore[no-untyped-def]
-    h.dp["join_limits"] = JoinLimits(h.settings, Redis.from_url(redis_url))  # the bot's
+async def _world(h: BotHarness, *users: int, captcha: str = "off"):  # type: ignore[no-untyped-def]
+    # the bot's, with the production pool: redis-py's default one refuses its 101st
+    # concurrent command ("Too many connections"), which let presses through unlimited
+    h.dp["join_limits"] = JoinLimits(h.settings, redis_pool.connect(h.settings))
     h.emu.create_user(OWNER, "Olga")
     channel = h.emu.create_channel("Alpha", username="alpha", creator=OWNER)
     h.emu.set_bot_admin(channel.id)
@@ -73,8 +76,8 @@ async def test_one_user_flooding_the_bot_and_the_api(
     at once, then 30 a minute) is one for both ways in, so once the API has spent it the
     bot refuses too."""
     async with running_bot(state_dir, redis_url=redis_server.url) as h:
-        contest_id, channel_id, post = await _world(h, redis_server.url, FLOODER)
-        api_limits = JoinLimits(h.settings, Redis.from_url(redis_server.url))
+        contest_id, channel_id, post = await _world(h, FLOODER)
+        api_limits = JoinLimits(h.settings, redis_pool.connect(h.settings))
         app = create_app(
             h.settings, bot=h.bot, member_cache=make_cache(None), join_limits=api_limits
         )
@@ -109,7 +112,7 @@ async def test_many_users_on_one_contest_are_paced_not_lost(
     second: the ones over the limit are told when to try again, and all 200 are in after."""
     limits = {"join_contest_burst": 50, "join_contest_per_second": 25.0}
     async with running_bot(state_dir, redis_url=redis_server.url, **limits) as h:
-        contest_id, channel_id, post = await _world(h, redis_server.url, *PEOPLE)
+        contest_id, channel_id, post = await _world(h, *PEOPLE)
         data = buttons(post)[0]["callback_data"]
         waiting = list(PEOPLE)
         rounds: list[dict[str, int]] = []
