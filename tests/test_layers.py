@@ -18,7 +18,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.errors", "app.miniapp"),
     ("app.contests",),
-    ("app.config", "app.logs", "app.metrics", "app.locales", "app.retries"),
+    ("app.config", "app.logs", "app.metrics", "app.locales", "app.retries", "app.single_flight"),
     ("app.redis_pool",),
     ("app.db",),
     ("app.telegram",),

@@ -13,7 +13,6 @@ queries each would queue on the connection pool behind one another).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from app.contests.channels import ChannelRef
 from app.db import contests, draws, participants
 from app.db.tables import Contest, ContestOwner
+from app.single_flight import SingleFlight
 
 MAX_CONTESTS = 1000
 
@@ -60,7 +60,7 @@ class CardCache:
         self.ttl = ttl
         self._clock = clock
         self._entries: dict[int, tuple[float, SharedCard]] = {}
-        self._reading: dict[int, asyncio.Future[SharedCard]] = {}
+        self._reading: SingleFlight[int, SharedCard] = SingleFlight()
 
     async def get(self, contest_id: int) -> SharedCard:
         if self.ttl <= 0:  # read fresh: a read begun before this request may miss a change
@@ -68,17 +68,7 @@ class CardCache:
         found = self._entries.get(contest_id)
         if found is not None and found[0] > self._clock():
             return found[1]
-        reading = self._reading.get(contest_id)
-        if reading is None:
-            reading = asyncio.ensure_future(self._read(contest_id))
-            self._reading[contest_id] = reading
-            reading.add_done_callback(lambda _: self._done(contest_id))
-        return await asyncio.shield(reading)  # one waiter giving up stops no one else's
-
-    def _done(self, contest_id: int) -> None:
-        reading = self._reading.pop(contest_id)
-        if not reading.cancelled():
-            reading.exception()  # each waiter got it; not "never retrieved" if none is left
+        return await self._reading.run(contest_id, lambda: self._read(contest_id))
 
     async def _read(self, contest_id: int) -> SharedCard:
         now = self._clock()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from pydantic import Field, ValidationError
 
 from app.config import Settings
 from app.errors import TelegramUnavailable
+from app.single_flight import SingleFlight
 
 REQUEST_TIMEOUT_SECONDS = 30
 _RESPONSE_TYPES: dict[Any, type[Response[Any]]] = {}
@@ -68,20 +68,18 @@ class ContestBot(Bot):
     wait for that answer; a failed or cancelled ask is not kept (the next caller asks).
     """
 
-    _asking: asyncio.Future[User] | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._asking: SingleFlight[None, User] = SingleFlight()
 
     async def me(self) -> User:
         if self._me is not None:
             return self._me
-        if self._asking is None:
-            self._asking = asyncio.ensure_future(self.get_me())
-            self._asking.add_done_callback(self._answered)
-        return await asyncio.shield(self._asking)
+        return await self._asking.run(None, self._ask)
 
-    def _answered(self, asked: asyncio.Future[User]) -> None:
-        self._asking = None
-        if not asked.cancelled() and asked.exception() is None:
-            self._me = asked.result()
+    async def _ask(self) -> User:
+        self._me = await self.get_me()  # kept even if every caller gave up meanwhile
+        return self._me
 
 
 def make_bot(settings: Settings, *middlewares: BaseRequestMiddleware) -> Bot:
